@@ -13,9 +13,20 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/**/*.js", "**/*.mjs"],
+    files: ["apps/**/*.js", "test/**/*.js", "**/*.mjs"],
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", require: "readonly", module: "writable", setTimeout: "readonly", clearTimeout: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        require: "readonly",
+        module: "writable",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+      },
     },
+    // The sample apps and the mocha reporter are plain CommonJS run by node directly; require() is their module system.
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );
