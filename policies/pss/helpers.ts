@@ -1,0 +1,66 @@
+// Shared helpers of the PSS checks, ported from pod-security-admission's policy/helpers.go and
+// policy/visitor.go so that messages match upstream byte for byte.
+import type { Container, PodSpec } from "../lib/k8s";
+
+/** `"a", "b"` — upstream joinQuote (no escaping, as upstream). */
+export function joinQuote(items: readonly string[]): string {
+  if (items.length === 0) return "";
+  return `"${items.join(`", "`)}"`;
+}
+
+export function pluralize(singular: string, plural: string, count: number): string {
+  return count === 1 ? singular : plural;
+}
+
+/** Go's `%q` for the strings PSS quotes (annotation values); JSON escaping matches it for printable text. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** Sorted, de-duplicated list, as `sets.String.List()` (byte order for ASCII). */
+export function sortedSet(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Elements of a list field that are objects; null/absent lists and null entries are skipped (Go would decode nil). */
+export function objects<T>(list: readonly T[] | null | undefined): T[] {
+  if (!Array.isArray(list)) return [];
+  return list.filter((x): x is T => x !== null && typeof x === "object");
+}
+
+/** A list field as Go sees it: absent or null is empty. */
+export function list<T>(v: readonly T[] | null | undefined): T[] {
+  return Array.isArray(v) ? [...v] : [];
+}
+
+/** Init containers, then containers, then ephemeral containers — upstream visitContainers' order. */
+export function visitContainers(spec: PodSpec, visitor: (c: Container) => void): void {
+  for (const c of objects(spec.initContainers)) visitor(c);
+  for (const c of objects(spec.containers)) visitor(c);
+  for (const c of objects(spec.ephemeralContainers)) visitor(c);
+}
+
+/** The container's name as Go sees it (an absent name is ""). */
+export function nameOf(c: Container): string {
+  return typeof c.name === "string" ? c.name : "";
+}
+
+/** A string field as Go sees it: absent or null is "". */
+export function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+/** True when a pointer field is set (not absent, not null). */
+export function isSet<T>(v: T | null | undefined): v is T {
+  return v !== undefined && v !== null;
+}
+
+/** `hostUsers: false` — the pod runs in a user namespace (KEP-127); upstream relaxPolicyForUserNamespacePod. */
+export function relaxPolicyForUserNamespacePod(spec: PodSpec): boolean {
+  return spec.hostUsers === false;
+}
+
+/** `spec.os.name: windows` — restricted checks exempt such pods from policy v1.25 on. */
+export function isWindowsPod(spec: PodSpec): boolean {
+  return spec.os?.name === "windows";
+}
