@@ -1,0 +1,391 @@
+// DistrolessImage: one multi-platform image built with buildx (@pulumi/docker-build), pushed, and referenced
+// by digest. The Dockerfile (the user's or a generated one) is audited before any resource is registered.
+import * as fs from "fs";
+import * as dockerbuild from "@pulumi/docker-build";
+import * as pulumi from "@pulumi/pulumi";
+import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
+import { baseImageFor, FAMILIES, PROVIDERS, validateMirror, type Family, type Provider } from "./baseimage";
+import {
+  DEFAULT_NODE_VERSION,
+  generateDockerfile,
+  RUNTIME_FAMILIES,
+  RUNTIMES,
+  type Runtime,
+} from "./dockerfiles";
+
+/** Platforms built when none are given. */
+export const DEFAULT_PLATFORMS: readonly string[] = ["linux/amd64", "linux/arm64"];
+
+/** Families a runtime's generated Dockerfile can run on. */
+const RUNTIME_ALLOWED_FAMILIES: Readonly<Record<Runtime, readonly Family[]>> = {
+  nodejs: ["nodejs"],
+  go: ["static", "base", "cc"],
+};
+
+const KNOWN_PLATFORMS: readonly string[] = Object.values(dockerbuild.types.enums.Platform);
+
+export interface RegistryCredentialsArgs {
+  /** Registry host, e.g. `registry.example.com` or `localhost:5001`. */
+  readonly address: pulumi.Input<string>;
+  /** User name for the registry. */
+  readonly username: pulumi.Input<string>;
+  /** Password or token; always passed on as a Pulumi secret. */
+  readonly password: pulumi.Input<string>;
+}
+
+export interface DistrolessImageArgs {
+  /** Repository pushed to, without tag or digest, e.g. `registry.example.com/team/app`. */
+  readonly repository: pulumi.Input<string>;
+  /** Build context directory, relative to the Pulumi program or absolute. */
+  readonly context: pulumi.Input<string>;
+  /** Path of the user's Dockerfile (relative to the Pulumi program). Exclusive with `runtime`. */
+  readonly dockerfile?: pulumi.Input<string>;
+  /** Generate the Dockerfile for this runtime: `nodejs` or `go`. Exclusive with `dockerfile`. */
+  readonly runtime?: pulumi.Input<Runtime>;
+  /** Base image family of the generated Dockerfile; defaults to `nodejs` for nodejs, `static` for go. */
+  readonly family?: pulumi.Input<Family>;
+  /** Base image provider of the generated Dockerfile: `google` (default) or `chainguard`. */
+  readonly provider?: pulumi.Input<Provider>;
+  /** Debian release of Google's base images; 13 by default, 12 is rejected (end of life 2026-09). */
+  readonly debian?: pulumi.Input<number>;
+  /**
+   * Runtime version: the Node.js major for nodejs (builder and Google base image, default 22), the Go
+   * toolchain of the builder for go (default 1.26).
+   */
+  readonly runtimeVersion?: pulumi.Input<string>;
+  /** Digest pinning the base image (`sha256:...`); required with provider `chainguard`. */
+  readonly baseImageDigest?: pulumi.Input<string>;
+  /**
+   * Registry prefix replacing the provider's (`gcr.io/distroless`, `cgr.dev/chainguard`) for air-gapped
+   * clusters, e.g. `mirror.internal/distroless`. When set, it is the only registry the audit allows.
+   */
+  readonly registryMirror?: pulumi.Input<string>;
+  /** Target platforms as os/arch; defaults to linux/amd64 and linux/arm64. */
+  readonly platforms?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Credentials for the registry pushed to (and pulled from); the password is kept secret. */
+  readonly registry?: pulumi.Input<RegistryCredentialsArgs>;
+  /** Registry cache refs to import; defaults to `<repository>:buildcache`. */
+  readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Registry cache ref to export (mode max); defaults to `<repository>:buildcache`. */
+  readonly cacheTo?: pulumi.Input<string>;
+  /** Extra `--build-arg`s; they also resolve ARGs in the final FROM for the audit. */
+  readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Tags pushed, without the repository (e.g. `1.4.2`, `staging`); defaults to `version`, else the name. */
+  readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Application version, passed as the `VERSION` build arg. */
+  readonly version?: pulumi.Input<string>;
+}
+
+/** The plain values that decide the Dockerfile; all must be known to audit it. */
+export interface DockerfileInputs {
+  /** Component name, used in the error message. */
+  name: string;
+  /** Path of the user's Dockerfile. */
+  dockerfile?: string;
+  /** Runtime whose Dockerfile is generated. */
+  runtime?: string;
+  /** Base image family of the generated Dockerfile. */
+  family?: string;
+  /** Base image provider of the generated Dockerfile. */
+  provider?: string;
+  /** Debian release of Google's base images. */
+  debian?: number;
+  /** Node.js major or Go version (see DistrolessImageArgs.runtimeVersion). */
+  runtimeVersion?: string;
+  /** Digest pinning the generated Dockerfile's base. */
+  baseImageDigest?: string;
+  /** Registry prefix replacing the provider's; the only registry the audit then allows. */
+  registryMirror?: string;
+  /** Build args, including VERSION, that resolve ARGs in the final FROM. */
+  buildArgs: Record<string, string>;
+}
+
+type PlanParts = Omit<DockerfileInputs, "name" | "buildArgs">;
+
+/** The audited Dockerfile: what to give docker-build and the final stage's base. */
+export interface DockerfilePlan {
+  dockerfile: { inline: string } | { location: string };
+  baseImage: string;
+}
+
+const quote = (v: unknown): string => JSON.stringify(v);
+const list = (values: readonly unknown[]): string => values.map(quote).join(", ");
+
+/**
+ * Reads or generates the Dockerfile and audits it; throws one Error listing every finding. Pure except for
+ * reading the user's Dockerfile, so it runs before any resource is registered.
+ */
+export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
+  const allowedRegistries = p.registryMirror !== undefined ? [p.registryMirror] : DISTROLESS_REGISTRIES;
+  if (p.registryMirror !== undefined) validateMirror(p.registryMirror, "registryMirror");
+  let text: string;
+  let file: string;
+  let dockerfile: DockerfilePlan["dockerfile"];
+  let generatedBase: string | undefined;
+  if (p.dockerfile !== undefined && p.runtime !== undefined) {
+    throw new Error(
+      `dockerfile and runtime: both set (${quote(p.dockerfile)}, ${quote(p.runtime)}); give either dockerfile (your own) or runtime (generated)`,
+    );
+  }
+  if (p.dockerfile !== undefined) {
+    const generatorKeys = (
+      ["family", "provider", "debian", "runtimeVersion", "baseImageDigest"] as const
+    ).filter((k) => p[k] !== undefined);
+    if (generatorKeys.length > 0) {
+      throw new Error(
+        `${generatorKeys.join(", ")}: only apply to a generated Dockerfile (runtime), but dockerfile ${quote(p.dockerfile)} is set; choose the base image in that Dockerfile's final FROM`,
+      );
+    }
+    try {
+      text = fs.readFileSync(p.dockerfile, "utf8");
+    } catch (e) {
+      throw new Error(`dockerfile: ${quote(p.dockerfile)} cannot be read: ${(e as Error).message}`);
+    }
+    file = p.dockerfile;
+    dockerfile = { location: p.dockerfile };
+  } else if (p.runtime !== undefined) {
+    if (!(RUNTIMES as readonly string[]).includes(p.runtime)) {
+      throw new Error(`runtime: ${quote(p.runtime)} is not supported; allowed: ${list(RUNTIMES)}`);
+    }
+    const runtime = p.runtime as Runtime;
+    const family = p.family ?? RUNTIME_FAMILIES[runtime];
+    if (!(FAMILIES as readonly string[]).includes(family)) {
+      throw new Error(`family: ${quote(family)} is not supported; allowed: ${list(FAMILIES)}`);
+    }
+    if (!(RUNTIME_ALLOWED_FAMILIES[runtime] as readonly string[]).includes(family)) {
+      throw new Error(
+        `family: ${quote(family)} cannot run a ${runtime} build; allowed for runtime ${quote(runtime)}: ${list(RUNTIME_ALLOWED_FAMILIES[runtime])}`,
+      );
+    }
+    const provider = p.provider ?? "google";
+    if (!(PROVIDERS as readonly string[]).includes(provider)) {
+      throw new Error(`provider: ${quote(provider)} is not supported; allowed: ${list(PROVIDERS)}`);
+    }
+    // The runtime version picks Google's nodejs image; Chainguard's is picked by its digest, Go's is static.
+    const baseVersion = runtime === "nodejs" && provider === "google" ? p.runtimeVersion : undefined;
+    generatedBase = baseImageFor({
+      family,
+      provider,
+      ...(p.debian !== undefined ? { debian: p.debian } : {}),
+      ...(baseVersion !== undefined ? { runtimeVersion: baseVersion } : {}),
+      ...(p.registryMirror !== undefined ? { mirror: p.registryMirror } : {}),
+      ...(p.baseImageDigest !== undefined ? { digest: p.baseImageDigest } : {}),
+    });
+    const builderVersion = p.runtimeVersion ?? (runtime === "nodejs" ? DEFAULT_NODE_VERSION : undefined);
+    text = generateDockerfile(runtime, generatedBase, builderVersion);
+    file = `Dockerfile (generated for ${runtime})`;
+    dockerfile = { inline: text };
+  } else {
+    throw new Error(
+      `dockerfile and runtime: neither is set; give dockerfile (path of your Dockerfile) or runtime (${list(RUNTIMES)}) to generate one`,
+    );
+  }
+  const findings = auditDockerfile(text, { file, allowedRegistries, buildArgs: p.buildArgs });
+  if (findings.length > 0) {
+    throw new Error(
+      `DistrolessImage ${quote(p.name)}: ${file} fails the distroless audit (${findings.length} finding${findings.length === 1 ? "" : "s"}):\n` +
+        findings.map((f) => `  - ${f.message}`).join("\n"),
+    );
+  }
+  return { dockerfile, baseImage: generatedBase ?? finalStageBase(text, p.buildArgs) };
+}
+
+/** Throws unless `repository` is `host[:port]/path` without scheme, tag or digest. */
+export function validateRepository(repository: string): void {
+  const lastSlash = repository.lastIndexOf("/");
+  const bad =
+    lastSlash <= 0 ||
+    repository.includes("://") ||
+    repository.includes("@") ||
+    repository.slice(lastSlash + 1).includes(":") ||
+    repository.endsWith("/") ||
+    repository !== repository.trim();
+  if (bad) {
+    throw new Error(
+      `repository: ${quote(repository)} is not a repository; expected host[:port]/path without tag or digest, e.g. "registry.example.com/team/app"`,
+    );
+  }
+}
+
+/** Throws unless every platform is an os/arch buildx knows, without duplicates. */
+export function validatePlatforms(platforms: readonly string[]): void {
+  if (platforms.length === 0) {
+    throw new Error(`platforms: empty; give at least one os/arch, e.g. ${list(DEFAULT_PLATFORMS)}`);
+  }
+  platforms.forEach((p, i) => {
+    if (!KNOWN_PLATFORMS.includes(p)) {
+      throw new Error(
+        `platforms[${i}]: ${quote(p)} is not an os/arch platform buildx knows; expected e.g. ${list(DEFAULT_PLATFORMS)}`,
+      );
+    }
+    if (platforms.indexOf(p) !== i) throw new Error(`platforms[${i}]: ${quote(p)} is listed twice`);
+  });
+}
+
+const TAG_FIRST = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+
+/** Throws unless `tag` is a docker tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+export function validateTag(tag: string, key: string): void {
+  const ok =
+    tag.length > 0 &&
+    tag.length <= 128 &&
+    TAG_FIRST.includes(tag[0]) &&
+    [...tag].every((c) => TAG_FIRST.includes(c) || c === "." || c === "-");
+  if (!ok) {
+    throw new Error(
+      `${key}: ${quote(tag)} is not a docker tag; expected letters, digits, "_", "." or "-" (max 128), not starting with "." or "-", and without the repository`,
+    );
+  }
+}
+
+/** True for `sha256:` followed by 64 lowercase hex digits. */
+export function isSha256Digest(value: string): boolean {
+  const hex = value.slice("sha256:".length);
+  return (
+    value.startsWith("sha256:") && hex.length === 64 && [...hex].every((c) => "0123456789abcdef".includes(c))
+  );
+}
+
+function isPlain(value: unknown): boolean {
+  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+/** Runs `check` now when `value` is plain (preview fails before anything is registered), else once known. */
+function checked<T>(
+  value: pulumi.Input<T>,
+  check: (v: pulumi.Unwrap<T>) => void,
+): pulumi.Output<pulumi.Unwrap<T>> {
+  const elements: unknown[] = Array.isArray(value) ? value : [];
+  if (isPlain(value) && elements.every(isPlain)) {
+    check(value as pulumi.Unwrap<T>);
+    return pulumi.output(value);
+  }
+  return pulumi.output(value).apply((v) => {
+    check(v);
+    return v;
+  });
+}
+
+export class DistrolessImage extends pulumi.ComponentResource {
+  /** `<repository>@sha256:...`, the pushed image pinned by digest. */
+  public readonly ref: pulumi.Output<string>;
+  /** The manifest-list digest, `sha256:...`. */
+  public readonly digest: pulumi.Output<string>;
+  /** The platforms built. */
+  public readonly platforms: pulumi.Output<string[]>;
+  /** The final stage's base image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */
+  public readonly baseImage: pulumi.Output<string>;
+
+  constructor(name: string, args: DistrolessImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything decidable from plain values is validated before super(), so a bad input registers nothing.
+    const repository = checked(args.repository, validateRepository);
+    const platforms = checked(args.platforms ?? [...DEFAULT_PLATFORMS], validatePlatforms);
+    const plan = DistrolessImage.plan(name, args);
+    const tags = checked(args.tags ?? [args.version ?? name], (ts) =>
+      ts.forEach((t, i) => validateTag(t, `tags[${i}]`)),
+    );
+
+    super("distroless:image:DistrolessImage", name, {}, opts);
+
+    const buildArgs = pulumi
+      .all([pulumi.output(args.buildArgs ?? {}), pulumi.output(args.version)])
+      .apply(([extra, version]) => ({ ...extra, ...(version !== undefined ? { VERSION: version } : {}) }));
+    const cacheRef = pulumi.interpolate`${repository}:buildcache`;
+    const registries = args.registry
+      ? [
+          pulumi.output(args.registry).apply((r) => ({
+            address: r.address,
+            username: r.username,
+            password: pulumi.secret(r.password),
+          })),
+        ]
+      : undefined;
+
+    const image = new dockerbuild.Image(
+      `${name}-image`,
+      {
+        push: true,
+        context: { location: args.context },
+        dockerfile: plan.dockerfile,
+        platforms: platforms.apply((ps) => ps as dockerbuild.types.enums.Platform[]),
+        tags: pulumi.all([repository, tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`)),
+        buildArgs,
+        cacheFrom: pulumi
+          .output(args.cacheFrom ?? [cacheRef])
+          .apply((refs) => refs.map((ref) => ({ registry: { ref } }))),
+        cacheTo: pulumi
+          .output(args.cacheTo ?? cacheRef)
+          .apply((ref) => [
+            { registry: { ref, mode: dockerbuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } },
+          ]),
+        ...(registries ? { registries } : {}),
+      },
+      { parent: this },
+    );
+
+    this.digest = image.digest;
+    this.ref = pulumi.all([repository, image.digest]).apply(([repo, digest]) => {
+      if (!isSha256Digest(digest)) {
+        throw new Error(
+          `DistrolessImage ${quote(name)}: the build returned digest ${quote(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
+        );
+      }
+      return `${repo}@${digest}`;
+    });
+    this.platforms = platforms;
+    this.baseImage = plan.baseImage;
+    this.registerOutputs({
+      ref: this.ref,
+      digest: this.digest,
+      platforms: this.platforms,
+      baseImage: this.baseImage,
+    });
+  }
+
+  /** The audited Dockerfile, now when its inputs are plain, otherwise once they are known. */
+  private static plan(
+    name: string,
+    args: DistrolessImageArgs,
+  ): { dockerfile: pulumi.Input<dockerbuild.types.input.DockerfileArgs>; baseImage: pulumi.Output<string> } {
+    const parts = {
+      dockerfile: args.dockerfile,
+      runtime: args.runtime,
+      family: args.family,
+      provider: args.provider,
+      debian: args.debian,
+      runtimeVersion: args.runtimeVersion,
+      baseImageDigest: args.baseImageDigest,
+      registryMirror: args.registryMirror,
+    };
+    const build = (
+      values: PlanParts,
+      extra: Record<string, string>,
+      version: string | undefined,
+    ): DockerfilePlan =>
+      planDockerfile({
+        name,
+        ...values,
+        buildArgs: { ...extra, ...(version !== undefined ? { VERSION: version } : {}) },
+      });
+    const extraArgs = args.buildArgs ?? {};
+    const plain =
+      Object.values(parts).every(isPlain) &&
+      isPlain(extraArgs) &&
+      Object.values(extraArgs).every(isPlain) &&
+      isPlain(args.version);
+    if (plain) {
+      const result = build(
+        parts as PlanParts,
+        extraArgs as Record<string, string>,
+        args.version as string | undefined,
+      );
+      return { dockerfile: result.dockerfile, baseImage: pulumi.output(result.baseImage) };
+    }
+    // Some input is an Output: audit once it is known. The Image takes its Dockerfile from this result, so
+    // nothing unaudited is built.
+    const result = pulumi
+      .all([pulumi.output(parts), pulumi.output(extraArgs), pulumi.output(args.version)])
+      .apply(([values, extra, version]) => build(values, extra, version));
+    return { dockerfile: result.apply((r) => r.dockerfile), baseImage: result.apply((r) => r.baseImage) };
+  }
+}

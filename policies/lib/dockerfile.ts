@@ -1,0 +1,492 @@
+// Dockerfile audit shared by the program (DistrolessImage, before anything is built) and the policy pack
+// (docker-build/docker Image resources, the plain-file checker). Instructions are read with dockerfile-ast;
+// only variable references and image references, which the parser leaves as text, are scanned here.
+import {
+  Arg,
+  DockerfileParser,
+  Env,
+  From,
+  Healthcheck,
+  JSONInstruction,
+  ModifiableInstruction,
+  type Instruction,
+} from "dockerfile-ast";
+
+/** Registries whose images are distroless (no shell, no package manager). */
+export const DISTROLESS_REGISTRIES: readonly string[] = ["gcr.io/distroless", "cgr.dev/chainguard"];
+
+/** Stable rule IDs, in the order findings are reported for one stage. */
+export const DOCKERFILE_RULES = [
+  "parse",
+  "distroless-base",
+  "allowed-registry",
+  "no-debug-tag",
+  "no-latest",
+  "no-run",
+  "no-healthcheck",
+  "exec-form",
+  "non-root-user",
+] as const;
+
+export type DockerfileRule = (typeof DOCKERFILE_RULES)[number];
+
+export interface DockerfileFinding {
+  /** Stable rule ID, one of DOCKERFILE_RULES. */
+  rule: DockerfileRule;
+  /** 1-based line of the offending instruction. */
+  line: number;
+  /** `<file>:<line>: <what is wrong>; <fix>`. */
+  message: string;
+}
+
+export interface AuditOptions {
+  /** Name used in messages; defaults to `Dockerfile`. */
+  file?: string;
+  /**
+   * Registry prefixes the final base may come from (e.g. an internal mirror `mirror.internal/distroless`);
+   * defaults to DISTROLESS_REGISTRIES. Images under these prefixes also count as distroless (mirrors of them).
+   */
+  allowedRegistries?: readonly string[];
+  /** `--build-arg` values; they override ARG defaults, as docker does for declared ARGs. */
+  buildArgs?: Readonly<Record<string, string>>;
+}
+
+/** An image reference split into its parts; `repository` is normalised (docker.io/library/ added). */
+export interface ImageRef {
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+const KNOWN_INSTRUCTIONS = new Set([
+  "ADD",
+  "ARG",
+  "CMD",
+  "COPY",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "FROM",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "RUN",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
+]);
+
+/** Thrown by finalStageBase (and carried as a `parse`/`distroless-base` finding by the audit). */
+export class DockerfileError extends Error {
+  constructor(
+    readonly rule: DockerfileRule,
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DockerfileError";
+  }
+}
+
+interface Stage {
+  from: From;
+  /** Lower-cased `AS` name; docker compares stage names case-insensitively. */
+  name?: string;
+  instructions: Instruction[];
+}
+
+interface Parsed {
+  globals: Map<string, string | undefined>;
+  stages: Stage[];
+}
+
+interface Expanded {
+  value: string;
+  unresolved: string[];
+}
+
+const lineOf = (ins: Instruction): number => ins.getRange().start.line + 1;
+
+function isNameChar(c: string): boolean {
+  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_";
+}
+
+/**
+ * Expands `$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}` as the Dockerfile
+ * frontend does; `\$` stays a literal `$`. Names without a value are reported in `unresolved`.
+ */
+export function expandVariables(text: string, vars: ReadonlyMap<string, string | undefined>): Expanded {
+  const unresolved: string[] = [];
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "\\" && text[i + 1] === "$") {
+      out += "$";
+      i += 2;
+      continue;
+    }
+    if (c !== "$") {
+      out += c;
+      i += 1;
+      continue;
+    }
+    if (text[i + 1] === "{") {
+      const close = text.indexOf("}", i + 2);
+      if (close < 0) {
+        out += text.slice(i);
+        break;
+      }
+      const body = text.slice(i + 2, close);
+      let n = 0;
+      while (n < body.length && isNameChar(body[n])) n += 1;
+      const name = body.slice(0, n);
+      const rest = body.slice(n);
+      const set = vars.has(name) && vars.get(name) !== undefined;
+      const value = vars.get(name) ?? "";
+      if (rest.startsWith(":-") || rest.startsWith("-")) {
+        const word = rest.slice(rest.startsWith(":-") ? 2 : 1);
+        const useWord = rest.startsWith(":-") ? !set || value === "" : !set;
+        out += useWord ? expandVariables(word, vars).value : value;
+      } else if (rest.startsWith(":+") || rest.startsWith("+")) {
+        const word = rest.slice(rest.startsWith(":+") ? 2 : 1);
+        const useWord = rest.startsWith(":+") ? set && value !== "" : set;
+        out += useWord ? expandVariables(word, vars).value : "";
+      } else {
+        if (!set) unresolved.push(name);
+        out += value;
+      }
+      i = close + 1;
+      continue;
+    }
+    let n = i + 1;
+    while (n < text.length && isNameChar(text[n])) n += 1;
+    if (n === i + 1) {
+      out += "$";
+      i += 1;
+      continue;
+    }
+    const name = text.slice(i + 1, n);
+    if (vars.get(name) === undefined) unresolved.push(name);
+    out += vars.get(name) ?? "";
+    i = n;
+  }
+  return { value: out, unresolved };
+}
+
+/** Splits `registry/path:tag@digest`, normalising Docker Hub short names (`node` → `docker.io/library/node`). */
+export function parseImageRef(ref: string): ImageRef {
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split("/");
+  const first = parts[0];
+  const hasRegistry =
+    parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
+  if (!hasRegistry && rest !== "scratch") {
+    rest = parts.length === 1 ? `docker.io/library/${rest}` : `docker.io/${rest}`;
+  }
+  return {
+    repository: rest,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+/** True when `repository` is `prefix` itself or lies under it. */
+function under(repository: string, prefix: string): boolean {
+  const p = prefix.replace(/\/+$/, "");
+  return repository === p || repository.startsWith(`${p}/`);
+}
+
+function parse(text: string, file: string): Parsed {
+  const dockerfile = DockerfileParser.parse(text);
+  const globals = new Map<string, string | undefined>();
+  const stages: Stage[] = [];
+  for (const ins of dockerfile.getInstructions()) {
+    const keyword = ins.getKeyword();
+    if (!KNOWN_INSTRUCTIONS.has(keyword)) {
+      const shown = JSON.stringify(ins.getInstruction());
+      throw new DockerfileError(
+        "parse",
+        lineOf(ins),
+        `${file}:${lineOf(ins)}: unknown instruction ${shown}; a Dockerfile line must start with an instruction such as FROM, COPY, USER or CMD`,
+      );
+    }
+    if (ins instanceof From) {
+      if (ins.getImage() === null) {
+        throw new DockerfileError(
+          "parse",
+          lineOf(ins),
+          `${file}:${lineOf(ins)}: FROM names no image; write FROM <image> [AS <name>]`,
+        );
+      }
+      const name = ins.getBuildStage();
+      stages.push({ from: ins, ...(name ? { name: name.toLowerCase() } : {}), instructions: [] });
+      continue;
+    }
+    const stage = stages[stages.length - 1];
+    if (stage) {
+      stage.instructions.push(ins);
+    } else if (ins instanceof Arg) {
+      declareArgs(ins, globals, globals);
+    } else {
+      throw new DockerfileError(
+        "parse",
+        lineOf(ins),
+        `${file}:${lineOf(ins)}: ${keyword} before the first FROM; only ARG may precede FROM`,
+      );
+    }
+  }
+  if (stages.length === 0) {
+    throw new DockerfileError(
+      "parse",
+      1,
+      `${file}:1: no FROM instruction; a Dockerfile needs a final stage FROM <distroless image>`,
+    );
+  }
+  return { globals, stages };
+}
+
+/**
+ * Records the names an ARG declares with their defaults (expanded against `scope`). dockerfile-ast reads
+ * `ARG A B` like `ENV A B` (name A, value B), so a property without `=` declares both words as names.
+ */
+function declareArgs(
+  ins: Arg,
+  target: Map<string, string | undefined>,
+  scope: ReadonlyMap<string, string | undefined>,
+  inherited?: ReadonlyMap<string, string | undefined>,
+): void {
+  for (const p of ins.getProperties()) {
+    if (p.getAssignmentOperator() === "=") {
+      target.set(p.getName(), expandVariables(p.getValue() ?? "", scope).value);
+    } else {
+      for (const name of [p.getName(), p.getValue()]) {
+        if (name) target.set(name, inherited?.get(name));
+      }
+    }
+  }
+}
+
+/** Global ARG values with build args applied to the declared names. */
+function globalScope(
+  parsed: Parsed,
+  buildArgs: Readonly<Record<string, string>> | undefined,
+): Map<string, string | undefined> {
+  const scope = new Map(parsed.globals);
+  for (const name of scope.keys()) {
+    const override = buildArgs?.[name];
+    if (override !== undefined) scope.set(name, override);
+  }
+  return scope;
+}
+
+interface Chain {
+  /** Stages from the one FROM-ing an external image to the final one. */
+  stages: Stage[];
+  /** The external image's reference after variable expansion. */
+  image: string;
+  /** The FROM that names the external image. */
+  root: From;
+}
+
+/** Follows `FROM <stage>` aliases from the final stage back to the image it is built on. */
+function finalChain(parsed: Parsed, scope: ReadonlyMap<string, string | undefined>, file: string): Chain {
+  const chain: Stage[] = [];
+  let index = parsed.stages.length - 1;
+  for (;;) {
+    const stage = parsed.stages[index];
+    chain.unshift(stage);
+    const raw = stage.from.getImage() ?? "";
+    const { value, unresolved } = expandVariables(raw, scope);
+    const line = lineOf(stage.from);
+    if (unresolved.length > 0) {
+      const names = unresolved.map((n) => `\${${n}}`).join(", ");
+      throw new DockerfileError(
+        "distroless-base",
+        line,
+        `${file}:${line}: final stage base "${raw}" uses ${names} with no ARG default and no build arg; give the ARG a default before the first FROM or pass it in buildArgs`,
+      );
+    }
+    const alias = value.toLowerCase();
+    const previous = parsed.stages.slice(0, index).map((s) => s.name);
+    const target = previous.lastIndexOf(alias);
+    if (target < 0) return { stages: chain, image: value, root: stage.from };
+    index = target;
+  }
+}
+
+/** The image the final stage is built on, after ARG/build-arg expansion and following stage aliases. */
+export function finalStageBase(text: string, buildArgs?: Readonly<Record<string, string>>): string {
+  const parsed = parse(text, "Dockerfile");
+  return finalChain(parsed, globalScope(parsed, buildArgs), "Dockerfile").image;
+}
+
+/** The instruction as written (flags included, continuations joined), shortened for messages. */
+function shown(ins: Instruction): string {
+  const flags = ins instanceof ModifiableInstruction ? ins.getFlags().map((f) => f.toString()) : [];
+  const text = [ins.getKeyword(), ...flags, ins.getArgumentsContent() ?? ""]
+    .join(" ")
+    .trim()
+    .replace(/\s+/g, " ");
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function isExecForm(ins: JSONInstruction): boolean {
+  return ins.getOpeningBracket() !== null && ins.getClosingBracket() !== null;
+}
+
+const isNumeric = (s: string): boolean => s.length > 0 && [...s].every((c) => c >= "0" && c <= "9");
+
+function checkUser(value: string, file: string, line: number): string | undefined {
+  const fix = "use a numeric non-root user, e.g. USER 65532:65532";
+  const [user, group] = value.split(":");
+  if (user === "root" || (isNumeric(user) && Number(user) === 0)) {
+    return `${file}:${line}: USER "${value}" runs the container as root; ${fix}`;
+  }
+  if (!isNumeric(user) || (group !== undefined && !isNumeric(group))) {
+    return `${file}:${line}: USER "${value}" is not numeric, so Kubernetes runAsNonRoot cannot verify it; ${fix}`;
+  }
+  if (group !== undefined && Number(group) === 0) {
+    return `${file}:${line}: USER "${value}" runs with the root group (gid 0); ${fix}`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the image runs as a non-root user without a USER instruction: Google's `nonroot` tags, and
+ * Chainguard images, which run as 65532 unless they are `-dev` variants (caught by no-debug-tag anyway). A
+ * mirrored Chainguard image cannot be told apart from any other, so it needs an explicit USER.
+ */
+function isNonrootVariant(ref: ImageRef): boolean {
+  return (ref.tag ?? "").split("-").includes("nonroot") || under(ref.repository, "cgr.dev/chainguard");
+}
+
+function checkBase(chain: Chain, allowed: readonly string[], file: string): DockerfileFinding[] {
+  const findings: DockerfileFinding[] = [];
+  const line = lineOf(chain.root);
+  const image = chain.image;
+  const ref = parseImageRef(image);
+  const distroless = [...DISTROLESS_REGISTRIES, ...allowed].some((p) => under(ref.repository, p));
+  if (!distroless) {
+    findings.push({
+      rule: "distroless-base",
+      line,
+      message: `${file}:${line}: final stage base "${image}" is not distroless; build on a ${allowed.map((a) => `${a}/*`).join(" or ")} image (no shell, no package manager) and keep build tools in an earlier stage`,
+    });
+  } else if (!allowed.some((p) => under(ref.repository, p))) {
+    const upstream = DISTROLESS_REGISTRIES.find((p) => under(ref.repository, p));
+    const example =
+      upstream && allowed.length > 0 ? `, e.g. "${allowed[0]}${image.slice(upstream.length)}"` : "";
+    findings.push({
+      rule: "allowed-registry",
+      line,
+      message: `${file}:${line}: final stage base "${image}" is not from an allowed registry (${allowed.join(", ")}); pull it through one of them${example}`,
+    });
+  }
+  const tagParts = (ref.tag ?? "").split("-");
+  if (tagParts.includes("debug") || tagParts.includes("dev")) {
+    findings.push({
+      rule: "no-debug-tag",
+      line,
+      message: `${file}:${line}: final stage base "${image}" is a debug variant (tag "${ref.tag}") that ships a shell; use the "nonroot" tag of the same image`,
+    });
+  }
+  if (ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest")) {
+    const what = ref.tag === undefined ? "has no tag (implicitly :latest)" : 'uses the moving tag "latest"';
+    findings.push({
+      rule: "no-latest",
+      line,
+      message: `${file}:${line}: final stage base "${image}" ${what}; use a fixed tag such as ":nonroot" or pin a digest (@sha256:...)`,
+    });
+  }
+  return findings;
+}
+
+/** Audits the final stage (and the stages it is built FROM) of a Dockerfile for a distroless runtime. */
+export function auditDockerfile(text: string, opts: AuditOptions = {}): DockerfileFinding[] {
+  const file = opts.file ?? "Dockerfile";
+  const allowed = opts.allowedRegistries ?? DISTROLESS_REGISTRIES;
+  let parsed: Parsed;
+  let chain: Chain;
+  try {
+    parsed = parse(text, file);
+    chain = finalChain(parsed, globalScope(parsed, opts.buildArgs), file);
+  } catch (e) {
+    if (e instanceof DockerfileError) return [{ rule: e.rule, line: e.line, message: e.message }];
+    throw e;
+  }
+  const findings = checkBase(chain, allowed, file);
+  const scope = new Map<string, string | undefined>();
+  let hasUser = false;
+  for (const stage of chain.stages) {
+    for (const ins of stage.instructions) {
+      const line = lineOf(ins);
+      const keyword = ins.getKeyword();
+      if (ins instanceof Arg) {
+        const declared = new Map<string, string | undefined>();
+        declareArgs(ins, declared, scope, globalScope(parsed, opts.buildArgs));
+        for (const [name, value] of declared) scope.set(name, opts.buildArgs?.[name] ?? value);
+      } else if (ins instanceof Env) {
+        for (const p of ins.getProperties())
+          scope.set(p.getName(), expandVariables(p.getValue() ?? "", scope).value);
+      } else if (keyword === "RUN") {
+        findings.push({
+          rule: "no-run",
+          line,
+          message: `${file}:${line}: final stage runs "${shown(ins)}"; distroless images have no shell — move RUN into a builder stage and COPY the result`,
+        });
+      } else if (ins instanceof Healthcheck) {
+        // HEALTHCHECK NONE only switches off a check inherited from the base, which is harmless.
+        if (ins.getSubcommand()?.getValue().toUpperCase() !== "NONE") {
+          findings.push({
+            rule: "no-healthcheck",
+            line,
+            message: `${file}:${line}: final stage declares "${shown(ins)}"; Kubernetes ignores HEALTHCHECK and a distroless image has no shell or curl to run it — remove it and use HTTP, gRPC or TCP probes`,
+          });
+        }
+      } else if ((keyword === "CMD" || keyword === "ENTRYPOINT") && ins instanceof JSONInstruction) {
+        if (!isExecForm(ins)) {
+          const words = JSON.stringify(ins.getArguments().map((a) => a.getValue()));
+          findings.push({
+            rule: "exec-form",
+            line,
+            message: `${file}:${line}: ${keyword} uses shell form "${shown(ins)}"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. ${keyword} ${words}`,
+          });
+        }
+      } else if (keyword === "USER") {
+        const raw = ins.getArgumentsContent() ?? "";
+        const { value, unresolved } = expandVariables(raw.trim(), scope);
+        hasUser = true;
+        const problem =
+          unresolved.length > 0
+            ? `${file}:${line}: USER "${raw}" uses ${unresolved.map((n) => `\${${n}}`).join(", ")}, which has no value; use a numeric non-root user, e.g. USER 65532:65532`
+            : checkUser(value, file, line);
+        if (problem) findings.push({ rule: "non-root-user", line, message: problem });
+      }
+    }
+  }
+  if (!hasUser && !isNonrootVariant(parseImageRef(chain.image))) {
+    const line = lineOf(chain.root);
+    findings.push({
+      rule: "non-root-user",
+      line,
+      message: `${file}:${line}: final stage sets no USER and base "${chain.image}" is not a nonroot variant, so it runs as root; add USER 65532:65532 or use the ":nonroot" tag`,
+    });
+  }
+  return findings;
+}

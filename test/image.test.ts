@@ -1,0 +1,408 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
+import { nodeDockerfile, goDockerfile } from "../components/dockerfiles";
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+const DIGEST = `sha256:${"ab12".repeat(16)}`;
+const REPO = "registry.example.com/team/node-service";
+// The runtime's wire form of a secret value in mocked inputs.
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+let recorded: Recorded[] = [];
+
+function useMocks(preview: boolean): void {
+  recorded = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+        if (args.type === "docker-build:index:Image") {
+          // At preview the digest is not known yet, so it is left out (unknown).
+          const state = preview
+            ? { ...args.inputs }
+            : { ...args.inputs, digest: DIGEST, ref: `${REPO}:x@${DIGEST}` };
+          return { id: preview ? "" : `${args.name}-id`, state };
+        }
+        return { id: preview ? "" : `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "distroless-platform",
+    "staging",
+    preview,
+  );
+}
+
+function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+async function isKnown<T>(output: pulumi.Output<T>): Promise<boolean> {
+  // isKnown is internal to Output but stable across pulumi 3.x.
+  return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+}
+
+function imageInputs(): Record<string, unknown> {
+  const images = recorded.filter((r) => r.type === "docker-build:index:Image");
+  assert.strictEqual(images.length, 1, "exactly one docker-build Image");
+  return images[0].inputs;
+}
+
+let tmp: string;
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-image-"));
+});
+after(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function writeDockerfile(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const nodeArgs: DistrolessImageArgs = {
+  repository: REPO,
+  context: "apps/node-service",
+  runtime: "nodejs",
+  version: "1.2.3",
+  registry: { address: "registry.example.com", username: "ci", password: "s3cr3t" },
+};
+
+describe("DistrolessImage", () => {
+  describe("generated Node.js Dockerfile", () => {
+    let image: DistrolessImage;
+    before(async () => {
+      useMocks(false);
+      image = new DistrolessImage("node-service", nodeArgs);
+      await promiseOf(image.ref);
+    });
+
+    it("registers the component and one docker-build Image named after it", () => {
+      assert.deepStrictEqual(
+        recorded.map((r) => [r.type, r.name]),
+        [
+          ["distroless:image:DistrolessImage", "node-service"],
+          ["docker-build:index:Image", "node-service-image"],
+        ],
+      );
+    });
+
+    it("pushes the default platforms with the version tag", () => {
+      const inputs = imageInputs();
+      assert.strictEqual(inputs.push, true);
+      assert.deepStrictEqual(inputs.platforms, ["linux/amd64", "linux/arm64"]);
+      assert.deepStrictEqual(inputs.tags, [`${REPO}:1.2.3`]);
+      assert.deepStrictEqual(inputs.context, { location: "apps/node-service" });
+      assert.deepStrictEqual(inputs.buildArgs, { VERSION: "1.2.3" });
+    });
+
+    it("builds the generated, audited Dockerfile inline", () => {
+      assert.deepStrictEqual(imageInputs().dockerfile, {
+        inline: nodeDockerfile({
+          baseImage: "gcr.io/distroless/nodejs22-debian13:nonroot",
+          nodeVersion: "22",
+        }),
+      });
+    });
+
+    it("uses the registry cache from and to <repository>:buildcache", () => {
+      const inputs = imageInputs();
+      assert.deepStrictEqual(inputs.cacheFrom, [{ registry: { ref: `${REPO}:buildcache` } }]);
+      assert.deepStrictEqual(inputs.cacheTo, [
+        { registry: { ref: `${REPO}:buildcache`, mode: "max", imageManifest: true, ociMediaTypes: true } },
+      ]);
+    });
+
+    it("passes the registry password only as a secret", () => {
+      const registries = imageInputs().registries as Record<string, unknown>;
+      assert.strictEqual(registries[SIG_KEY], SECRET_SIG, "registries is marked secret");
+      assert.deepStrictEqual(registries.value, [
+        { address: "registry.example.com", username: "ci", password: "s3cr3t" },
+      ]);
+    });
+
+    it("outputs the ref pinned by digest, the digest, the platforms and the base image", async () => {
+      assert.strictEqual(await promiseOf(image.ref), `${REPO}@${DIGEST}`);
+      assert.strictEqual(await promiseOf(image.digest), DIGEST);
+      assert.deepStrictEqual(await promiseOf(image.platforms), ["linux/amd64", "linux/arm64"]);
+      assert.strictEqual(await promiseOf(image.baseImage), "gcr.io/distroless/nodejs22-debian13:nonroot");
+    });
+  });
+
+  describe("generated Go Dockerfile with a mirror and explicit options", () => {
+    it("builds static from the mirror with the given platforms, tags, cache and build args", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("go-service", {
+        repository: "localhost:5001/go-service",
+        context: "apps/go-service",
+        runtime: "go",
+        runtimeVersion: "1.26",
+        registryMirror: "mirror.internal/distroless",
+        platforms: ["linux/arm64"],
+        tags: ["canary", "2.0.0"],
+        cacheFrom: ["localhost:5001/cache:go", "localhost:5001/cache:main"],
+        cacheTo: "localhost:5001/cache:go",
+        buildArgs: { GOFLAGS: "-mod=readonly" },
+        version: "2.0.0",
+      });
+      assert.strictEqual(await promiseOf(image.ref), `localhost:5001/go-service@${DIGEST}`);
+      const inputs = imageInputs();
+      assert.deepStrictEqual(inputs.dockerfile, {
+        inline: goDockerfile({
+          baseImage: "mirror.internal/distroless/static-debian13:nonroot",
+          goVersion: "1.26",
+        }),
+      });
+      assert.deepStrictEqual(inputs.platforms, ["linux/arm64"]);
+      assert.deepStrictEqual(inputs.tags, [
+        "localhost:5001/go-service:canary",
+        "localhost:5001/go-service:2.0.0",
+      ]);
+      assert.deepStrictEqual(inputs.buildArgs, { GOFLAGS: "-mod=readonly", VERSION: "2.0.0" });
+      assert.deepStrictEqual(inputs.cacheFrom, [
+        { registry: { ref: "localhost:5001/cache:go" } },
+        { registry: { ref: "localhost:5001/cache:main" } },
+      ]);
+      assert.deepStrictEqual(inputs.cacheTo, [
+        {
+          registry: { ref: "localhost:5001/cache:go", mode: "max", imageManifest: true, ociMediaTypes: true },
+        },
+      ]);
+      assert.strictEqual(inputs.registries, undefined);
+      assert.strictEqual(
+        await promiseOf(image.baseImage),
+        "mirror.internal/distroless/static-debian13:nonroot",
+      );
+    });
+  });
+
+  describe("generated Node.js Dockerfile on Chainguard", () => {
+    it("pins the Chainguard image by digest and keeps the Node.js version for the builder only", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("cg", {
+        ...nodeArgs,
+        registry: undefined,
+        provider: "chainguard",
+        baseImageDigest: DIGEST,
+        runtimeVersion: "24",
+      });
+      const base = `cgr.dev/chainguard/node:latest@${DIGEST}`;
+      assert.strictEqual(await promiseOf(image.baseImage), base);
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().dockerfile, {
+        inline: nodeDockerfile({ baseImage: base, nodeVersion: "24" }),
+      });
+    });
+  });
+
+  describe("user Dockerfile", () => {
+    it("audits the file and builds it from its location; the base follows ARGs and build args", async () => {
+      useMocks(false);
+      const file = writeDockerfile(
+        "Dockerfile.good",
+        [
+          "ARG VARIANT=nonroot",
+          "FROM golang:1.26 AS build",
+          "RUN go build -o /out/app .",
+          "FROM gcr.io/distroless/static-debian13:${VARIANT}",
+          "COPY --from=build /out/app /app",
+          'ENTRYPOINT ["/app"]',
+        ].join("\n"),
+      );
+      const image = new DistrolessImage("api", {
+        repository: "registry.example.com/team/api",
+        context: tmp,
+        dockerfile: file,
+        buildArgs: { VARIANT: "nonroot-amd64" },
+      });
+      assert.strictEqual(await promiseOf(image.baseImage), "gcr.io/distroless/static-debian13:nonroot-amd64");
+      assert.strictEqual(await promiseOf(image.ref), `registry.example.com/team/api@${DIGEST}`);
+      const inputs = imageInputs();
+      assert.deepStrictEqual(inputs.dockerfile, { location: file });
+      assert.deepStrictEqual(inputs.context, { location: tmp });
+      // No version: the component name is the tag.
+      assert.deepStrictEqual(inputs.tags, ["registry.example.com/team/api:api"]);
+      assert.deepStrictEqual(inputs.buildArgs, { VARIANT: "nonroot-amd64" });
+    });
+
+    it("audits a Dockerfile path given as an Output once it resolves", async () => {
+      useMocks(false);
+      const file = writeDockerfile(
+        "Dockerfile.later",
+        "FROM cgr.dev/chainguard/static:latest@" + DIGEST + '\nENTRYPOINT ["/app"]\n',
+      );
+      const image = new DistrolessImage("later", {
+        repository: "registry.example.com/team/later",
+        context: tmp,
+        dockerfile: pulumi.output(file),
+      });
+      assert.strictEqual(await promiseOf(image.baseImage), `cgr.dev/chainguard/static:latest@${DIGEST}`);
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().dockerfile, { location: file });
+    });
+
+    it("throws every finding, naming file, line and fix, before any resource is registered", async () => {
+      useMocks(false);
+      const file = writeDockerfile(
+        "Dockerfile.bad",
+        ["FROM gcr.io/distroless/static-debian13:debug", "RUN apk add curl", "USER root", "CMD /app"].join(
+          "\n",
+        ),
+      );
+      assert.throws(() => new DistrolessImage("bad", { repository: REPO, context: tmp, dockerfile: file }), {
+        message: [
+          `DistrolessImage "bad": ${file} fails the distroless audit (4 findings):`,
+          `  - ${file}:1: final stage base "gcr.io/distroless/static-debian13:debug" is a debug variant (tag "debug") that ships a shell; use the "nonroot" tag of the same image`,
+          `  - ${file}:2: final stage runs "RUN apk add curl"; distroless images have no shell — move RUN into a builder stage and COPY the result`,
+          `  - ${file}:3: USER "root" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532`,
+          `  - ${file}:4: CMD uses shell form "CMD /app"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app"]`,
+        ].join("\n"),
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepStrictEqual(recorded, []);
+    });
+
+    it("rejects the upstream registry when a mirror is configured", async () => {
+      useMocks(false);
+      const file = writeDockerfile(
+        "Dockerfile.upstream",
+        'FROM gcr.io/distroless/static-debian13:nonroot\nENTRYPOINT ["/app"]\n',
+      );
+      assert.throws(
+        () =>
+          new DistrolessImage("up", {
+            repository: REPO,
+            context: tmp,
+            dockerfile: file,
+            registryMirror: "mirror.internal/distroless",
+          }),
+        {
+          message: `DistrolessImage "up": ${file} fails the distroless audit (1 finding):\n  - ${file}:1: final stage base "gcr.io/distroless/static-debian13:nonroot" is not from an allowed registry (mirror.internal/distroless); pull it through one of them, e.g. "mirror.internal/distroless/static-debian13:nonroot"`,
+        },
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepStrictEqual(recorded, []);
+    });
+  });
+
+  describe("bad inputs fail before anything is registered", () => {
+    const cases: [string, Partial<DistrolessImageArgs>, string][] = [
+      [
+        "repository with a tag",
+        { repository: `${REPO}:1.0` },
+        `repository: "${REPO}:1.0" is not a repository; expected host[:port]/path without tag or digest, e.g. "registry.example.com/team/app"`,
+      ],
+      [
+        "platform without arch",
+        { platforms: ["linux"] },
+        'platforms[0]: "linux" is not an os/arch platform buildx knows; expected e.g. "linux/amd64", "linux/arm64"',
+      ],
+      [
+        "duplicate platform",
+        { platforms: ["linux/amd64", "linux/amd64"] },
+        'platforms[1]: "linux/amd64" is listed twice',
+      ],
+      [
+        "tag with repository",
+        { tags: ["registry/x:1"] },
+        'tags[0]: "registry/x:1" is not a docker tag; expected letters, digits, "_", "." or "-" (max 128), not starting with "." or "-", and without the repository',
+      ],
+      [
+        "Debian 12",
+        { debian: 12 },
+        "debian: 12 is not allowed; Debian 12 distroless images reached end of life in 2026-09 — use 13 (allowed: 13)",
+      ],
+      [
+        "family that cannot run Node.js",
+        { family: "static" },
+        'family: "static" cannot run a nodejs build; allowed for runtime "nodejs": "nodejs"',
+      ],
+      [
+        "Chainguard without digest",
+        { provider: "chainguard" },
+        'digest: required for provider "chainguard"; its public images only publish the moving "latest" tag, so pin one by digest (sha256:<64 hex>)',
+      ],
+      [
+        "both dockerfile and runtime",
+        { dockerfile: "Dockerfile" },
+        'dockerfile and runtime: both set ("Dockerfile", "nodejs"); give either dockerfile (your own) or runtime (generated)',
+      ],
+      [
+        "neither dockerfile nor runtime",
+        { runtime: undefined },
+        'dockerfile and runtime: neither is set; give dockerfile (path of your Dockerfile) or runtime ("nodejs", "go") to generate one',
+      ],
+      [
+        "mirror with scheme",
+        { registryMirror: "https://mirror.internal" },
+        'registryMirror: "https://mirror.internal" is not a registry prefix; expected host[:port]/path such as "mirror.internal/distroless" (no scheme, tag, digest or trailing slash)',
+      ],
+    ];
+    for (const [what, override, message] of cases) {
+      it(what, async () => {
+        useMocks(false);
+        assert.throws(() => new DistrolessImage("svc", { ...nodeArgs, ...override }), { message });
+        await new Promise((r) => setTimeout(r, 20));
+        assert.deepStrictEqual(recorded, []);
+      });
+    }
+
+    it("generator options next to a user Dockerfile", () => {
+      useMocks(false);
+      assert.throws(
+        () =>
+          new DistrolessImage("svc", {
+            repository: REPO,
+            context: tmp,
+            dockerfile: "Dockerfile",
+            family: "static",
+            debian: 13,
+          }),
+        {
+          message:
+            'family, debian: only apply to a generated Dockerfile (runtime), but dockerfile "Dockerfile" is set; choose the base image in that Dockerfile\'s final FROM',
+        },
+      );
+    });
+
+    it("a missing Dockerfile", () => {
+      useMocks(false);
+      const missing = path.join(tmp, "nope", "Dockerfile");
+      assert.throws(
+        () => new DistrolessImage("svc", { repository: REPO, context: tmp, dockerfile: missing }),
+        {
+          message: `dockerfile: "${missing}" cannot be read: ENOENT: no such file or directory, open '${missing}'`,
+        },
+      );
+    });
+  });
+
+  describe("preview", () => {
+    it("registers the same inputs while digest and ref stay unknown", async () => {
+      useMocks(true);
+      const image = new DistrolessImage("node-service", nodeArgs);
+      assert.strictEqual(await promiseOf(image.baseImage), "gcr.io/distroless/nodejs22-debian13:nonroot");
+      assert.deepStrictEqual(await promiseOf(image.platforms), ["linux/amd64", "linux/arm64"]);
+      assert.strictEqual(await isKnown(image.digest), false);
+      assert.strictEqual(await isKnown(image.ref), false);
+      const inputs = imageInputs();
+      assert.strictEqual(inputs.push, true);
+      assert.deepStrictEqual(inputs.tags, [`${REPO}:1.2.3`]);
+      assert.deepStrictEqual(inputs.dockerfile, {
+        inline: nodeDockerfile({ baseImage: "gcr.io/distroless/nodejs22-debian13:nonroot" }),
+      });
+    });
+  });
+});
