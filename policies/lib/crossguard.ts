@@ -1,0 +1,554 @@
+// Adapters from the pack's pure rules (PSS checks, PodRules, ObjectRules, StackRules) to @pulumi/policy
+// policies. Everything CrossGuard-specific lives here: resource types, config, exemptions, remediation,
+// not-applicable reporting and what happens with values unknown at preview.
+//
+// Unknown values at preview (decision)
+// ------------------------------------
+// @pulumi/policy 1.21 hands every policy its props wrapped in `unknownCheckingProxy` (proxy.js): reading
+// a property whose value is not known yet (e.g. an image digest produced by a docker-build Image that is
+// still to be built) throws `UnknownValueError`. The runtime (server.js) catches it and reports an
+// ADVISORY diagnostic "can't run policy '<name>' from policy pack ... during preview: <type> value at
+// .<path> can't be known during preview" instead of a verdict. These adapters deliberately do not catch
+// it: a policy cannot decide on a value it cannot see, and treating unknown as compliant would let a
+// violation through, while treating it as a violation would block every first preview. The same policy
+// runs again with the real value when `pulumi up` registers the resource, where mandatory policies do
+// block. To keep that skip narrow, rules read props lazily (only the fields they check), so an unknown
+// field a rule does not look at never skips it; stack policies only read objects of the kinds they need.
+// The same applies to remediations: the runtime reports "can't run remediation ..." and leaves props as
+// they are; the validation that follows reports the unknown again.
+//
+// Remediation props
+// -----------------
+// For remediations the runtime wraps props twice, unknownCheckingProxy(secretsPreservingProxy(props)),
+// and the inner proxy breaks a Proxy invariant on `Array.prototype`: any `.map`/`.filter` on a props
+// array throws a TypeError (an error, not a diagnostic, that fails the whole update). Remediations
+// therefore first take a deep copy of the data under the proxies (the runtime's own serializer reaches
+// it through the same `__getSpecialProxyTarget` key), keeping Secret values and unknown sentinels, and
+// re-wrap it in unknownCheckingProxy alone: unknowns still throw as above, secrets stay secret.
+//
+// Enforcement levels
+// ------------------
+// `enforcementLevel` is built into every policy's config by the runtime (it must not appear in a
+// configSchema); each policy's default is its rule's `defaultEnforcement`. A rule whose enforcement depends
+// on the environment (imageDigestPinned) becomes two policies, `<name>` (mandatory) and `<name>Advisory`
+// (advisory): each reports only where the environment's setting matches its level, and is not applicable
+// elsewhere. The environment is the `environment` stack tag, else the policy's `environment` config,
+// else `prod` (the strictest, so an untagged stack is not let off).
+//
+// Exemptions
+// ----------
+// `exemptions: [{namespace?, name?, reason}]` in a policy's config skip that policy for matching objects
+// (name = metadata.name or the Pulumi resource name). An exemption without a written reason does not
+// exempt, and is itself reported as a violation of the policy on each object it matches.
+import {
+  type PolicyConfigSchema,
+  type PolicyResource,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  Secret,
+  type StackValidationArgs,
+  type StackValidationPolicy,
+  unknownCheckingProxy,
+} from "@pulumi/policy";
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import type { ObjectMeta, PodParts, PodSpec } from "./k8s";
+import { extractPod, isPodCarryingKind, kindOfResourceType, POD_CARRYING_RESOURCE_TYPES } from "./pods";
+import {
+  decideExemption,
+  DEFAULT_RULE_CONFIG,
+  type Enforcement,
+  type EnvironmentEnforcement,
+  type Exemption,
+  missingReasonMessage,
+  type ObjectRule,
+  type PodRule,
+  type RuleBase,
+  type RuleConfig,
+  type StackObject,
+  type StackRule,
+} from "./rule";
+import type { Check, Level, VersionedCheck } from "./types";
+
+// The runtime's markers on its proxies (proxy.js `isSpecialProxy`/`getSpecialProxyTarget`).
+const IS_SPECIAL_PROXY = "__isSpecialProxy";
+const SPECIAL_PROXY_TARGET = "__getSpecialProxyTarget";
+
+type Props = Record<string, unknown>;
+
+/** A deep copy of the data under the runtime's proxies; Secret values and non-plain objects are kept. */
+function rawCopy(v: unknown, revealSecrets: boolean): unknown {
+  let x = v;
+  while (x !== null && typeof x === "object" && (x as Props)[IS_SPECIAL_PROXY] === true) {
+    x = (x as Props)[SPECIAL_PROXY_TARGET];
+  }
+  if (x instanceof Secret)
+    return revealSecrets ? rawCopy(x.value, true) : new Secret(rawCopy(x.value, false));
+  if (Array.isArray(x)) return x.map((e) => rawCopy(e, revealSecrets));
+  if (x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype) {
+    const out: Props = {};
+    for (const [k, e] of Object.entries(x)) out[k] = rawCopy(e, revealSecrets);
+    return out;
+  }
+  return x;
+}
+
+/**
+ * The two views a remediation needs: `view`, props as validations see them (secrets revealed, unknowns
+ * throw), to decide; `raw`, with secrets kept, wrapped so unknowns throw, to build the result from.
+ */
+function remediationViews(props: Props): { view: Props; raw: Props } {
+  return {
+    view: unknownCheckingProxy(rawCopy(props, true)) as Props,
+    raw: unknownCheckingProxy(rawCopy(props, false)) as Props,
+  };
+}
+
+/** The stack tag naming the environment (`pulumi stack tag set environment prod`). */
+export const ENVIRONMENT_TAG = "environment";
+
+/** Policy config as users write it; every key optional (the schema's defaults fill the rest). */
+export interface PolicyUserConfig {
+  environment?: string;
+  allowedRegistries?: string[];
+  allowedRuntimeClasses?: string[];
+  requireDigest?: Record<string, EnvironmentEnforcement>;
+  requireDigestDefault?: EnvironmentEnforcement;
+  pssVersion?: string;
+  /** PSS policies only: the profile enforced; restricted checks are not applicable at `baseline`. */
+  pssLevel?: Level;
+  exemptions?: Exemption[];
+  externalRestrictedNamespaces?: string[];
+  externalRuntimeClasses?: string[];
+}
+
+/** Config keys beyond RuleConfig that policies may declare. */
+type ConfigKey = keyof RuleConfig | "pssLevel";
+
+const ENFORCEMENT_VALUES = ["mandatory", "advisory", "disabled"];
+
+/** JSON schema of every config key a policy may take. */
+export const CONFIG_PROPERTIES: Record<ConfigKey, PolicyConfigJSONSchema> = {
+  environment: {
+    type: "string",
+    description: `Environment of the stack when it has no "${ENVIRONMENT_TAG}" stack tag (the tag wins).`,
+    default: DEFAULT_RULE_CONFIG.environment,
+  },
+  allowedRegistries: {
+    type: "array",
+    items: { type: "string" },
+    description: "Registry prefixes images may come from.",
+    default: DEFAULT_RULE_CONFIG.allowedRegistries,
+  },
+  allowedRuntimeClasses: {
+    type: "array",
+    items: { type: "string" },
+    description: "RuntimeClass names pods may select.",
+    default: DEFAULT_RULE_CONFIG.allowedRuntimeClasses,
+  },
+  requireDigest: {
+    type: "object",
+    additionalProperties: { type: "string", enum: ENFORCEMENT_VALUES },
+    description: "Digest pinning per environment: mandatory, advisory or disabled.",
+    default: DEFAULT_RULE_CONFIG.requireDigest,
+  },
+  requireDigestDefault: {
+    type: "string",
+    enum: ENFORCEMENT_VALUES,
+    description: "Digest pinning in environments absent from requireDigest.",
+    default: DEFAULT_RULE_CONFIG.requireDigestDefault,
+  },
+  pssVersion: {
+    type: "string",
+    pattern: "^(latest|v1\\.(0|[1-9][0-9]*))$",
+    description: "Pod Security Standards version (v1.N or latest).",
+    default: DEFAULT_RULE_CONFIG.pssVersion,
+  },
+  pssLevel: {
+    type: "string",
+    enum: ["baseline", "restricted"],
+    description: "Pod Security Standards profile: restricted checks are not applicable at baseline.",
+    default: "restricted",
+  },
+  exemptions: {
+    type: "array",
+    description: "Objects this policy skips, by namespace and/or name; each needs a written reason.",
+    items: {
+      type: "object",
+      properties: {
+        namespace: { type: "string", description: "Namespace of the object." },
+        name: { type: "string", description: "metadata.name of the object, or its Pulumi resource name." },
+        reason: { type: "string", minLength: 1, description: "Why the exemption is needed." },
+      },
+      required: ["reason"],
+      additionalProperties: false,
+    },
+    default: DEFAULT_RULE_CONFIG.exemptions,
+  },
+  externalRestrictedNamespaces: {
+    type: "array",
+    items: { type: "string" },
+    description: "Namespaces created outside the stack that are labelled restricted.",
+    default: DEFAULT_RULE_CONFIG.externalRestrictedNamespaces,
+  },
+  externalRuntimeClasses: {
+    type: "array",
+    items: { type: "string" },
+    description: "RuntimeClasses created outside the stack whose handler is runsc.",
+    default: DEFAULT_RULE_CONFIG.externalRuntimeClasses,
+  },
+};
+
+/** A configSchema with `environment`, `exemptions` and the given keys. */
+export function configSchema(keys: readonly ConfigKey[] = []): PolicyConfigSchema {
+  const properties: PolicyConfigSchema["properties"] = {};
+  for (const k of ["environment", "exemptions", ...keys] as ConfigKey[]) properties[k] = CONFIG_PROPERTIES[k];
+  return { properties };
+}
+
+function stringArray(v: unknown, fallback: string[]): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : fallback;
+}
+
+/** The RuleConfig for a policy invocation: user config over defaults; the environment stack tag wins. */
+export function resolveRuleConfig(
+  user: PolicyUserConfig,
+  stackTags: ReadonlyMap<string, string>,
+): RuleConfig {
+  const d = DEFAULT_RULE_CONFIG;
+  return {
+    environment: stackTags.get(ENVIRONMENT_TAG) ?? user.environment ?? d.environment,
+    allowedRegistries: stringArray(user.allowedRegistries, d.allowedRegistries),
+    allowedRuntimeClasses: stringArray(user.allowedRuntimeClasses, d.allowedRuntimeClasses),
+    requireDigest: { ...(user.requireDigest ?? d.requireDigest) },
+    requireDigestDefault: user.requireDigestDefault ?? d.requireDigestDefault,
+    pssVersion: user.pssVersion ?? d.pssVersion,
+    exemptions: Array.isArray(user.exemptions) ? user.exemptions : d.exemptions,
+    externalRestrictedNamespaces: stringArray(
+      user.externalRestrictedNamespaces,
+      d.externalRestrictedNamespaces,
+    ),
+    externalRuntimeClasses: stringArray(user.externalRuntimeClasses, d.externalRuntimeClasses),
+  };
+}
+
+function configOf(args: ResourceValidationArgs | StackValidationArgs): {
+  user: PolicyUserConfig;
+  config: RuleConfig;
+} {
+  const user = args.getConfig<PolicyUserConfig>();
+  return { user, config: resolveRuleConfig(user, args.stackTags) };
+}
+
+function metaOf(props: Record<string, unknown>): ObjectMeta {
+  const m = props.metadata;
+  return m !== null && typeof m === "object" ? (m as ObjectMeta) : {};
+}
+
+/** Reports reasonless exemptions matching the object; true when a valid exemption skips it. */
+function exempted(
+  config: RuleConfig,
+  namespace: string | undefined,
+  names: string[],
+  report: (message: string) => void,
+): boolean {
+  const { exempt, invalid } = decideExemption(config.exemptions, namespace, names);
+  for (const e of invalid) report(missingReasonMessage(e));
+  return exempt !== undefined;
+}
+
+/** A pod-carrying resource's kind, names and pod; calls notApplicable for every other type. */
+interface PodTarget {
+  kind: string;
+  name: string;
+  namespace?: string;
+  pod?: PodParts;
+}
+
+function podTarget(args: ResourceValidationArgs): PodTarget {
+  const kind = kindOfResourceType(args.type);
+  if (!POD_CARRYING_RESOURCE_TYPES.includes(args.type) || !isPodCarryingKind(kind)) {
+    args.notApplicable("applies to pod-carrying Kubernetes resources only");
+  }
+  const md = metaOf(args.props);
+  return {
+    kind,
+    name: md.name ?? args.name,
+    namespace: md.namespace,
+    pod: extractPod(kind, args.props),
+  };
+}
+
+/** `props` with the pod spec replaced, copying only the path down to it. */
+export function withPodSpec(
+  kind: string,
+  props: Record<string, unknown>,
+  spec: PodSpec,
+): Record<string, unknown> {
+  type O = Record<string, unknown>;
+  const o = (v: unknown): O => (v !== null && typeof v === "object" ? (v as O) : {});
+  const setTemplateSpec = (template: unknown): O => ({ ...o(template), spec });
+  switch (kind) {
+    case "Pod":
+      return { ...props, spec };
+    case "PodTemplate":
+      return { ...props, template: setTemplateSpec(props.template) };
+    case "CronJob": {
+      const s = o(props.spec);
+      const jt = o(s.jobTemplate);
+      const jts = o(jt.spec);
+      return {
+        ...props,
+        spec: { ...s, jobTemplate: { ...jt, spec: { ...jts, template: setTemplateSpec(jts.template) } } },
+      };
+    }
+    default: {
+      const s = o(props.spec);
+      return { ...props, spec: { ...s, template: setTemplateSpec(s.template) } };
+    }
+  }
+}
+
+/** Applies a pod-spec remediation to (raw) props of a pod-carrying kind. */
+function remediatePod(kind: string, raw: Props, remediate: (spec: PodSpec) => PodSpec): Props | undefined {
+  const pod = extractPod(kind, raw);
+  return pod ? withPodSpec(kind, raw, remediate(pod.spec)) : undefined;
+}
+
+/** The environment variants of a rule: one policy per enforcement level it can have. */
+interface Variant {
+  name: string;
+  enforcement: Enforcement;
+  /** Whether the variant applies under a config; undefined = always. */
+  applies?: (config: RuleConfig) => string | undefined;
+}
+
+function variantsOf(rule: RuleBase): Variant[] {
+  const eff = rule.enforcementFor;
+  if (!eff) return [{ name: rule.name, enforcement: rule.defaultEnforcement }];
+  const gate =
+    (level: Enforcement) =>
+    (config: RuleConfig): string | undefined => {
+      const actual = eff(config);
+      return actual === level
+        ? undefined
+        : `${rule.name} is ${actual} in environment ${JSON.stringify(config.environment)}`;
+    };
+  return [
+    { name: rule.name, enforcement: "mandatory", applies: gate("mandatory") },
+    { name: `${rule.name}Advisory`, enforcement: "advisory", applies: gate("advisory") },
+  ];
+}
+
+/** The CrossGuard policies of a pod rule (two when its enforcement depends on the environment). */
+export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
+  return variantsOf(rule).map((variant) => {
+    const ctxOf = (args: ResourceValidationArgs, report: (m: string) => void) => {
+      const target = podTarget(args);
+      const { config } = configOf(args);
+      const na = variant.applies?.(config);
+      if (na !== undefined) args.notApplicable(na);
+      if (!target.pod) return undefined;
+      if (exempted(config, target.namespace, [target.name, args.name], report)) return undefined;
+      return { target, pod: target.pod, config };
+    };
+    const policy: ResourceValidationPolicy = {
+      name: variant.name,
+      description: rule.description,
+      enforcementLevel: variant.enforcement,
+      configSchema: configSchema(rule.configKeys),
+      validateResource: (args, reportViolation) => {
+        const c = ctxOf(args, (m) => reportViolation(m));
+        if (!c) return;
+        const { target, pod, config } = c;
+        const ctx = { kind: target.kind, name: target.name, namespace: target.namespace, ...pod, config };
+        for (const message of rule.check(ctx)) reportViolation(message);
+      },
+    };
+    const remediate = rule.remediate;
+    if (remediate) {
+      policy.remediateResource = (args) => {
+        const { view, raw } = remediationViews(args.props);
+        const c = ctxOf({ ...args, props: view }, () => undefined);
+        if (!c) return undefined;
+        const { target, pod, config } = c;
+        const ctx = { kind: target.kind, name: target.name, namespace: target.namespace, ...pod, config };
+        // Compliant resources are left untouched, so a remediation never shows up as a diff needlessly.
+        if (rule.check(ctx).length === 0) return undefined;
+        return remediatePod(target.kind, raw, remediate);
+      };
+    }
+    return policy;
+  });
+}
+
+/** The CrossGuard policy of an object rule (Namespace, ServiceAccount, ...). */
+export function objectRulePolicy(rule: ObjectRule): ResourceValidationPolicy {
+  const ctxOf = (args: ResourceValidationArgs, report: (m: string) => void) => {
+    if (!rule.resourceTypes.includes(args.type)) {
+      args.notApplicable(`applies to ${rule.resourceTypes.join(", ")} only`);
+    }
+    const { config } = configOf(args);
+    const md = metaOf(args.props);
+    const name = md.name ?? args.name;
+    if (exempted(config, md.namespace, [name, args.name], report)) return undefined;
+    return {
+      kind: kindOfResourceType(args.type) ?? args.type,
+      name,
+      namespace: md.namespace,
+      obj: args.props,
+      config,
+    };
+  };
+  const policy: ResourceValidationPolicy = {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: rule.defaultEnforcement,
+    configSchema: configSchema(rule.configKeys),
+    validateResource: (args, reportViolation) => {
+      const ctx = ctxOf(args, (m) => reportViolation(m));
+      if (!ctx) return;
+      for (const message of rule.check(ctx)) reportViolation(message);
+    },
+  };
+  const remediate = rule.remediate;
+  if (remediate) {
+    policy.remediateResource = (args) => {
+      const { view, raw } = remediationViews(args.props);
+      const ctx = ctxOf({ ...args, props: view }, () => undefined);
+      if (!ctx || rule.check(ctx).length === 0) return undefined;
+      return remediate(raw);
+    };
+  }
+  return policy;
+}
+
+/** The stack objects a stack rule reads, from the stack's resources. */
+export function stackObjects(resources: PolicyResource[], kinds: readonly string[]): StackObject[] {
+  const out: StackObject[] = [];
+  for (const r of resources) {
+    if (!r.type.startsWith("kubernetes:")) continue;
+    const kind = kindOfResourceType(r.type);
+    if (kind === undefined || !kinds.includes(kind)) continue;
+    const md = metaOf(r.props);
+    out.push({ kind, name: md.name ?? r.name, namespace: md.namespace, obj: r.props, urn: r.urn });
+  }
+  return out;
+}
+
+/** The CrossGuard stack policy of a stack rule. */
+export function stackRulePolicy(rule: StackRule): StackValidationPolicy {
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: rule.defaultEnforcement,
+    configSchema: configSchema(rule.configKeys),
+    validateStack: (args, reportViolation) => {
+      const { config } = configOf(args);
+      const objects = stackObjects(args.resources, rule.kinds);
+      const resourceNames = new Map(args.resources.map((r) => [r.urn, r.name]));
+      const skipped = new Set<StackObject>();
+      for (const o of objects) {
+        const names = [o.name, resourceNames.get(o.urn ?? "") ?? o.name];
+        if (exempted(config, o.namespace, names, (m) => reportViolation(m, o.urn))) skipped.add(o);
+      }
+      for (const v of rule.check(objects, config)) {
+        if (v.object && skipped.has(v.object)) continue;
+        reportViolation(v.message, v.object?.urn);
+      }
+    },
+  };
+}
+
+/** `v1.N` → N; `latest` → the latest version's N; undefined when malformed. */
+export function pssMinor(version: string, latest: string): number | undefined {
+  const m = /^v1\.(0|[1-9][0-9]*)$/.exec(version === "latest" ? latest : version);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The check's behaviour at a version: the entry with the greatest minimumVersion not above it. */
+export function versionedCheckAt(check: Check, minor: number, latest: string): VersionedCheck | undefined {
+  let chosen: VersionedCheck | undefined;
+  let chosenMinor = -1;
+  for (const v of check.versions) {
+    const m = pssMinor(v.minimumVersion, latest);
+    if (m !== undefined && m <= minor && m > chosenMinor) {
+      chosen = v;
+      chosenMinor = m;
+    }
+  }
+  return chosen;
+}
+
+/** The pack's name for a PSS check's policy. */
+export function pssPolicyName(checkId: string): string {
+  return `pss-${checkId}`;
+}
+
+/** Message of a failed PSS check, formatted as pod-security-admission words it: `reason (detail)`. */
+export function pssMessage(reason: string | undefined, detail: string | undefined): string {
+  const r = reason || "unknown forbidden reason";
+  return detail ? `${r} (${detail})` : r;
+}
+
+/**
+ * The CrossGuard policies of the PSS checks, one per check. `checks` is the full registry: a baseline
+ * check overridden by a restricted one at the configured version (upstream's overrideCheckIDs) is not
+ * applicable at the restricted level, as in pod-security-admission's evaluator.
+ */
+export function pssPolicies(
+  checks: readonly Check[],
+  latestVersion: string,
+  remediations: Readonly<Record<string, (spec: PodSpec) => PodSpec>> = {},
+): ResourceValidationPolicy[] {
+  return checks.map((check) => {
+    const name = pssPolicyName(check.id);
+    const evaluate = (args: ResourceValidationArgs, report: (m: string) => void) => {
+      const target = podTarget(args);
+      const { user, config } = configOf(args);
+      const level: Level = user.pssLevel ?? "restricted";
+      if (level === "baseline" && check.level === "restricted") {
+        args.notApplicable(`${name} is a restricted check; the configured level is baseline`);
+      }
+      const minor = pssMinor(config.pssVersion, latestVersion);
+      if (minor === undefined) {
+        report(`invalid pssVersion ${JSON.stringify(config.pssVersion)}; expected v1.N or latest`);
+        return undefined;
+      }
+      const versioned = versionedCheckAt(check, minor, latestVersion);
+      if (!versioned)
+        args.notApplicable(`${name} does not exist at Pod Security Standards ${config.pssVersion}`);
+      if (level === "restricted") {
+        const by = checks.find(
+          (c) =>
+            c.level === "restricted" &&
+            versionedCheckAt(c, minor, latestVersion)?.overrideCheckIDs?.includes(check.id),
+        );
+        if (by) args.notApplicable(`${name} is overridden by ${pssPolicyName(by.id)} at restricted`);
+      }
+      if (!target.pod) return undefined;
+      if (exempted(config, target.namespace, [target.name, args.name], report)) return undefined;
+      return { target, pod: target.pod, result: versioned.checkPod(target.pod.metadata, target.pod.spec) };
+    };
+    const policy: ResourceValidationPolicy = {
+      name,
+      description: `Pod Security Standards (${check.level}) check ${check.id}, as pod-security-admission evaluates it.`,
+      enforcementLevel: "mandatory",
+      configSchema: configSchema(["pssVersion", "pssLevel"]),
+      validateResource: (args, reportViolation) => {
+        const e = evaluate(args, (m) => reportViolation(m));
+        if (e && !e.result.allowed)
+          reportViolation(pssMessage(e.result.forbiddenReason, e.result.forbiddenDetail));
+      },
+    };
+    const remediate = remediations[check.id];
+    if (remediate) {
+      policy.remediateResource = (args) => {
+        const { view, raw } = remediationViews(args.props);
+        const e = evaluate({ ...args, props: view }, () => undefined);
+        if (!e || e.result.allowed) return undefined;
+        return remediatePod(e.target.kind, raw, remediate);
+      };
+    }
+    return policy;
+  });
+}

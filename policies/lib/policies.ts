@@ -1,0 +1,34 @@
+// The full list of the pack's policies; index.ts only hands it to PolicyPack. Tests import this list
+// (importing index.ts would start the policy server).
+import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { imagePolicies } from "../images";
+import { LATEST_PSS_VERSION, PSS_CHECKS } from "../pss/registry";
+import { OBJECT_RULES, POD_RULES, PSS_REMEDIATIONS, STACK_RULES } from "../rules";
+import { objectRulePolicy, podRulePolicies, pssPolicies, stackRulePolicy } from "./crossguard";
+
+/** Section 1: one policy per Pod Security Standards check, `pss-<checkId>`. */
+export const pssCheckPolicies: ResourceValidationPolicy[] = pssPolicies(
+  PSS_CHECKS,
+  LATEST_PSS_VERSION,
+  PSS_REMEDIATIONS,
+);
+
+/** Sections 2 and 3, per resource: pod rules (with environment variants) and object rules. */
+export const hardenedPolicies: ResourceValidationPolicy[] = [
+  ...POD_RULES.flatMap(podRulePolicies),
+  ...OBJECT_RULES.map(objectRulePolicy),
+];
+
+/** Sections 2 and 3, per stack. */
+export const stackPolicies: StackValidationPolicy[] = STACK_RULES.map(stackRulePolicy);
+
+/** Section 4: image resources (docker-build, docker). */
+export { imagePolicies };
+
+/** Every policy of the pack, in README order. */
+export const allPolicies: Policies = [
+  ...pssCheckPolicies,
+  ...hardenedPolicies,
+  ...stackPolicies,
+  ...imagePolicies,
+];
