@@ -1,0 +1,334 @@
+// RestrictedNamespace: a Namespace enforcing the Pod Security Standards `restricted` profile at a pinned version,
+// with default-deny ingress, explicit allowances, a ResourceQuota and a LimitRange.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  assertQuantity,
+  MANAGED_BY,
+  LABEL_MANAGED_BY,
+  LABEL_PART_OF,
+  DEFAULT_PART_OF,
+  parseQuantity,
+} from "./podspec";
+import { NAMESPACE_NAME_LABEL } from "./workload";
+
+/** Latest Pod Security Standards version the fixtures use; pinned so a cluster upgrade cannot tighten it silently. */
+export const DEFAULT_POD_SECURITY_VERSION = "v1.37";
+export const POD_SECURITY_LEVEL = "restricted";
+export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
+
+export interface QuotaOptions {
+  /** Maximum pods. Default 50. */
+  readonly pods?: number;
+  /** Sum of cpu requests. Default "8". */
+  readonly requestsCpu?: string;
+  /** Sum of memory requests. Default "16Gi". */
+  readonly requestsMemory?: string;
+  /** Sum of cpu limits. Default "16". */
+  readonly limitsCpu?: string;
+  /** Sum of memory limits. Default "32Gi". */
+  readonly limitsMemory?: string;
+}
+
+export interface LimitRangeOptions {
+  /** Request given to a container that sets none. Default cpu "100m", memory "128Mi". */
+  readonly defaultRequest?: { readonly cpu: string; readonly memory: string };
+  /** Limit given to a container that sets none. Default cpu "500m", memory "256Mi". */
+  readonly defaultLimit?: { readonly cpu: string; readonly memory: string };
+  /** Largest limit a single container may set. Default cpu "4", memory "8Gi". */
+  readonly max?: { readonly cpu: string; readonly memory: string };
+}
+
+export const DEFAULT_QUOTA: Required<QuotaOptions> = Object.freeze({
+  pods: 50,
+  requestsCpu: "8",
+  requestsMemory: "16Gi",
+  limitsCpu: "16",
+  limitsMemory: "32Gi",
+});
+
+export const DEFAULT_LIMIT_RANGE: Required<LimitRangeOptions> = Object.freeze({
+  defaultRequest: Object.freeze({ cpu: "100m", memory: "128Mi" }),
+  defaultLimit: Object.freeze({ cpu: "500m", memory: "256Mi" }),
+  max: Object.freeze({ cpu: "4", memory: "8Gi" }),
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain spec types and pure builders.
+
+export interface PlainPolicyPeer {
+  namespaceSelector?: { matchLabels: Record<string, string> };
+  podSelector: { matchLabels: Record<string, string> };
+}
+export interface PlainNetworkPolicySpec {
+  podSelector: Record<string, never>;
+  policyTypes: ("Ingress" | "Egress")[];
+  ingress?: { from: PlainPolicyPeer[] }[];
+}
+export type PlainResourceQuotaSpec = { hard: Record<string, string> };
+export interface PlainLimitRangeSpec {
+  limits: {
+    type: "Container";
+    default: { cpu: string; memory: string };
+    defaultRequest: { cpu: string; memory: string };
+    max: { cpu: string; memory: string };
+  }[];
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function assertNamespaceName(key: string, value: unknown): void {
+  if (typeof value !== "string" || value.length > 63 || !NAMESPACE_NAME.test(value)) {
+    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
+  }
+}
+
+/** Throws unless `version` is a pinned Pod Security Standards version such as "v1.37". */
+export function assertPodSecurityVersion(version: unknown): void {
+  if (version === "latest") {
+    fail(
+      `podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "v1.37"`,
+    );
+  }
+  if (typeof version !== "string" || !/^v1\.\d+$/.test(version)) {
+    fail(
+      `podSecurityVersion: ${show(version)} is not allowed; use a pinned version matching v1.<minor>, e.g. "v1.37"`,
+    );
+  }
+}
+
+/** Namespace labels: PSS restricted in enforce, audit and warn modes, each pinned to `version`. */
+export function buildPodSecurityLabels(
+  version: string = DEFAULT_POD_SECURITY_VERSION,
+): Record<string, string> {
+  assertPodSecurityVersion(version);
+  const labels: Record<string, string> = {};
+  for (const mode of POD_SECURITY_MODES) {
+    labels[`pod-security.kubernetes.io/${mode}`] = POD_SECURITY_LEVEL;
+    labels[`pod-security.kubernetes.io/${mode}-version`] = version;
+  }
+  return labels;
+}
+
+/** Every pod of the namespace isolated for ingress; no rule, so nothing is allowed by this policy alone. */
+export function buildDefaultDenyIngressSpec(): PlainNetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Ingress"] };
+}
+
+/** Every pod of the namespace isolated for egress (opt-in; workloads then need their own DNS allowance). */
+export function buildDefaultDenyEgressSpec(): PlainNetworkPolicySpec {
+  return { podSelector: {}, policyTypes: ["Egress"] };
+}
+
+/** Allows ingress to every pod from every pod of the same namespace. */
+export function buildAllowSameNamespaceSpec(): PlainNetworkPolicySpec {
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ podSelector: { matchLabels: {} } }] }],
+  };
+}
+
+/** Allows ingress to every pod from every pod of the listed namespaces (e.g. the ingress gateway's). */
+export function buildAllowFromNamespacesSpec(namespaces: readonly string[]): PlainNetworkPolicySpec {
+  namespaces.forEach((ns, i) => assertNamespaceName(`allowFromNamespaces[${i}]`, ns));
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: namespaces.map((ns) => ({
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } },
+          podSelector: { matchLabels: {} },
+        })),
+      },
+    ],
+  };
+}
+
+export function buildResourceQuotaSpec(opts: QuotaOptions = {}): PlainResourceQuotaSpec {
+  const q = { ...DEFAULT_QUOTA, ...opts };
+  if (!Number.isInteger(q.pods) || q.pods < 1)
+    fail(`quota.pods: ${show(q.pods)} is not allowed; use an integer >= 1`);
+  for (const key of ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const) {
+    assertQuantity(`quota.${key}`, q[key]);
+  }
+  return {
+    hard: {
+      pods: String(q.pods),
+      "requests.cpu": q.requestsCpu,
+      "requests.memory": q.requestsMemory,
+      "limits.cpu": q.limitsCpu,
+      "limits.memory": q.limitsMemory,
+      // No workload here is exposed directly; traffic comes through the gateway.
+      "services.loadbalancers": "0",
+      "services.nodeports": "0",
+    },
+  };
+}
+
+export function buildLimitRangeSpec(opts: LimitRangeOptions = {}): PlainLimitRangeSpec {
+  const l = { ...DEFAULT_LIMIT_RANGE, ...opts };
+  for (const tier of ["defaultRequest", "defaultLimit", "max"] as const) {
+    for (const res of ["cpu", "memory"] as const) assertQuantity(`limitRange.${tier}.${res}`, l[tier][res]);
+  }
+  for (const res of ["cpu", "memory"] as const) {
+    if (parseQuantity(l.defaultRequest[res]) > parseQuantity(l.defaultLimit[res])) {
+      fail(
+        `limitRange.defaultRequest.${res}: "${l.defaultRequest[res]}" exceeds limitRange.defaultLimit.${res} "${l.defaultLimit[res]}"`,
+      );
+    }
+    if (parseQuantity(l.defaultLimit[res]) > parseQuantity(l.max[res])) {
+      fail(
+        `limitRange.defaultLimit.${res}: "${l.defaultLimit[res]}" exceeds limitRange.max.${res} "${l.max[res]}"`,
+      );
+    }
+  }
+  return {
+    limits: [
+      {
+        type: "Container",
+        default: { ...l.defaultLimit },
+        defaultRequest: { ...l.defaultRequest },
+        max: { ...l.max },
+      },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Component.
+
+export interface RestrictedNamespaceArgs {
+  /** Name of the Namespace object. Plain so it is validated at preview. Default: the component name. */
+  readonly namespaceName?: string;
+  /** Pinned Pod Security Standards version for the enforce/audit/warn labels; "v1.<minor>". Default "v1.37". */
+  readonly podSecurityVersion?: string;
+  /** Extra labels on the Namespace; they cannot override the pod-security labels. */
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Namespaces whose pods may reach every pod here, e.g. the ingress gateway's. Default none. */
+  readonly allowFromNamespaces?: readonly string[];
+  /** Allow traffic between pods of this namespace. Default true. */
+  readonly allowSameNamespace?: boolean;
+  /** Also deny egress by default (workloads' own policies then allow DNS and their peers). Default false. */
+  readonly denyEgress?: boolean;
+  /** ResourceQuota limits; pod overhead of the RuntimeClass counts against them. */
+  readonly quota?: QuotaOptions;
+  /** LimitRange defaults and maxima for containers. */
+  readonly limitRange?: LimitRangeOptions;
+}
+
+export function validateRestrictedNamespaceArgs(name: string, args: RestrictedNamespaceArgs): void {
+  assertNamespaceName("namespaceName", args.namespaceName ?? name);
+  assertPodSecurityVersion(args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+  buildAllowFromNamespacesSpec(args.allowFromNamespaces ?? []);
+  if (args.allowSameNamespace !== undefined && typeof args.allowSameNamespace !== "boolean") {
+    fail(`allowSameNamespace: ${show(args.allowSameNamespace)} must be true or false`);
+  }
+  if (args.denyEgress !== undefined && typeof args.denyEgress !== "boolean") {
+    fail(`denyEgress: ${show(args.denyEgress)} must be true or false`);
+  }
+  buildResourceQuotaSpec(args.quota);
+  buildLimitRangeSpec(args.limitRange);
+}
+
+export class RestrictedNamespace extends pulumi.ComponentResource {
+  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly defaultDenyIngress: k8s.networking.v1.NetworkPolicy;
+  public readonly defaultDenyEgress: k8s.networking.v1.NetworkPolicy | undefined;
+  public readonly allowSameNamespace: k8s.networking.v1.NetworkPolicy | undefined;
+  public readonly allowFromNamespaces: k8s.networking.v1.NetworkPolicy | undefined;
+  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
+  public readonly limitRange: k8s.core.v1.LimitRange;
+
+  /** Name of the Namespace, resolved once it exists. */
+  public readonly name: pulumi.Output<string>;
+  /** The pinned Pod Security Standards version. */
+  public readonly podSecurityVersion: pulumi.Output<string>;
+  /** All labels set on the Namespace. */
+  public readonly labels: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: RestrictedNamespaceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    validateRestrictedNamespaceArgs(name, args);
+    super("distroless:namespace:RestrictedNamespace", name, {}, opts);
+
+    const nsName = args.namespaceName ?? name;
+    const version = args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
+    const baseLabels: Record<string, string> = {
+      [LABEL_MANAGED_BY]: MANAGED_BY,
+      [LABEL_PART_OF]: DEFAULT_PART_OF,
+    };
+    // Pod-security labels go last so user labels cannot weaken them.
+    const labels = pulumi.output(args.labels ?? {}).apply((extra): Record<string, string> => ({
+      ...extra,
+      ...baseLabels,
+      ...buildPodSecurityLabels(version),
+    }));
+
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      { metadata: { name: nsName, labels } },
+      { parent: this },
+    );
+    const namespace = this.namespace.metadata.name;
+    const child = { parent: this };
+    const meta = (objName: string) => ({ name: objName, namespace, labels: { ...baseLabels } });
+
+    this.defaultDenyIngress = new k8s.networking.v1.NetworkPolicy(
+      `${name}-default-deny-ingress`,
+      { metadata: meta("default-deny-ingress"), spec: buildDefaultDenyIngressSpec() },
+      child,
+    );
+    this.defaultDenyEgress = args.denyEgress
+      ? new k8s.networking.v1.NetworkPolicy(
+          `${name}-default-deny-egress`,
+          { metadata: meta("default-deny-egress"), spec: buildDefaultDenyEgressSpec() },
+          child,
+        )
+      : undefined;
+    this.allowSameNamespace =
+      (args.allowSameNamespace ?? true)
+        ? new k8s.networking.v1.NetworkPolicy(
+            `${name}-allow-same-namespace`,
+            { metadata: meta("allow-same-namespace"), spec: buildAllowSameNamespaceSpec() },
+            child,
+          )
+        : undefined;
+    const fromNamespaces = args.allowFromNamespaces ?? [];
+    this.allowFromNamespaces =
+      fromNamespaces.length > 0
+        ? new k8s.networking.v1.NetworkPolicy(
+            `${name}-allow-from-namespaces`,
+            { metadata: meta("allow-from-namespaces"), spec: buildAllowFromNamespacesSpec(fromNamespaces) },
+            child,
+          )
+        : undefined;
+    this.resourceQuota = new k8s.core.v1.ResourceQuota(
+      `${name}-quota`,
+      { metadata: meta("quota"), spec: buildResourceQuotaSpec(args.quota) },
+      child,
+    );
+    this.limitRange = new k8s.core.v1.LimitRange(
+      `${name}-limits`,
+      { metadata: meta("limits"), spec: buildLimitRangeSpec(args.limitRange) },
+      child,
+    );
+
+    this.name = namespace;
+    this.podSecurityVersion = pulumi.output(version);
+    this.labels = labels;
+    this.registerOutputs({
+      name: this.name,
+      podSecurityVersion: this.podSecurityVersion,
+      labels: this.labels,
+    });
+  }
+}

@@ -1,0 +1,476 @@
+// HardenedWorkload: one app's Deployment with its ServiceAccount, Service, PodDisruptionBudget and NetworkPolicy.
+// The pure spec builders are exported so CanaryRelease, tests and policies produce identical objects.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  assertDns1035Label,
+  assertDns1123Subdomain,
+  buildHardenedPodTemplate,
+  buildLabels,
+  buildSelectorLabels,
+  buildServiceSelector,
+  DEFAULT_PORT_NAME,
+  HardenedPodOptions,
+  HardenedPodTemplate,
+  instanceName,
+  PlainLabels,
+  validateHardenedPodOptions,
+} from "./podspec";
+
+export const DEFAULT_REPLICAS = 2;
+export const DEFAULT_SERVICE_PORT = 80;
+export const DEFAULT_REVISION_HISTORY_LIMIT = 5;
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+export const DEFAULT_PDB_MAX_UNAVAILABLE = 1;
+export const DEFAULT_MAX_SURGE = "25%";
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/** CoreDNS/kube-dns pods as labelled by kubeadm, kind, GKE and EKS. */
+export const DNS_PEER: NetworkPolicyPeerSpec = {
+  namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plain spec types.
+
+export interface DeploymentSpec {
+  replicas: number;
+  revisionHistoryLimit: number;
+  progressDeadlineSeconds: number;
+  strategy: { type: "RollingUpdate"; rollingUpdate: { maxUnavailable: number; maxSurge: string } };
+  selector: { matchLabels: PlainLabels };
+  template: HardenedPodTemplate;
+}
+export interface ServiceSpec {
+  type: "ClusterIP";
+  selector: PlainLabels;
+  ports: { name: string; port: number; targetPort: string; protocol: "TCP" }[];
+}
+export interface PdbSpec {
+  maxUnavailable: number | string;
+  selector: { matchLabels: PlainLabels };
+  unhealthyPodEvictionPolicy: "AlwaysAllow";
+}
+export interface NetworkPolicyPeerSpec {
+  namespaceSelector?: { matchLabels: PlainLabels };
+  podSelector?: { matchLabels: PlainLabels };
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface NetworkPolicyPortSpec {
+  protocol: "TCP" | "UDP";
+  port: number;
+}
+export interface NetworkPolicyRuleSpec {
+  from?: NetworkPolicyPeerSpec[];
+  to?: NetworkPolicyPeerSpec[];
+  ports: NetworkPolicyPortSpec[];
+}
+export interface NetworkPolicySpec {
+  podSelector: { matchLabels: PlainLabels };
+  policyTypes: ("Ingress" | "Egress")[];
+  ingress: NetworkPolicyRuleSpec[];
+  egress: NetworkPolicyRuleSpec[];
+}
+
+/** Pods allowed to reach the workload, or be reached by it. */
+export interface NetworkPeer {
+  /** Namespace name (matched on kubernetes.io/metadata.name). Omit for the workload's own namespace. */
+  readonly namespace?: string;
+  /** Pod labels to match; `{}` means every pod. Omit with `namespace` set for every pod of that namespace. */
+  readonly podLabels?: Record<string, string>;
+}
+
+/** One egress allowance: a peer (pods or a CIDR) and the ports the workload may open to it. */
+export interface EgressAllowance extends NetworkPeer {
+  /** CIDR block, e.g. "10.0.0.0/8"; exclusive with namespace/podLabels. */
+  readonly cidr?: string;
+  /** CIDRs inside `cidr` that stay blocked. */
+  readonly except?: readonly string[];
+  /** Destination ports. */
+  readonly ports: readonly number[];
+  /** Protocol of the ports. Default "TCP". */
+  readonly protocol?: "TCP" | "UDP";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure builders.
+
+export interface DeploymentSpecOptions {
+  /** Options of the hardened pod template. */
+  readonly pod: HardenedPodOptions;
+  /** Number of pods (0 scales the track down). */
+  readonly replicas: number;
+  /** ReplicaSets kept for rollback. Default 5. */
+  readonly revisionHistoryLimit?: number;
+}
+
+/** Deployment spec: zero-downtime rolling update (maxUnavailable 0) around the hardened pod template. */
+export function buildDeploymentSpec(opts: DeploymentSpecOptions): DeploymentSpec {
+  assertReplicas("replicas", opts.replicas);
+  return {
+    replicas: opts.replicas,
+    revisionHistoryLimit: opts.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
+    progressDeadlineSeconds: DEFAULT_PROGRESS_DEADLINE_SECONDS,
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: DEFAULT_MAX_SURGE } },
+    selector: { matchLabels: buildSelectorLabels(opts.pod.appName, opts.pod.track) },
+    template: buildHardenedPodTemplate(opts.pod),
+  };
+}
+
+export interface ServiceSpecOptions {
+  /** app.kubernetes.io/name the Service selects. */
+  readonly appName: string;
+  /** Service port. Default 80. */
+  readonly port?: number;
+  /** Container port name the Service targets. Default "http". */
+  readonly portName?: string;
+}
+
+/** ClusterIP Service selecting every track of the app by name, targeting the named container port. */
+export function buildServiceSpec(opts: ServiceSpecOptions): ServiceSpec {
+  const port = opts.port ?? DEFAULT_SERVICE_PORT;
+  assertPort("servicePort", port);
+  const portName = opts.portName ?? DEFAULT_PORT_NAME;
+  return {
+    type: "ClusterIP",
+    selector: buildServiceSelector(opts.appName),
+    ports: [{ name: portName, port, targetPort: portName, protocol: "TCP" }],
+  };
+}
+
+export interface PdbSpecOptions {
+  /** app.kubernetes.io/name of the pods. */
+  readonly appName: string;
+  /** Track of the pods; the PDB covers one Deployment. */
+  readonly track?: string;
+  /** Pods that may be down at once: an integer >= 1 or a percentage such as "25%". Default 1. */
+  readonly maxUnavailable?: number | string;
+}
+
+/**
+ * PDB by maxUnavailable rather than minAvailable: it never blocks node drains outright, and AlwaysAllow lets a
+ * drain evict pods that are already unhealthy.
+ */
+export function buildPdbSpec(opts: PdbSpecOptions): PdbSpec {
+  const maxUnavailable = opts.maxUnavailable ?? DEFAULT_PDB_MAX_UNAVAILABLE;
+  assertMaxUnavailable("pdbMaxUnavailable", maxUnavailable);
+  return {
+    maxUnavailable,
+    selector: { matchLabels: buildSelectorLabels(opts.appName, opts.track) },
+    unhealthyPodEvictionPolicy: "AlwaysAllow",
+  };
+}
+
+export interface NetworkPolicySpecOptions {
+  /** app.kubernetes.io/name of the pods. */
+  readonly appName: string;
+  /** Track of the pods; the policy covers one Deployment. */
+  readonly track?: string;
+  /** The only port ingress is allowed to. */
+  readonly containerPort: number;
+  /** Who may connect to the container port. Empty: nobody beyond what namespace-level policies allow. */
+  readonly ingressFrom?: readonly NetworkPeer[];
+  /** Where the pods may connect besides DNS. */
+  readonly egressTo?: readonly EgressAllowance[];
+}
+
+function peerSpec(key: string, peer: NetworkPeer): NetworkPolicyPeerSpec {
+  if (peer.namespace === undefined && peer.podLabels === undefined) {
+    fail(`${key}: set namespace, podLabels or both (podLabels: {} means every pod of the own namespace)`);
+  }
+  const spec: NetworkPolicyPeerSpec = {};
+  if (peer.namespace !== undefined) {
+    assertDns1035OrLabel(`${key}.namespace`, peer.namespace);
+    spec.namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } };
+  }
+  if (peer.podLabels !== undefined) spec.podSelector = { matchLabels: { ...peer.podLabels } };
+  return spec;
+}
+
+/**
+ * NetworkPolicy for the app's pods: ingress only from the listed peers on the container port, egress only to DNS
+ * and the listed allowances. Both directions are isolated so nothing else leaks through.
+ */
+export function buildNetworkPolicySpec(opts: NetworkPolicySpecOptions): NetworkPolicySpec {
+  assertPort("containerPort", opts.containerPort);
+  const ingressFrom = opts.ingressFrom ?? [];
+  const ingress: NetworkPolicyRuleSpec[] =
+    ingressFrom.length === 0
+      ? []
+      : [
+          {
+            from: ingressFrom.map((p, i) => peerSpec(`ingressFrom[${i}]`, p)),
+            ports: [{ protocol: "TCP", port: opts.containerPort }],
+          },
+        ];
+  const egress: NetworkPolicyRuleSpec[] = [
+    {
+      to: [DNS_PEER],
+      ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+      ],
+    },
+  ];
+  (opts.egressTo ?? []).forEach((e, i) => {
+    const key = `egressTo[${i}]`;
+    if (!Array.isArray(e.ports) || e.ports.length === 0)
+      fail(`${key}.ports: set at least one destination port`);
+    e.ports.forEach((p, j) => assertPort(`${key}.ports[${j}]`, p));
+    const protocol = e.protocol ?? "TCP";
+    if (protocol !== "TCP" && protocol !== "UDP")
+      fail(`${key}.protocol: ${show(protocol)} is not allowed; use "TCP" or "UDP"`);
+    let peer: NetworkPolicyPeerSpec;
+    if (e.cidr !== undefined) {
+      if (e.namespace !== undefined || e.podLabels !== undefined) {
+        fail(
+          `${key}: cidr cannot be combined with namespace or podLabels; declare them as separate allowances`,
+        );
+      }
+      assertCidr(`${key}.cidr`, e.cidr);
+      (e.except ?? []).forEach((c, j) => assertCidr(`${key}.except[${j}]`, c));
+      peer = {
+        ipBlock: e.except && e.except.length > 0 ? { cidr: e.cidr, except: [...e.except] } : { cidr: e.cidr },
+      };
+    } else {
+      if (e.except !== undefined) fail(`${key}.except: only applies together with cidr`);
+      peer = peerSpec(key, e);
+    }
+    egress.push({ to: [peer], ports: e.ports.map((port) => ({ protocol, port })) });
+  });
+  return {
+    podSelector: { matchLabels: buildSelectorLabels(opts.appName, opts.track) },
+    policyTypes: ["Ingress", "Egress"],
+    ingress,
+    egress,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation.
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function assertReplicas(key: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
+    fail(`${key}: ${show(value)} is not allowed; use an integer from 0 to 1000`);
+  }
+}
+
+function assertPort(key: string, value: unknown): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
+    fail(`${key}: ${show(value)} is not allowed; use an integer from 1 to 65535`);
+  }
+}
+
+function assertMaxUnavailable(key: string, value: unknown): void {
+  const okInt = typeof value === "number" && Number.isInteger(value) && value >= 1;
+  const okPct = typeof value === "string" && /^([1-9]\d?|100)%$/.test(value);
+  if (!okInt && !okPct)
+    fail(`${key}: ${show(value)} is not allowed; use an integer >= 1 or a percentage "1%".."100%"`);
+}
+
+function assertDns1035OrLabel(key: string, value: unknown): void {
+  // Namespace names are DNS-1123 labels (may start with a digit).
+  if (typeof value !== "string" || value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
+  }
+}
+
+const IPV4_CIDR =
+  /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+function assertCidr(key: string, value: unknown): void {
+  if (typeof value !== "string" || !(IPV4_CIDR.test(value) || IPV6_CIDR.test(value))) {
+    fail(`${key}: ${show(value)} is not a CIDR; use e.g. "10.0.0.0/8" or "fd00::/8"`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Component.
+
+/**
+ * Arguments of HardenedWorkload. `namespace` and `pod.image` may be Outputs; the rest are plain values so that
+ * every one of them is validated synchronously and a bad value fails preview before any child is registered.
+ */
+export interface HardenedWorkloadArgs {
+  /** Namespace every child is created in (usually a RestrictedNamespace's name). */
+  readonly namespace: pulumi.Input<string>;
+  /**
+   * Hardened pod options. Plain values on purpose: they are validated synchronously so a bad value fails preview
+   * before any child is registered. Only `pod.image` may be an Output (e.g. a DistrolessImage's `ref`).
+   */
+  readonly pod: HardenedPodOptions;
+  /** Number of pods. Plain, because it decides at preview whether a PDB is created. Default 2. */
+  readonly replicas?: number;
+  /** Create a PodDisruptionBudget. Default: only when replicas > 1 (a PDB over one pod only delays drains). */
+  readonly pdb?: boolean;
+  /** PDB maxUnavailable: an integer >= 1 or a percentage. Default 1. */
+  readonly pdbMaxUnavailable?: number | string;
+  /** Port the ClusterIP Service exposes; it targets the named container port. Default 80. */
+  readonly servicePort?: number;
+  /** Name of the Service. Default `pod.appName`. */
+  readonly serviceName?: string;
+  /** Name of the ServiceAccount. Default `pod.serviceAccountName`, else the Deployment name. */
+  readonly serviceAccountName?: string;
+  /** Peers allowed to connect to the container port. Default none (namespace-level policies still apply). */
+  readonly ingressFrom?: readonly NetworkPeer[];
+  /** Egress allowed besides DNS. Default none. */
+  readonly egressTo?: readonly EgressAllowance[];
+  /** ReplicaSets kept for rollback. Default 5. */
+  readonly revisionHistoryLimit?: number;
+}
+
+/** Validates every workload argument synchronously; throws an Error naming the key, the value and what is allowed. */
+export function validateHardenedWorkloadArgs(args: HardenedWorkloadArgs): void {
+  if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
+  if (typeof args.namespace === "string") assertDns1035OrLabel("namespace", args.namespace);
+  else if (args.namespace === undefined || args.namespace === null)
+    fail(`namespace: ${show(args.namespace)} is required`);
+  validateHardenedPodOptions(args.pod);
+  if (args.replicas !== undefined) assertReplicas("replicas", args.replicas);
+  if (args.pdb !== undefined && typeof args.pdb !== "boolean")
+    fail(`pdb: ${show(args.pdb)} must be true or false`);
+  if (args.pdbMaxUnavailable !== undefined) assertMaxUnavailable("pdbMaxUnavailable", args.pdbMaxUnavailable);
+  if (args.servicePort !== undefined) assertPort("servicePort", args.servicePort);
+  if (args.serviceName !== undefined) assertDns1035Label("serviceName", args.serviceName);
+  if (args.serviceAccountName !== undefined)
+    assertDns1123Subdomain("serviceAccountName", args.serviceAccountName);
+  if (
+    args.revisionHistoryLimit !== undefined &&
+    !(Number.isInteger(args.revisionHistoryLimit) && args.revisionHistoryLimit >= 0)
+  ) {
+    fail(`revisionHistoryLimit: ${show(args.revisionHistoryLimit)} is not allowed; use an integer >= 0`);
+  }
+  // Building the network policy validates peers and allowances with the same messages the component would hit.
+  buildNetworkPolicySpec({
+    appName: args.pod.appName,
+    track: args.pod.track,
+    containerPort: args.pod.containerPort,
+    ingressFrom: args.ingressFrom,
+    egressTo: args.egressTo,
+  });
+}
+
+/** Whether a workload gets a PDB: explicit `pdb`, else only with more than one replica. */
+export function wantsPdb(replicas: number, pdb?: boolean): boolean {
+  return pdb ?? replicas > 1;
+}
+
+export class HardenedWorkload extends pulumi.ComponentResource {
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service: k8s.core.v1.Service;
+  public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget | undefined;
+  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+
+  public readonly deploymentName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly serviceAccountName: pulumi.Output<string>;
+  public readonly replicas: pulumi.Output<number>;
+  /** Full label set of the pods. */
+  public readonly labels: pulumi.Output<Record<string, string>>;
+  /** Deployment selector (name + instance). */
+  public readonly selector: pulumi.Output<Record<string, string>>;
+  /** Whether a PodDisruptionBudget was created. */
+  public readonly pdbEnabled: pulumi.Output<boolean>;
+
+  constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything, so a bad value leaves no half-built component behind.
+    validateHardenedWorkloadArgs(args);
+    super("distroless:workload:HardenedWorkload", name, {}, opts);
+
+    const pod = args.pod;
+    const replicas = args.replicas ?? DEFAULT_REPLICAS;
+    const deploymentName = instanceName(pod.appName, pod.track);
+    const saName = args.serviceAccountName ?? pod.serviceAccountName ?? deploymentName;
+    const podOptions: HardenedPodOptions = { ...pod, serviceAccountName: saName };
+    const labels = buildLabels(pod);
+    const selector = buildSelectorLabels(pod.appName, pod.track);
+    const meta = (objName: string) => ({ name: objName, namespace: args.namespace, labels: { ...labels } });
+
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      { metadata: meta(saName), automountServiceAccountToken: false },
+      { parent: this },
+    );
+
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: meta(deploymentName),
+        spec: buildDeploymentSpec({
+          pod: podOptions,
+          replicas,
+          revisionHistoryLimit: args.revisionHistoryLimit,
+        }),
+      },
+      { parent: this, dependsOn: [this.serviceAccount] },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: meta(args.serviceName ?? pod.appName),
+        spec: buildServiceSpec({ appName: pod.appName, port: args.servicePort, portName: pod.portName }),
+      },
+      { parent: this },
+    );
+
+    const pdbEnabled = wantsPdb(replicas, args.pdb);
+    this.podDisruptionBudget = pdbEnabled
+      ? new k8s.policy.v1.PodDisruptionBudget(
+          `${name}-pdb`,
+          {
+            metadata: meta(deploymentName),
+            spec: buildPdbSpec({
+              appName: pod.appName,
+              track: pod.track,
+              maxUnavailable: args.pdbMaxUnavailable,
+            }),
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-netpol`,
+      {
+        metadata: meta(deploymentName),
+        spec: buildNetworkPolicySpec({
+          appName: pod.appName,
+          track: pod.track,
+          containerPort: pod.containerPort,
+          ingressFrom: args.ingressFrom,
+          egressTo: args.egressTo,
+        }),
+      },
+      { parent: this },
+    );
+
+    this.deploymentName = this.deployment.metadata.name;
+    this.serviceName = this.service.metadata.name;
+    this.serviceAccountName = this.serviceAccount.metadata.name;
+    this.replicas = pulumi.output(replicas);
+    this.labels = pulumi.output(labels);
+    this.selector = pulumi.output(selector);
+    this.pdbEnabled = pulumi.output(pdbEnabled);
+
+    this.registerOutputs({
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+      serviceAccountName: this.serviceAccountName,
+      replicas: this.replicas,
+      labels: this.labels,
+      selector: this.selector,
+      pdbEnabled: this.pdbEnabled,
+    });
+  }
+}

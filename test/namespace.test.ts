@@ -1,0 +1,301 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  buildAllowFromNamespacesSpec,
+  buildAllowSameNamespaceSpec,
+  buildDefaultDenyIngressSpec,
+  buildLimitRangeSpec,
+  buildPodSecurityLabels,
+  buildResourceQuotaSpec,
+  RestrictedNamespace,
+  RestrictedNamespaceArgs,
+} from "../components/namespace";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+function setMocks(records: Registered[], preview = false): void {
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        records.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return preview ? { id: undefined, state: {} } : { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "distroless-platform",
+    "staging",
+    preview,
+  );
+}
+
+function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+async function settle(ns: RestrictedNamespace): Promise<void> {
+  const children = [
+    ns.namespace,
+    ns.defaultDenyIngress,
+    ns.defaultDenyEgress,
+    ns.allowSameNamespace,
+    ns.allowFromNamespaces,
+    ns.resourceQuota,
+    ns.limitRange,
+  ].filter((c): c is NonNullable<typeof c> => c !== undefined);
+  await Promise.all(children.map((c) => promiseOf(c.urn)));
+}
+
+function named(records: Registered[], name: string): Record<string, unknown> {
+  const r = records.find((x) => x.name === name);
+  assert.ok(r, `no resource named ${name}`);
+  return r.inputs;
+}
+
+const PSS_LABELS = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "v1.37",
+  "pod-security.kubernetes.io/audit": "restricted",
+  "pod-security.kubernetes.io/audit-version": "v1.37",
+  "pod-security.kubernetes.io/warn": "restricted",
+  "pod-security.kubernetes.io/warn-version": "v1.37",
+};
+const BASE_LABELS = {
+  "app.kubernetes.io/managed-by": "pulumi",
+  "app.kubernetes.io/part-of": "distroless-platform",
+};
+
+describe("namespace: pure builders", () => {
+  it("labels restricted in enforce, audit and warn, each pinned", () => {
+    assert.deepEqual(buildPodSecurityLabels(), PSS_LABELS);
+    assert.equal(buildPodSecurityLabels("v1.33")["pod-security.kubernetes.io/enforce-version"], "v1.33");
+  });
+
+  it("builds the network policies", () => {
+    assert.deepEqual(buildDefaultDenyIngressSpec(), { podSelector: {}, policyTypes: ["Ingress"] });
+    assert.deepEqual(buildAllowSameNamespaceSpec(), {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [{ podSelector: { matchLabels: {} } }] }],
+    });
+    assert.deepEqual(buildAllowFromNamespacesSpec(["gateway-system", "monitoring"]), {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gateway-system" } },
+              podSelector: { matchLabels: {} },
+            },
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+              podSelector: { matchLabels: {} },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("builds the quota and limit range with defaults and overrides", () => {
+    assert.deepEqual(buildResourceQuotaSpec(), {
+      hard: {
+        pods: "50",
+        "requests.cpu": "8",
+        "requests.memory": "16Gi",
+        "limits.cpu": "16",
+        "limits.memory": "32Gi",
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+      },
+    });
+    assert.equal(buildResourceQuotaSpec({ pods: 120, limitsCpu: "64" }).hard["limits.cpu"], "64");
+    assert.equal(buildResourceQuotaSpec({ pods: 120 }).hard.pods, "120");
+    assert.deepEqual(buildLimitRangeSpec(), {
+      limits: [
+        {
+          type: "Container",
+          default: { cpu: "500m", memory: "256Mi" },
+          defaultRequest: { cpu: "100m", memory: "128Mi" },
+          max: { cpu: "4", memory: "8Gi" },
+        },
+      ],
+    });
+  });
+});
+
+describe("namespace: validation (nothing registered)", () => {
+  const records: Registered[] = [];
+  beforeEach(() => {
+    records.length = 0;
+    setMocks(records);
+  });
+
+  const cases: [string, RestrictedNamespaceArgs, string][] = [
+    [
+      "latest",
+      { podSecurityVersion: "latest" },
+      'podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "v1.37"',
+    ],
+    [
+      "malformed version",
+      { podSecurityVersion: "1.37" },
+      'podSecurityVersion: "1.37" is not allowed; use a pinned version matching v1.<minor>, e.g. "v1.37"',
+    ],
+    [
+      "bad namespace name",
+      { namespaceName: "Apps" },
+      'namespaceName: "Apps" is not a namespace name; use at most 63 lowercase letters, digits and "-"',
+    ],
+    [
+      "bad allowed namespace",
+      { allowFromNamespaces: ["ok", "no_pe"] },
+      'allowFromNamespaces[1]: "no_pe" is not a namespace name; use at most 63 lowercase letters, digits and "-"',
+    ],
+    ["zero pods quota", { quota: { pods: 0 } }, "quota.pods: 0 is not allowed; use an integer >= 1"],
+    [
+      "bad quota quantity",
+      { quota: { requestsMemory: "16 GB" } },
+      'quota.requestsMemory: "16 GB" is not a Kubernetes quantity; use e.g. "250m", "64Mi" or "1Gi"',
+    ],
+    [
+      "default request above default limit",
+      { limitRange: { defaultRequest: { cpu: "1", memory: "128Mi" } } },
+      'limitRange.defaultRequest.cpu: "1" exceeds limitRange.defaultLimit.cpu "500m"',
+    ],
+    [
+      "default limit above max",
+      { limitRange: { max: { cpu: "4", memory: "128Mi" } } },
+      'limitRange.defaultLimit.memory: "256Mi" exceeds limitRange.max.memory "128Mi"',
+    ],
+  ];
+  for (const [title, args, message] of cases) {
+    it(`rejects ${title}`, async () => {
+      assert.throws(() => new RestrictedNamespace("apps", args), { message });
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(records, []);
+    });
+  }
+});
+
+describe("namespace: RestrictedNamespace (mocks)", () => {
+  const records: Registered[] = [];
+  beforeEach(() => {
+    records.length = 0;
+    setMocks(records);
+  });
+
+  it("registers the Namespace with pinned restricted labels; user labels cannot override them", async () => {
+    const ns = new RestrictedNamespace("apps", {
+      labels: { team: "platform", "pod-security.kubernetes.io/enforce": "privileged" },
+    });
+    await settle(ns);
+    assert.deepEqual(named(records, "apps-ns"), {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "apps", labels: { team: "platform", ...BASE_LABELS, ...PSS_LABELS } },
+    });
+    assert.equal(await promiseOf(ns.name), "apps");
+    assert.equal(await promiseOf(ns.podSecurityVersion), "v1.37");
+  });
+
+  it("registers default-deny ingress, same-namespace and gateway allowances, quota and limits", async () => {
+    const ns = new RestrictedNamespace("apps", {
+      namespaceName: "shop",
+      podSecurityVersion: "v1.35",
+      allowFromNamespaces: ["gateway-system"],
+    });
+    await settle(ns);
+    assert.deepEqual(
+      records.map((r) => [r.type, r.name]).sort(),
+      [
+        ["distroless:namespace:RestrictedNamespace", "apps"],
+        ["kubernetes:core/v1:Namespace", "apps-ns"],
+        ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-default-deny-ingress"],
+        ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-allow-same-namespace"],
+        ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "apps-allow-from-namespaces"],
+        ["kubernetes:core/v1:ResourceQuota", "apps-quota"],
+        ["kubernetes:core/v1:LimitRange", "apps-limits"],
+      ].sort(),
+    );
+    const nsLabels = (named(records, "apps-ns").metadata as { labels: Record<string, string> }).labels;
+    assert.equal(nsLabels["pod-security.kubernetes.io/enforce-version"], "v1.35");
+    assert.equal(nsLabels["pod-security.kubernetes.io/audit-version"], "v1.35");
+    assert.equal(nsLabels["pod-security.kubernetes.io/warn-version"], "v1.35");
+    const meta = (name: string) => ({ name, namespace: "shop", labels: BASE_LABELS });
+    assert.deepEqual(named(records, "apps-default-deny-ingress"), {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta("default-deny-ingress"),
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    });
+    assert.deepEqual(named(records, "apps-allow-same-namespace"), {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta("allow-same-namespace"),
+      spec: buildAllowSameNamespaceSpec(),
+    });
+    assert.deepEqual(named(records, "apps-allow-from-namespaces"), {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta("allow-from-namespaces"),
+      spec: buildAllowFromNamespacesSpec(["gateway-system"]),
+    });
+    assert.deepEqual(named(records, "apps-quota"), {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: meta("quota"),
+      spec: buildResourceQuotaSpec(),
+    });
+    assert.deepEqual(named(records, "apps-limits"), {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: meta("limits"),
+      spec: buildLimitRangeSpec(),
+    });
+  });
+
+  it("adds default-deny egress only when asked and drops the same-namespace allowance when disabled", async () => {
+    const ns = new RestrictedNamespace("locked", { denyEgress: true, allowSameNamespace: false });
+    await settle(ns);
+    assert.deepEqual(named(records, "locked-default-deny-egress").spec, {
+      podSelector: {},
+      policyTypes: ["Egress"],
+    });
+    assert.equal(
+      records.some((r) => r.name === "locked-allow-same-namespace"),
+      false,
+    );
+    assert.equal(
+      records.some((r) => r.name === "locked-allow-from-namespaces"),
+      false,
+    );
+    assert.equal(ns.allowSameNamespace, undefined);
+  });
+});
+
+describe("namespace: preview (unknown outputs)", () => {
+  const records: Registered[] = [];
+  beforeEach(() => {
+    records.length = 0;
+    setMocks(records, true);
+  });
+
+  it("registers the policies with an unknown namespace while the Namespace does not exist yet", async () => {
+    const ns = new RestrictedNamespace("apps");
+    await settle(ns);
+    const policy = named(records, "apps-default-deny-ingress") as {
+      metadata: { namespace: unknown; name: string };
+    };
+    assert.equal(pulumi.isUnknown(policy.metadata.namespace), true);
+    assert.equal(policy.metadata.name, "default-deny-ingress");
+    assert.deepEqual((named(records, "apps-ns").metadata as { labels: unknown }).labels, {
+      ...BASE_LABELS,
+      ...PSS_LABELS,
+    });
+  });
+});
