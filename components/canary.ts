@@ -1,0 +1,731 @@
+// CanaryRelease: a stable and a canary track of one app, built from the same hardened pod template, with traffic
+// split by Gateway API HTTPRoute weights or, without a gateway, by replica ratio (Argo Rollouts' rounding).
+//
+// How a release moves (each step is one `pulumi up`, no controller runs in the cluster):
+//   1. Put the new build in `canary` (image + version) with canary.weight 10: the canary Deployment is created and
+//      must become ready before anything else changes.
+//   2. `pulumi config set canary.weight 20` (then 50), `pulumi up`; each step updates the split.
+//   3. `pulumi config set canary.weight 100`, `pulumi up`: the stable Deployment takes the canary's image and
+//      version, traffic returns to the stable track and the canary track scales to 0.
+//   4. Move the new image/version into `stable`, drop `canary`; the next `pulumi up` removes the empty track.
+//   Abort at any time with `pulumi config set canary.weight 0` and `pulumi up`: all traffic to stable, canary 0.
+//
+// Health gates: Pulumi's Deployment await logic waits until each Deployment is Available with its new ReplicaSet;
+// it gives up after progressDeadlineSeconds + 60 s (customTimeouts) and `pulumi up` fails. Children are ordered
+// so that a failing track leaves the other one untouched (see `trackOrdering`). What is NOT automated: metric
+// analysis, automatic promotion between steps, and automatic rollback — a failed step leaves the canary
+// Deployment at its failed revision until the operator sets the weight back (0 or the previous step) and runs
+// `pulumi up` again.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_CANARY_STEPS,
+  precisionWarning,
+  splitReplicas,
+  trafficRoutedReplicas,
+  validateCanarySteps,
+  validateCanaryWeight,
+} from "./canary-math";
+import {
+  assertDns1035Label,
+  assertDns1123Subdomain,
+  buildLabels,
+  buildSelectorLabels,
+  buildServiceSelector,
+  HardenedPodOptions,
+  instanceName,
+  LABEL_VERSION,
+  PlainLabels,
+  validateHardenedPodOptions,
+} from "./podspec";
+import {
+  buildDeploymentSpec,
+  buildNetworkPolicySpec,
+  buildPdbSpec,
+  buildServiceSpec,
+  DEFAULT_PROGRESS_DEADLINE_SECONDS,
+  DEFAULT_SERVICE_PORT,
+  DeploymentSpec,
+  EgressAllowance,
+  NetworkPeer,
+  ServiceSpec,
+} from "./workload";
+
+export const STABLE_TRACK = "stable";
+export const CANARY_TRACK = "canary";
+/** Deployment annotations recording the step, so `pulumi preview --diff` and kubectl show old → new. */
+export const ANNOTATION_WEIGHT = "distroless.dev/canary-weight";
+export const ANNOTATION_PREVIOUS_STEP = "distroless.dev/canary-previous-step";
+export const ANNOTATION_PHASE = "distroless.dev/canary-phase";
+export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+/** Slack Pulumi's await gets on top of progressDeadlineSeconds, so Kubernetes' own verdict lands first. */
+export const AWAIT_SLACK_SECONDS = 60;
+export const MAX_REPLICAS = 1000;
+
+/** Pod options shared by both tracks: everything of HardenedPodOptions except what the release sets per track. */
+export type CanaryPodOptions = Omit<
+  HardenedPodOptions,
+  "appName" | "track" | "version" | "image" | "serviceAccountName"
+>;
+
+export interface CanaryTrackArgs {
+  /** Image reference pinned by digest (`repo@sha256:…`); usually a DistrolessImage's `ref` Output. */
+  readonly image: pulumi.Input<string>;
+  /**
+   * Version the track reports (app.kubernetes.io/version label), so traffic per version can be told apart. Plain:
+   * it is a label value validated at preview.
+   */
+  readonly version: string;
+}
+
+export interface CanaryGatewayArgs {
+  /** Name of the Gateway the HTTPRoute attaches to. */
+  readonly name: pulumi.Input<string>;
+  /** Namespace of the Gateway; its listener's allowedRoutes must admit the release's namespace. */
+  readonly namespace: pulumi.Input<string>;
+  /** Listener of the Gateway to attach to. Default: every listener that admits the route. */
+  readonly sectionName?: pulumi.Input<string>;
+  /** Host names the route answers for. Default: the listener's. */
+  readonly hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface CanaryReleaseArgs {
+  /** Namespace every child is created in (usually a RestrictedNamespace's name). */
+  readonly namespace: pulumi.Input<string>;
+  /**
+   * app.kubernetes.io/name of both tracks and base of every Kubernetes object name (`<appName>-stable`, …). Plain:
+   * it is a label and part of selectors, validated at preview.
+   */
+  readonly appName: string;
+  /** The version serving production traffic. */
+  readonly stable: CanaryTrackArgs;
+  /** The version under test. Absent: no canary track exists and all traffic goes to stable. */
+  readonly canary?: CanaryTrackArgs;
+  /**
+   * Percentage of traffic for the canary (stack config `canary.weight`): 0 (abort back to stable) or one of
+   * `steps`. 100 promotes: the stable track takes the canary's spec and the canary track scales to 0.
+   * Validated at preview when plain (it is, when read from config).
+   */
+  readonly weight: pulumi.Input<number>;
+  /** Allowed weights besides 0: strictly increasing integers in 1..100 ending with 100. Default [10, 20, 50, 100]. */
+  readonly steps?: pulumi.Input<number[]>;
+  /**
+   * Pods of the release. Without a gateway both tracks share this budget by Argo's rounding; with a gateway the
+   * stable track keeps all of them and the canary adds ceil(replicas × weight / 100).
+   */
+  readonly replicas: pulumi.Input<number>;
+  /** Gateway API Gateway to split traffic with an HTTPRoute. Absent: one Service spans both tracks. */
+  readonly gateway?: CanaryGatewayArgs;
+  /** Hardened pod options shared by both tracks (container port, probes, resources, writable paths, env, …). */
+  readonly pod: CanaryPodOptions;
+  /** Port the Service(s) expose, targeting the named container port. Default 80. */
+  readonly servicePort?: number;
+  /** Name of the ServiceAccount both tracks run as (its token is never mounted). Default `appName`. */
+  readonly serviceAccountName?: string;
+  /** Seconds a Deployment may go without progress before it is marked failed. Default 600. */
+  readonly progressDeadlineSeconds?: number;
+  /** Create a PodDisruptionBudget per track. Default: when replicas > 1 (assumed true if replicas is an Output). */
+  readonly pdb?: boolean;
+  /** PDB maxUnavailable per track: an integer >= 1 or a percentage. Default 1. */
+  readonly pdbMaxUnavailable?: number | string;
+  /** Peers allowed to connect to the container port (the gateway's pods, callers, …). Default none. */
+  readonly ingressFrom?: readonly NetworkPeer[];
+  /** Egress allowed besides DNS. Default none. */
+  readonly egressTo?: readonly EgressAllowance[];
+  /** ReplicaSets kept per track for `kubectl rollout undo`. Default 5. */
+  readonly revisionHistoryLimit?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure planning.
+
+/** stable: no canary configured; abort: weight 0; canary: weight in a step below 100; promote: weight 100. */
+export type CanaryPhase = "stable" | "abort" | "canary" | "promote";
+
+export interface CanaryPlanInput {
+  readonly replicas: number;
+  readonly weight: number;
+  readonly steps?: readonly number[];
+  readonly hasCanary: boolean;
+  readonly hasGateway: boolean;
+}
+
+export interface CanaryPlan {
+  readonly weight: number;
+  readonly phase: CanaryPhase;
+  /** Pods of the stable Deployment. */
+  readonly stableReplicas: number;
+  /** Pods of the canary Deployment (0 when there is none). */
+  readonly canaryReplicas: number;
+  /** Share of traffic served by the canary's version, in percent (2 decimals). 100 after promotion. */
+  readonly effectiveWeight: number;
+  /** HTTPRoute weights (used with a gateway only). */
+  readonly stableRouteWeight: number;
+  readonly canaryRouteWeight: number;
+  /** True at promotion: the stable Deployment runs the canary's image and version. */
+  readonly stableRunsCanary: boolean;
+  /** The step below `weight` in [0, ...steps]: where to set canary.weight to back off one step. */
+  readonly previousStep: number;
+  /** The step above `weight` (100 stays 100). */
+  readonly nextStep: number;
+  /** Replica-ratio precision warning (no gateway only). */
+  readonly warning?: string;
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function show(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+export function validateReplicas(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_REPLICAS) {
+    fail(`replicas: ${show(value)} is not allowed; use an integer from 1 to ${MAX_REPLICAS}`);
+  }
+  return value;
+}
+
+/** Replicas and traffic weights per track for one step. Validates steps, weight and replicas; throws on bad ones. */
+export function planCanaryRelease(input: CanaryPlanInput): CanaryPlan {
+  const steps = validateCanarySteps(input.steps ?? DEFAULT_CANARY_STEPS);
+  const weight = validateCanaryWeight(input.weight, steps);
+  const replicas = validateReplicas(input.replicas);
+  const ladder = [0, ...steps];
+  const index = ladder.indexOf(weight);
+  const previousStep = ladder[Math.max(0, index - 1)];
+  const nextStep = ladder[Math.min(ladder.length - 1, index + 1)];
+  const allStable = { stableRouteWeight: 100, canaryRouteWeight: 0, previousStep, nextStep, weight };
+
+  if (!input.hasCanary) {
+    return {
+      ...allStable,
+      phase: "stable",
+      stableReplicas: replicas,
+      canaryReplicas: 0,
+      effectiveWeight: 0,
+      stableRunsCanary: false,
+    };
+  }
+  if (weight === 0) {
+    return {
+      ...allStable,
+      phase: "abort",
+      stableReplicas: replicas,
+      canaryReplicas: 0,
+      effectiveWeight: 0,
+      stableRunsCanary: false,
+    };
+  }
+  if (weight === 100) {
+    return {
+      ...allStable,
+      phase: "promote",
+      stableReplicas: replicas,
+      canaryReplicas: 0,
+      effectiveWeight: 100,
+      stableRunsCanary: true,
+    };
+  }
+  const split = input.hasGateway ? trafficRoutedReplicas(replicas, weight) : splitReplicas(replicas, weight);
+  const plan: CanaryPlan = {
+    weight,
+    phase: "canary",
+    stableReplicas: split.stable,
+    canaryReplicas: split.canary,
+    effectiveWeight: split.effectiveWeight,
+    stableRouteWeight: 100 - weight,
+    canaryRouteWeight: weight,
+    stableRunsCanary: false,
+    previousStep,
+    nextStep,
+  };
+  const warning = input.hasGateway ? undefined : precisionWarning(replicas, weight);
+  return warning === undefined ? plan : { ...plan, warning };
+}
+
+/**
+ * Which track must finish before which, per phase, so a failing step leaves the other track as it was:
+ * - canary: the canary comes up (and passes its await) before the stable track shrinks and before the route
+ *   sends it traffic;
+ * - abort/promote: the stable track is complete (scaled up, or rolled to the canary's spec) before the route
+ *   moves traffic to it, and only then does the canary scale to 0.
+ */
+export function trackOrdering(phase: CanaryPhase): {
+  stableAfterCanary: boolean;
+  canaryAfterStable: boolean;
+} {
+  return {
+    stableAfterCanary: phase === "canary",
+    canaryAfterStable: phase === "abort" || phase === "promote",
+  };
+}
+
+export interface HttpRouteSpecOptions {
+  readonly gateway: CanaryGatewayArgs;
+  readonly stableService: pulumi.Input<string>;
+  /** Absent when there is no canary track. */
+  readonly canaryService?: pulumi.Input<string>;
+  readonly port: number;
+  readonly stableWeight: pulumi.Input<number>;
+  readonly canaryWeight: pulumi.Input<number>;
+}
+
+export interface HttpRouteBackendRef {
+  group: "";
+  kind: "Service";
+  name: pulumi.Input<string>;
+  port: number;
+  weight: pulumi.Input<number>;
+}
+
+export interface HttpRouteSpec {
+  parentRefs: {
+    group: "gateway.networking.k8s.io";
+    kind: "Gateway";
+    name: pulumi.Input<string>;
+    namespace: pulumi.Input<string>;
+    sectionName?: pulumi.Input<string>;
+  }[];
+  hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+  rules: { matches: { path: { type: "PathPrefix"; value: "/" } }[]; backendRefs: HttpRouteBackendRef[] }[];
+}
+
+/** HTTPRoute spec: one catch-all rule whose backendRefs weigh the stable and canary Services. */
+export function buildHttpRouteSpec(opts: HttpRouteSpecOptions): HttpRouteSpec {
+  const parent: HttpRouteSpec["parentRefs"][number] = {
+    group: "gateway.networking.k8s.io",
+    kind: "Gateway",
+    name: opts.gateway.name,
+    namespace: opts.gateway.namespace,
+  };
+  if (opts.gateway.sectionName !== undefined) parent.sectionName = opts.gateway.sectionName;
+  const ref = (name: pulumi.Input<string>, weight: pulumi.Input<number>): HttpRouteBackendRef => ({
+    group: "",
+    kind: "Service",
+    name,
+    port: opts.port,
+    weight,
+  });
+  const backendRefs = [ref(opts.stableService, opts.stableWeight)];
+  if (opts.canaryService !== undefined) backendRefs.push(ref(opts.canaryService, opts.canaryWeight));
+  const spec: HttpRouteSpec = {
+    parentRefs: [parent],
+    rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs }],
+  };
+  if (opts.gateway.hostnames !== undefined) spec.hostnames = opts.gateway.hostnames;
+  return spec;
+}
+
+/** Service spec for one track (gateway mode): B's Service spec narrowed to that track's pods. */
+export function buildTrackServiceSpec(
+  appName: string,
+  track: string,
+  port: number,
+  portName?: string,
+): ServiceSpec {
+  return { ...buildServiceSpec({ appName, port, portName }), selector: buildSelectorLabels(appName, track) };
+}
+
+/** Hardened pod options of one track. */
+export function trackPodOptions(
+  args: Pick<CanaryReleaseArgs, "appName" | "pod" | "serviceAccountName">,
+  track: string,
+  spec: CanaryTrackArgs,
+): HardenedPodOptions {
+  return {
+    ...args.pod,
+    appName: args.appName,
+    track,
+    version: spec.version,
+    image: spec.image,
+    serviceAccountName: args.serviceAccountName ?? args.appName,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation of the plain arguments.
+
+function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
+  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
+}
+
+function assertNamespace(key: string, value: string): void {
+  // Namespace names are DNS-1123 labels (they may start with a digit).
+  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
+  }
+}
+
+/** Runs the hardened pod checks for one track; image and version errors name the track (`canary.image: …`). */
+function validateTrack(args: CanaryReleaseArgs, track: string, spec: CanaryTrackArgs): void {
+  try {
+    validateHardenedPodOptions(trackPodOptions(args, track, spec));
+  } catch (e) {
+    if (e instanceof Error && /^(image|version):/.test(e.message)) throw new Error(`${track}.${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Validates every plain argument synchronously and throws an Error naming the key, the value and what is allowed.
+ * weight, steps and replicas are checked here when plain; as Outputs they are checked once they resolve.
+ */
+export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
+  if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
+  if (isPlain(args.steps) && isPlain(args.weight)) {
+    const steps = validateCanarySteps(args.steps ?? DEFAULT_CANARY_STEPS);
+    validateCanaryWeight(args.weight, steps);
+  } else if (isPlain(args.steps) && args.steps !== undefined) {
+    validateCanarySteps(args.steps);
+  }
+  if (isPlain(args.replicas)) validateReplicas(args.replicas);
+  if (typeof args.namespace === "string") assertNamespace("namespace", args.namespace);
+  else if (args.namespace === undefined || args.namespace === null)
+    fail(`namespace: ${show(args.namespace)} is required`);
+  assertDns1035Label("appName", args.appName);
+  if (typeof args.stable !== "object" || args.stable === null)
+    fail(`stable: ${show(args.stable)} is required`);
+  if (args.serviceAccountName !== undefined)
+    assertDns1123Subdomain("serviceAccountName", args.serviceAccountName);
+  validateTrack(args, STABLE_TRACK, args.stable);
+  if (args.canary !== undefined) validateTrack(args, CANARY_TRACK, args.canary);
+  if (args.servicePort !== undefined) buildServiceSpec({ appName: args.appName, port: args.servicePort });
+  const deadline = args.progressDeadlineSeconds;
+  if (deadline !== undefined && !(Number.isInteger(deadline) && deadline >= 30 && deadline <= 3600)) {
+    fail(`progressDeadlineSeconds: ${show(deadline)} is not allowed; use an integer from 30 to 3600`);
+  }
+  if (args.pdb !== undefined && typeof args.pdb !== "boolean")
+    fail(`pdb: ${show(args.pdb)} must be true or false`);
+  if (args.pdbMaxUnavailable !== undefined)
+    buildPdbSpec({ appName: args.appName, maxUnavailable: args.pdbMaxUnavailable });
+  if (
+    args.revisionHistoryLimit !== undefined &&
+    !(Number.isInteger(args.revisionHistoryLimit) && args.revisionHistoryLimit >= 0)
+  ) {
+    fail(`revisionHistoryLimit: ${show(args.revisionHistoryLimit)} is not allowed; use an integer >= 0`);
+  }
+  if (args.gateway !== undefined) {
+    const gw = args.gateway;
+    if (typeof gw.name === "string") assertDns1123Subdomain("gateway.name", gw.name);
+    else if (gw.name === undefined || gw.name === null) fail(`gateway.name: ${show(gw.name)} is required`);
+    if (typeof gw.namespace === "string") assertNamespace("gateway.namespace", gw.namespace);
+    else if (gw.namespace === undefined || gw.namespace === null) {
+      fail(`gateway.namespace: ${show(gw.namespace)} is required`);
+    }
+  }
+  buildNetworkPolicySpec({
+    appName: args.appName,
+    containerPort: args.pod.containerPort,
+    ingressFrom: args.ingressFrom,
+    egressTo: args.egressTo,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Component.
+
+type Lifted<T> = T | pulumi.Output<T>;
+
+function map<T, U>(value: Lifted<T>, fn: (t: T) => U): Lifted<U> {
+  return pulumi.Output.isInstance(value) ? value.apply(fn) : fn(value);
+}
+
+function sharedLabels(args: CanaryReleaseArgs): PlainLabels {
+  // Objects spanning both tracks carry no version or track label.
+  const labels = buildLabels({
+    appName: args.appName,
+    version: args.stable.version,
+    component: args.pod.component,
+    partOf: args.pod.partOf,
+  });
+  delete labels[LABEL_VERSION];
+  return labels;
+}
+
+export class CanaryRelease extends pulumi.ComponentResource {
+  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  public readonly stableDeployment: k8s.apps.v1.Deployment;
+  /** Absent when no canary is configured. */
+  public readonly canaryDeployment: k8s.apps.v1.Deployment | undefined;
+  /** Without a gateway the shared Service, with one the stable track's Service. */
+  public readonly service: k8s.core.v1.Service;
+  /** The canary track's Service (gateway mode with a canary only). */
+  public readonly canaryService: k8s.core.v1.Service | undefined;
+  public readonly route: k8s.apiextensions.CustomResource | undefined;
+  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  public readonly podDisruptionBudgets: k8s.policy.v1.PodDisruptionBudget[];
+
+  /** The requested weight (stack config canary.weight). */
+  public readonly weight: pulumi.Output<number>;
+  /** Share of traffic on the canary's version: the route weight with a gateway, else the pod ratio; 100 once promoted. */
+  public readonly effectiveWeight: pulumi.Output<number>;
+  public readonly phase: pulumi.Output<CanaryPhase>;
+  public readonly stableReplicas: pulumi.Output<number>;
+  public readonly canaryReplicas: pulumi.Output<number>;
+  /** Service clients (or, with a gateway, the stable backend) use. */
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly canaryServiceName: pulumi.Output<string | undefined>;
+  /** Image the stable Deployment runs (the canary's once promoted). */
+  public readonly stableImage: pulumi.Output<string>;
+  public readonly stableVersion: pulumi.Output<string>;
+  public readonly canaryImage: pulumi.Output<string | undefined>;
+  public readonly canaryVersion: pulumi.Output<string | undefined>;
+  public readonly routeName: pulumi.Output<string | undefined>;
+  /** Step to set canary.weight to for backing off one step (0 below the first step). */
+  public readonly previousStep: pulumi.Output<number>;
+  /** Step to set canary.weight to for the next step (100 stays 100). */
+  public readonly nextStep: pulumi.Output<number>;
+  /** The precision warning logged at preview, if any. */
+  public readonly warning: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything plain is validated before the component or any child is registered.
+    validateCanaryReleaseArgs(args);
+    super("distroless:canary:CanaryRelease", name, {}, opts);
+
+    const hasCanary = args.canary !== undefined;
+    const hasGateway = args.gateway !== undefined;
+    const planFor = (replicas: number, weight: number, steps: number[] | undefined) =>
+      planCanaryRelease({ replicas, weight, steps, hasCanary, hasGateway });
+    const planKnown = isPlain(args.replicas) && isPlain(args.weight) && isPlain(args.steps);
+    const plan: Lifted<CanaryPlan> = planKnown
+      ? planFor(args.replicas as number, args.weight as number, args.steps as number[] | undefined)
+      : pulumi
+          .all([args.replicas, args.weight, args.steps])
+          .apply(([replicas, weight, steps]) => planFor(replicas, weight, steps));
+
+    const warn = (p: CanaryPlan) => {
+      if (p.warning !== undefined) void pulumi.log.warn(p.warning, this);
+      return p.warning;
+    };
+    const warning = map(plan, warn);
+
+    const appName = args.appName;
+    const saName = args.serviceAccountName ?? appName;
+    const servicePort = args.servicePort ?? DEFAULT_SERVICE_PORT;
+    const deadline = args.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+    const awaitTimeout = `${deadline + AWAIT_SLACK_SECONDS}s`;
+    const customTimeouts = { create: awaitTimeout, update: awaitTimeout };
+    const shared = sharedLabels(args);
+    const canary = args.canary;
+
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: { name: saName, namespace: args.namespace, labels: shared },
+        automountServiceAccountToken: false,
+      },
+      { parent: this },
+    );
+
+    const deploymentSpec = (track: string, spec: CanaryTrackArgs, replicas: number): DeploymentSpec => ({
+      ...buildDeploymentSpec({
+        pod: trackPodOptions(args, track, spec),
+        replicas,
+        revisionHistoryLimit: args.revisionHistoryLimit,
+      }),
+      progressDeadlineSeconds: deadline,
+    });
+    const deploymentMetadata = (track: string, spec: Lifted<CanaryTrackArgs>) => ({
+      name: instanceName(appName, track),
+      namespace: args.namespace,
+      labels: map(spec, (s) =>
+        buildLabels({
+          appName,
+          version: s.version,
+          track,
+          component: args.pod.component,
+          partOf: args.pod.partOf,
+        }),
+      ),
+      annotations: map(plan, (p) => ({
+        [ANNOTATION_WEIGHT]: String(p.weight),
+        [ANNOTATION_PREVIOUS_STEP]: String(p.previousStep),
+        [ANNOTATION_PHASE]: p.phase,
+      })),
+    });
+    const ordering = planKnown ? trackOrdering((plan as CanaryPlan).phase) : undefined;
+
+    // Same hardened template for both tracks; at promotion the stable track takes the canary's image and version.
+    const stableTrackOf = (p: CanaryPlan): CanaryTrackArgs =>
+      p.stableRunsCanary && canary !== undefined ? canary : args.stable;
+    const stableTrack = map(plan, stableTrackOf);
+    const makeDeployment = (
+      track: string,
+      trackOf: (p: CanaryPlan) => CanaryTrackArgs,
+      replicasOf: (p: CanaryPlan) => number,
+      dependsOn: pulumi.Resource[],
+    ) =>
+      new k8s.apps.v1.Deployment(
+        `${name}-${track}`,
+        {
+          metadata: deploymentMetadata(track, map(plan, trackOf)),
+          spec: map(plan, (p) => deploymentSpec(track, trackOf(p), replicasOf(p))),
+        },
+        { parent: this, dependsOn: [this.serviceAccount, ...dependsOn], customTimeouts },
+      );
+    const makeCanary = (dependsOn: pulumi.Resource[]) =>
+      canary !== undefined
+        ? makeDeployment(
+            CANARY_TRACK,
+            () => canary,
+            (p) => p.canaryReplicas,
+            dependsOn,
+          )
+        : undefined;
+    const makeStable = (dependsOn: pulumi.Resource[]) =>
+      makeDeployment(STABLE_TRACK, stableTrackOf, (p) => p.stableReplicas, dependsOn);
+
+    const serviceMeta = (svcName: string, labels: PlainLabels) => ({
+      name: svcName,
+      namespace: args.namespace,
+      labels,
+    });
+    const trackService = (track: string) =>
+      new k8s.core.v1.Service(
+        `${name}-${track}-service`,
+        {
+          metadata: serviceMeta(instanceName(appName, track), {
+            ...shared,
+            ...buildSelectorLabels(appName, track),
+          }),
+          spec: buildTrackServiceSpec(appName, track, servicePort, args.pod.portName),
+        },
+        { parent: this },
+      );
+    if (args.gateway === undefined) {
+      this.service = new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+          metadata: serviceMeta(appName, shared),
+          spec: buildServiceSpec({ appName, port: servicePort, portName: args.pod.portName }),
+        },
+        { parent: this },
+      );
+    } else {
+      this.service = trackService(STABLE_TRACK);
+      this.canaryService = canary !== undefined ? trackService(CANARY_TRACK) : undefined;
+    }
+    const gateway = args.gateway;
+    const makeRoute = (dependsOn: pulumi.Resource[]) =>
+      gateway === undefined
+        ? undefined
+        : new k8s.apiextensions.CustomResource(
+            `${name}-route`,
+            {
+              apiVersion: GATEWAY_API_VERSION,
+              kind: "HTTPRoute",
+              metadata: { name: appName, namespace: args.namespace, labels: shared },
+              spec: buildHttpRouteSpec({
+                gateway,
+                stableService: this.service.metadata.name,
+                canaryService: this.canaryService?.metadata.name,
+                port: servicePort,
+                stableWeight: map(plan, (p) => p.stableRouteWeight),
+                canaryWeight: map(plan, (p) => p.canaryRouteWeight),
+              }),
+            },
+            {
+              parent: this,
+              dependsOn: [this.service, ...(this.canaryService ? [this.canaryService] : []), ...dependsOn],
+            },
+          );
+
+    if (ordering?.canaryAfterStable) {
+      // Abort / promotion: stable complete, then traffic moved to it, then the canary scales to 0.
+      this.stableDeployment = makeStable([]);
+      this.route = makeRoute([this.stableDeployment]);
+      this.canaryDeployment = makeCanary([this.stableDeployment, ...(this.route ? [this.route] : [])]);
+    } else if (ordering?.stableAfterCanary) {
+      // A step forward: the canary must be ready before stable shrinks and before the route sends it traffic.
+      this.canaryDeployment = makeCanary([]);
+      const canaryDep = this.canaryDeployment ? [this.canaryDeployment] : [];
+      this.stableDeployment = makeStable(canaryDep);
+      this.route = makeRoute([this.stableDeployment, ...canaryDep]);
+    } else {
+      this.canaryDeployment = makeCanary([]);
+      this.stableDeployment = makeStable([]);
+      this.route = makeRoute([
+        this.stableDeployment,
+        ...(this.canaryDeployment ? [this.canaryDeployment] : []),
+      ]);
+    }
+
+    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-netpol`,
+      {
+        metadata: { name: appName, namespace: args.namespace, labels: shared },
+        spec: {
+          ...buildNetworkPolicySpec({
+            appName,
+            containerPort: args.pod.containerPort,
+            ingressFrom: args.ingressFrom,
+            egressTo: args.egressTo,
+          }),
+          // One policy for both tracks: select by app name only.
+          podSelector: { matchLabels: buildServiceSelector(appName) },
+        },
+      },
+      { parent: this },
+    );
+
+    const pdbEnabled = args.pdb ?? (isPlain(args.replicas) ? (args.replicas as number) > 1 : true);
+    const pdbTracks = pdbEnabled
+      ? canary !== undefined
+        ? [STABLE_TRACK, CANARY_TRACK]
+        : [STABLE_TRACK]
+      : [];
+    this.podDisruptionBudgets = pdbTracks.map(
+      (track) =>
+        new k8s.policy.v1.PodDisruptionBudget(
+          `${name}-${track}-pdb`,
+          {
+            metadata: {
+              name: instanceName(appName, track),
+              namespace: args.namespace,
+              labels: { ...shared, ...buildSelectorLabels(appName, track) },
+            },
+            spec: buildPdbSpec({ appName, track, maxUnavailable: args.pdbMaxUnavailable }),
+          },
+          { parent: this },
+        ),
+    );
+
+    const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
+    this.weight = out(map(plan, (p) => p.weight));
+    this.effectiveWeight = out(map(plan, (p) => p.effectiveWeight));
+    this.phase = out(map(plan, (p) => p.phase));
+    this.stableReplicas = out(map(plan, (p) => p.stableReplicas));
+    this.canaryReplicas = out(map(plan, (p) => p.canaryReplicas));
+    this.previousStep = out(map(plan, (p) => p.previousStep));
+    this.nextStep = out(map(plan, (p) => p.nextStep));
+    this.warning = out(warning);
+    this.serviceName = this.service.metadata.name;
+    this.canaryServiceName = this.canaryService ? this.canaryService.metadata.name : pulumi.output(undefined);
+    this.stableImage = pulumi.output(stableTrack).apply((s) => s.image);
+    this.stableVersion = pulumi.output(stableTrack).apply((s) => s.version);
+    this.canaryImage = canary !== undefined ? pulumi.output(canary.image) : pulumi.output(undefined);
+    this.canaryVersion = pulumi.output(canary?.version);
+    this.routeName = this.route ? this.route.metadata.name : pulumi.output(undefined);
+
+    this.registerOutputs({
+      weight: this.weight,
+      effectiveWeight: this.effectiveWeight,
+      phase: this.phase,
+      stableReplicas: this.stableReplicas,
+      canaryReplicas: this.canaryReplicas,
+      serviceName: this.serviceName,
+      canaryServiceName: this.canaryServiceName,
+      stableImage: this.stableImage,
+      stableVersion: this.stableVersion,
+      canaryImage: this.canaryImage,
+      canaryVersion: this.canaryVersion,
+      routeName: this.routeName,
+      previousStep: this.previousStep,
+      nextStep: this.nextStep,
+      warning: this.warning,
+    });
+  }
+}
