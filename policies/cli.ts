@@ -1,0 +1,42 @@
+// `npm run policy:check -- [options] <files or folders>`: the pack's rules on plain Kubernetes YAML and
+// Dockerfiles. Logic lives in cli/ so tests run it in-process; this file only wires argv and exit codes.
+import { checkPaths, exitCode } from "./cli/check";
+import { formatError, formatJson, formatText } from "./cli/format";
+import { parseArgs, USAGE } from "./cli/options";
+import { parsePssVersion } from "./pss/registry";
+
+function isPssVersion(v: string): boolean {
+  if (v === "latest") return true;
+  try {
+    return parsePssVersion(v) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the checker and returns the exit code; output goes to the given writers. */
+export function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
+  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+): number {
+  const parsed = parseArgs(argv, isPssVersion);
+  if (!parsed.ok) {
+    err(`error: ${parsed.error}`);
+    err(USAGE);
+    return 2;
+  }
+  const options = parsed.options;
+  if (options.help) {
+    out(USAGE);
+    return 0;
+  }
+  const summary = checkPaths(options.paths, options);
+  for (const e of summary.errors) err(formatError(e));
+  out(options.format === "json" ? formatJson(summary) : formatText(summary, options));
+  return exitCode(summary);
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,238 @@
+// The checker's engine: every rule module of the pack applied to plain YAML and Dockerfiles, without
+// Pulumi. The CLI (../cli.ts) only parses options and prints; tests call checkPaths in-process.
+import * as fs from "fs";
+import * as path from "path";
+import { pssMessage, pssPolicyName } from "../lib/crossguard";
+import { auditDockerfile } from "../lib/dockerfile";
+import { extractPod, isPodCarryingKind } from "../lib/pods";
+import {
+  type Enforcement,
+  type EnvironmentEnforcement,
+  type RuleBase,
+  type RuleConfig,
+  ruleConfig,
+  type StackObject,
+} from "../lib/rule";
+import { evaluateObject, LATEST_PSS_VERSION } from "../pss/registry";
+import { dockerfileDistroless } from "../images/dockerfileDistroless";
+import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
+import { collectFiles, type InputError, type InputFile } from "./files";
+import { type ManifestObject, parseManifests } from "./manifests";
+import type { CheckOptions } from "./options";
+
+export type { InputError } from "./files";
+
+/** One violation, as the JSON output prints it. */
+export interface Violation {
+  file: string;
+  /** 1-based line of the object (YAML) or instruction (Dockerfile), when known. */
+  line?: number;
+  /** Kubernetes kind, or `Dockerfile`. */
+  kind: string;
+  /** metadata.name, or the Dockerfile's file name. */
+  name: string;
+  namespace?: string;
+  /** Policy name in the pack, e.g. `pss-privileged`, `readOnlyRootFilesystem`, `dockerfileDistroless`. */
+  policy: string;
+  /** Upstream Pod Security check ID, for PSS rules only. */
+  pssCheck?: string;
+  message: string;
+  /** Mandatory violations fail the run (exit 1); advisory ones are only reported. */
+  enforcement: Enforcement;
+}
+
+export interface CheckSummary {
+  violations: Violation[];
+  errors: InputError[];
+  /** Files read. */
+  files: string[];
+  /** Kubernetes objects found. */
+  objects: number;
+  /** Dockerfiles audited (only at the `hardened` profile). */
+  dockerfiles: number;
+  /** Dockerfiles found but not audited because the profile is not `hardened`. */
+  skippedDockerfiles: number;
+  /** The PSS version used (`latest` resolved). */
+  pssVersion: string;
+}
+
+/** The rule config of a run: the pack's defaults with the CLI's overrides. */
+export function checkRuleConfig(options: CheckOptions): RuleConfig {
+  const partial: Partial<RuleConfig> = { pssVersion: resolvedVersion(options.pssVersion) };
+  if (options.environment !== undefined) partial.environment = options.environment;
+  const lists = [
+    "allowedRegistries",
+    "allowedRuntimeClasses",
+    "externalRestrictedNamespaces",
+    "externalRuntimeClasses",
+  ] as const;
+  for (const key of lists) {
+    const value = options[key];
+    if (value !== undefined) partial[key] = value;
+  }
+  return ruleConfig(partial);
+}
+
+function resolvedVersion(version: string): string {
+  return version === "latest" ? LATEST_PSS_VERSION : version;
+}
+
+function enforcementOf(rule: RuleBase, config: RuleConfig): EnvironmentEnforcement {
+  return rule.enforcementFor?.(config) ?? rule.defaultEnforcement;
+}
+
+/** The pack's policy name for a rule at an enforcement: environment-dependent rules have an `Advisory` twin. */
+function policyName(rule: RuleBase, enforcement: Enforcement): string {
+  return rule.enforcementFor && enforcement === "advisory" ? `${rule.name}Advisory` : rule.name;
+}
+
+interface Located extends ManifestObject {
+  file: string;
+}
+
+function pssViolations(o: Located, options: CheckOptions): Violation[] {
+  if (!isPodCarryingKind(o.kind)) return [];
+  const level = options.profile === "baseline" ? "baseline" : "restricted";
+  const results = evaluateObject(o.kind, o.obj, level, resolvedVersion(options.pssVersion)) ?? [];
+  return results
+    .filter((r) => !r.result.allowed)
+    .map((r) => ({
+      ...where(o),
+      policy: pssPolicyName(r.checkId),
+      pssCheck: r.checkId,
+      message: pssMessage(r.result.forbiddenReason, r.result.forbiddenDetail),
+      enforcement: "mandatory" as const,
+    }));
+}
+
+function where(o: Located): Pick<Violation, "file" | "line" | "kind" | "name" | "namespace"> {
+  return {
+    file: o.file,
+    line: o.line,
+    kind: o.kind,
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+  };
+}
+
+/** Sections 2–3 on one object: the pod rules on its pod, the object rules on the object itself. */
+function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
+  const out: Violation[] = [];
+  const pod = extractPod(o.kind, o.obj);
+  if (pod) {
+    for (const rule of POD_RULES) {
+      const enforcement = enforcementOf(rule, config);
+      if (enforcement === "disabled") continue;
+      const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, ...pod, config };
+      for (const message of rule.check(ctx)) {
+        out.push({ ...where(o), policy: policyName(rule, enforcement), message, enforcement });
+      }
+    }
+  }
+  for (const rule of OBJECT_RULES) {
+    if (!rule.kinds.includes(o.kind)) continue;
+    const enforcement = enforcementOf(rule, config);
+    if (enforcement === "disabled") continue;
+    const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, obj: o.obj, config };
+    for (const message of rule.check(ctx)) {
+      out.push({ ...where(o), policy: policyName(rule, enforcement), message, enforcement });
+    }
+  }
+  return out;
+}
+
+/** Stack rules over every object of the run, as if the files were deployed together. */
+function stackViolations(objects: Located[], config: RuleConfig): Violation[] {
+  const byStackObject = new Map<StackObject, Located>();
+  const stack: StackObject[] = objects.map((o) => {
+    const s: StackObject = { kind: o.kind, name: o.name, obj: o.obj };
+    if (o.namespace !== undefined) s.namespace = o.namespace;
+    byStackObject.set(s, o);
+    return s;
+  });
+  const out: Violation[] = [];
+  for (const rule of STACK_RULES) {
+    const enforcement = enforcementOf(rule, config);
+    if (enforcement === "disabled") continue;
+    for (const v of rule.check(stack, config)) {
+      const o = v.object ? byStackObject.get(v.object) : undefined;
+      const at = o ? where(o) : { file: objects[0]?.file ?? "", kind: "", name: "" };
+      out.push({ ...at, policy: policyName(rule, enforcement), message: v.message, enforcement });
+    }
+  }
+  return out;
+}
+
+/** The findings of the Dockerfile audit, without the `file:line: ` prefix the JSON has as fields. */
+function dockerfileViolations(file: string, text: string, config: RuleConfig): Violation[] {
+  return auditDockerfile(text, { file, allowedRegistries: config.allowedRegistries }).map((f) => {
+    const prefix = `${file}:${f.line}: `;
+    return {
+      file,
+      line: f.line,
+      kind: "Dockerfile",
+      name: path.basename(file),
+      policy: dockerfileDistroless.name,
+      message: f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message,
+      enforcement: dockerfileDistroless.defaultEnforcement,
+    };
+  });
+}
+
+/** Reads files; unreadable ones are input errors. */
+function readInput(file: InputFile, errors: InputError[]): string | undefined {
+  try {
+    return fs.readFileSync(file.path, "utf8");
+  } catch (e) {
+    errors.push({ file: file.path, message: `cannot read file: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Checks the given files and folders; never throws on bad input, which is returned in `errors`. */
+export function checkPaths(paths: readonly string[], options: CheckOptions): CheckSummary {
+  const config = checkRuleConfig(options);
+  const { files, errors } = collectFiles(paths);
+  const violations: Violation[] = [];
+  const objects: Located[] = [];
+  let dockerfiles = 0;
+  let skippedDockerfiles = 0;
+  const read: string[] = [];
+  for (const file of files) {
+    const text = readInput(file, errors);
+    if (text === undefined) continue;
+    read.push(file.path);
+    if (file.kind === "dockerfile") {
+      if (options.profile !== "hardened") {
+        skippedDockerfiles += 1;
+        continue;
+      }
+      dockerfiles += 1;
+      violations.push(...dockerfileViolations(file.path, text, config));
+      continue;
+    }
+    const parsed = parseManifests(file.path, text);
+    errors.push(...parsed.errors);
+    for (const m of parsed.objects) objects.push({ ...m, file: file.path });
+  }
+  for (const o of objects) {
+    violations.push(...pssViolations(o, options));
+    if (options.profile === "hardened") violations.push(...hardenedViolations(o, config));
+  }
+  if (options.profile === "hardened") violations.push(...stackViolations(objects, config));
+  return {
+    violations,
+    errors,
+    files: read,
+    objects: objects.length,
+    dockerfiles,
+    skippedDockerfiles,
+    pssVersion: resolvedVersion(options.pssVersion),
+  };
+}
+
+/** Exit code of a run: 2 when any input was unusable (it wins: the verdict is incomplete), 1 on a mandatory violation, else 0. */
+export function exitCode(summary: Pick<CheckSummary, "violations" | "errors">): 0 | 1 | 2 {
+  if (summary.errors.length > 0) return 2;
+  return summary.violations.some((v) => v.enforcement === "mandatory") ? 1 : 0;
+}

@@ -1,0 +1,102 @@
+// Finds the inputs of a check run: files given by name are taken as they are, folders are walked for the
+// names teams give Kubernetes YAML and Dockerfiles.
+import * as fs from "fs";
+import * as path from "path";
+
+export type InputKind = "yaml" | "dockerfile";
+
+export interface InputFile {
+  /** Path as shown in output: as given, or the folder given joined with the path inside it. */
+  path: string;
+  kind: InputKind;
+}
+
+/** An input that cannot be used (missing path, unreadable or malformed file); makes the run exit 2. */
+export interface InputError {
+  file: string;
+  /** 1-based line, when the problem is at a place in the file. */
+  line?: number;
+  /** 1-based column, with `line`. */
+  column?: number;
+  message: string;
+}
+
+/** Folders never walked: dependencies and VCS/tool state, not things anyone deploys. */
+const SKIPPED_DIRS = new Set(["node_modules"]);
+
+export function isYamlName(base: string): boolean {
+  return /\.ya?ml$/i.test(base);
+}
+
+/** `Dockerfile`, `api.Dockerfile`, `Dockerfile.prod` (any case); YAML extensions win (`Dockerfile.yaml`). */
+export function isDockerfileName(base: string): boolean {
+  if (isYamlName(base)) return false;
+  return /^dockerfile$/i.test(base) || /\.dockerfile$/i.test(base) || /^dockerfile\./i.test(base);
+}
+
+function kindOfName(base: string): InputKind | undefined {
+  if (isDockerfileName(base)) return "dockerfile";
+  if (isYamlName(base)) return "yaml";
+  return undefined;
+}
+
+function walk(dir: string, out: InputFile[], errors: InputError[]): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    errors.push({ file: dir, message: `cannot read folder: ${(e as Error).message}` });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    // Hidden folders (.git, .github, .pulumi) hold tool state and CI config, not deployable manifests.
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) walk(full, out, errors);
+      continue;
+    }
+    if (!entry.isFile()) continue;
+    const kind = kindOfName(entry.name);
+    if (kind) out.push({ path: full, kind });
+  }
+}
+
+/**
+ * The files to check under `paths`: a file is taken whatever its name (a Dockerfile by name, YAML
+ * otherwise), a folder is walked. Missing paths are errors; finding nothing at all is too.
+ */
+export function collectFiles(paths: readonly string[]): { files: InputFile[]; errors: InputError[] } {
+  const files: InputFile[] = [];
+  const errors: InputError[] = [];
+  for (const p of paths) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      errors.push({ file: p, message: "no such file or folder" });
+      continue;
+    }
+    if (stat.isDirectory()) {
+      const before = files.length;
+      walk(p, files, errors);
+      if (files.length === before) {
+        errors.push({
+          file: p,
+          message:
+            "no YAML files (*.yaml, *.yml) or Dockerfiles (Dockerfile, *.Dockerfile, Dockerfile.*) found",
+        });
+      }
+    } else {
+      files.push({ path: p, kind: isDockerfileName(path.basename(p)) ? "dockerfile" : "yaml" });
+    }
+  }
+  const seen = new Set<string>();
+  const unique = files.filter((f) => {
+    const key = path.resolve(f.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { files: unique, errors };
+}

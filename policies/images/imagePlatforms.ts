@@ -1,0 +1,39 @@
+// Images run on mixed amd64/arm64 node pools (and gVisor supports both): a single-platform image
+// schedules only on half of them and fails with `exec format error` on the other half.
+import { IMAGE_RESOURCE_TYPES, type ImageRule, BUILDING_IMAGE_TYPES } from "./image";
+
+/** Platforms every built image must include. */
+export const REQUIRED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+
+/** Whether `platform` provides `required` (a variant such as `linux/arm64/v8` counts as `linux/arm64`). */
+function provides(platform: string, required: string): boolean {
+  return platform === required || platform.startsWith(`${required}/`);
+}
+
+export const imagePlatforms: ImageRule = {
+  name: "imagePlatforms",
+  description: "Images are built for linux/amd64 and linux/arm64.",
+  section: "image",
+  defaultEnforcement: "mandatory",
+  resourceTypes: BUILDING_IMAGE_TYPES,
+  check({ image }) {
+    const wanted = REQUIRED_PLATFORMS.join(" and ");
+    if (image.type === IMAGE_RESOURCE_TYPES.docker) {
+      const built = image.platforms?.[0] ?? "the builder's platform";
+      return [
+        `${IMAGE_RESOURCE_TYPES.docker} builds a single platform (${built}); ` +
+          `build with ${IMAGE_RESOURCE_TYPES.dockerBuild} and platforms ${wanted}`,
+      ];
+    }
+    if (image.platforms === undefined || image.platforms.length === 0) {
+      return [
+        `platforms is not set, so only the builder's platform is built; set platforms to include ${wanted}`,
+      ];
+    }
+    const platforms = image.platforms;
+    const missing = REQUIRED_PLATFORMS.filter((r) => !platforms.some((p) => provides(p, r)));
+    return missing.length === 0
+      ? []
+      : [`platforms [${platforms.join(", ")}] must include ${missing.join(" and ")}`];
+  },
+};

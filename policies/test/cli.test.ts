@@ -1,0 +1,572 @@
+// The plain-manifest checker: verdicts on Kubernetes' own PSS fixtures, multi-document YAML, malformed
+// input, Dockerfiles, the JSON shape and the real CLI's exit codes.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { checkPaths, exitCode, type Violation } from "../cli/check";
+import { collectFiles, isDockerfileName } from "../cli/files";
+import { formatError, summaryLine } from "../cli/format";
+import { parseManifests } from "../cli/manifests";
+import { parseArgs, type Profile, USAGE } from "../cli/options";
+import { main } from "../cli";
+import { readOnlyRootFilesystem } from "../rules/readOnlyRootFilesystem";
+import { ruleConfig } from "../lib/rule";
+import { extractPod } from "../lib/pods";
+
+interface FixtureCase {
+  file: string;
+  level: "baseline" | "restricted";
+  version: string;
+  expected: "pass" | "fail";
+}
+
+const ROOT = path.resolve(__dirname, "../..");
+
+function fixturesDir(): string {
+  const candidates = [
+    path.resolve(__dirname, "../../../shared/fixtures/pss"),
+    path.resolve(process.cwd(), "../shared/fixtures/pss"),
+  ];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, "index.json")));
+  if (!found) throw new Error(`PSS fixtures not found; looked in ${candidates.join(", ")}`);
+  return found;
+}
+
+const FIXTURES = fixturesDir();
+const CASES = (
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, "index.json"), "utf8")) as { cases: FixtureCase[] }
+).cases;
+
+/** Runs the real CLI as CI would. */
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "policies/cli.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tempDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-"));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+const RESTRICTED = { profile: "restricted" as Profile, pssVersion: "v1.37" };
+
+/** A restricted-compliant pod template spec (the upstream minimal valid pod). */
+const GOOD_POD_SPEC = `      securityContext:
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: app
+          image: registry.k8s.io/pause
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop: [ALL]`;
+
+describe("policy:check — agreement with the PSS fixtures", () => {
+  it("covers the 148 upstream cases", () => {
+    assert.equal(CASES.length, 148);
+  });
+
+  const agreed: string[] = [];
+  for (const c of CASES) {
+    it(`${c.file} is ${c.expected} at ${c.level} ${c.version}`, () => {
+      const summary = checkPaths([path.join(FIXTURES, c.file)], { profile: c.level, pssVersion: c.version });
+      assert.deepEqual(summary.errors, []);
+      assert.equal(summary.objects, 1);
+      const verdict = summary.violations.length === 0 ? "pass" : "fail";
+      assert.equal(verdict, c.expected, JSON.stringify(summary.violations));
+      assert.equal(exitCode(summary), c.expected === "pass" ? 0 : 1);
+      for (const v of summary.violations) {
+        assert.equal(v.policy, `pss-${v.pssCheck}`);
+        assert.equal(v.kind, "Pod");
+      }
+      agreed.push(c.file);
+    });
+  }
+
+  it("agrees on every case (148/148)", () => {
+    assert.equal(agreed.length, CASES.length);
+  });
+
+  it("spawned over the whole baseline folder: exactly the expected-fail files are reported, exit 1", () => {
+    const r = runCli([
+      "--profile",
+      "baseline",
+      "--pss-version",
+      "v1.37",
+      "--format",
+      "json",
+      path.join(FIXTURES, "baseline"),
+    ]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, "");
+    const reported = new Set(
+      (JSON.parse(r.stdout) as Violation[]).map((v) => path.relative(FIXTURES, v.file)),
+    );
+    const expected = new Set(
+      CASES.filter((c) => c.level === "baseline" && c.expected === "fail").map((c) => c.file),
+    );
+    assert.deepEqual([...reported].sort(), [...expected].sort());
+  });
+
+  it("spawned over a passing folder at restricted: exit 0 and the summary line", () => {
+    const r = runCli(["--pss-version", "v1.37", path.join(FIXTURES, "restricted/_minimal_valid_pod")]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      "1 file, 1 object, profile restricted (PSS v1.37): 0 violations (0 mandatory), 0 errors\n",
+    );
+  });
+});
+
+describe("policy:check — YAML input", () => {
+  it("reads multi-document Helm output: skips empty documents and non-Kubernetes documents, expands Lists", () => {
+    const text = `# Source: chart/templates/ns.yaml
+---
+---
+# only a comment
+---
+replicaCount: 3
+---
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: settings
+  - apiVersion: v1
+    kind: Pod
+    metadata:
+      name: listed
+      namespace: apps
+    spec:
+      containers:
+        - name: app
+          image: registry.k8s.io/pause
+          securityContext:
+            privileged: true
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: nightly
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          hostNetwork: true
+${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
+`;
+    const { objects, errors } = parseManifests("helm.yaml", text);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      objects.map((o) => [o.kind, o.name, o.namespace, o.line]),
+      [
+        ["ConfigMap", "settings", undefined, 11],
+        ["Pod", "listed", "apps", 15],
+        ["CronJob", "nightly", undefined, 27],
+      ],
+    );
+    const dir = tempDir({ "helm.yaml": text });
+    const summary = checkPaths([dir], { profile: "baseline", pssVersion: "latest" });
+    assert.deepEqual(summary.errors, []);
+    assert.equal(summary.objects, 3);
+    assert.deepEqual(
+      summary.violations.map((v) => [v.kind, v.name, v.line, v.pssCheck, v.message]),
+      [
+        [
+          "Pod",
+          "listed",
+          15,
+          "privileged",
+          'privileged (container "app" must not set securityContext.privileged=true)',
+        ],
+        ["CronJob", "nightly", 27, "hostNamespaces", "host namespaces (hostNetwork=true)"],
+      ],
+    );
+  });
+
+  it("a malformed file is an error naming file, line and column; the other files are still checked; exit 2", () => {
+    const dir = tempDir({
+      "a-bad.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [broken\nspec: {}\n",
+      "b-good.yaml": `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostnet\nspec:\n  hostNetwork: true\n${GOOD_POD_SPEC.replace(/^ {4}/gm, "")}\n`,
+    });
+    const bad = path.join(dir, "a-bad.yaml");
+    const summary = checkPaths([dir], RESTRICTED);
+    assert.equal(summary.errors.length, 1);
+    const [error] = summary.errors;
+    assert.equal(error.file, bad);
+    assert.equal(error.line, 5);
+    assert.equal(error.column, 1);
+    assert.match(error.message, /^malformed YAML: /);
+    assert.deepEqual(
+      summary.violations.map((v) => [path.basename(v.file), v.name, v.pssCheck]),
+      [["b-good.yaml", "hostnet", "hostNamespaces"]],
+    );
+    assert.equal(exitCode(summary), 2);
+    assert.equal(formatError(error), `${bad}:5:1: error: ${error.message}`);
+
+    const r = runCli(["--format", "json", dir]);
+    assert.equal(r.status, 2);
+    assert.ok(r.stderr.startsWith(`${bad}:5:1: error: malformed YAML: `), r.stderr);
+    const json = JSON.parse(r.stdout) as Violation[];
+    assert.deepEqual(
+      json.map((v) => [path.basename(v.file), v.pssCheck]),
+      [["b-good.yaml", "hostNamespaces"]],
+    );
+  });
+
+  it("JSON output has file, line, kind, name, namespace, policy, pssCheck, message, enforcement", () => {
+    const dir = tempDir({
+      "pod.yaml": `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  containers:\n    - name: app\n      image: registry.k8s.io/pause\n`,
+    });
+    const out: string[] = [];
+    const code = main(
+      ["--profile=baseline", "--format=json", dir],
+      (s) => out.push(s),
+      () => undefined,
+    );
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out.join("\n")), []);
+
+    const r = runCli(["--format", "json", "--pss-version", "latest", dir]);
+    assert.equal(r.status, 1);
+    const entries = JSON.parse(r.stdout) as Record<string, unknown>[];
+    assert.deepEqual(entries[0], {
+      file: path.join(dir, "pod.yaml"),
+      line: 1,
+      kind: "Pod",
+      name: "web",
+      namespace: "apps",
+      policy: "pss-allowPrivilegeEscalation",
+      pssCheck: "allowPrivilegeEscalation",
+      message:
+        'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)',
+      enforcement: "mandatory",
+    });
+    assert.deepEqual(
+      entries.map((e) => e.pssCheck),
+      ["allowPrivilegeEscalation", "capabilities_restricted", "runAsNonRoot", "seccompProfile_restricted"],
+    );
+  });
+});
+
+describe("policy:check — hardened profile", () => {
+  const stack = (readOnly: boolean): string => `apiVersion: v1
+kind: Namespace
+metadata:
+  name: apps
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: v1.37
+    pod-security.kubernetes.io/audit: restricted
+    pod-security.kubernetes.io/audit-version: v1.37
+    pod-security.kubernetes.io/warn: restricted
+    pod-security.kubernetes.io/warn-version: v1.37
+---
+apiVersion: node.k8s.io/v1
+kind: RuntimeClass
+metadata:
+  name: gvisor
+handler: runsc
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: apps
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      automountServiceAccountToken: false
+      runtimeClassName: gvisor
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        runAsGroup: 65532
+        fsGroup: 65532
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: web
+          image: registry.example.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {cpu: 500m, memory: 128Mi}
+          livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: ${readOnly}
+            capabilities: {drop: [ALL]}
+          volumeMounts: [{name: tmp, mountPath: /tmp}]
+      volumes:
+        - name: tmp
+          emptyDir: {sizeLimit: 64Mi}
+`;
+
+  it("a hardened stack (restricted namespace, gvisor RuntimeClass, hardened Deployment) is clean", () => {
+    const dir = tempDir({ "stack.yaml": stack(true) });
+    const summary = checkPaths([dir], { profile: "hardened", pssVersion: "v1.37" });
+    assert.deepEqual(summary.errors, []);
+    assert.deepEqual(summary.violations, []);
+    assert.equal(summary.objects, 3);
+  });
+
+  it("reports exactly what the rule module reports, where the object is", () => {
+    const dir = tempDir({ "stack.yaml": stack(false) });
+    const summary = checkPaths([dir], { profile: "hardened", pssVersion: "v1.37" });
+    const deployment = parseManifests("x", stack(false)).objects[2];
+    const pod = extractPod("Deployment", deployment.obj);
+    assert.ok(pod);
+    const expected = readOnlyRootFilesystem.check({
+      kind: "Deployment",
+      name: "web",
+      namespace: "apps",
+      ...pod,
+      config: ruleConfig(),
+    });
+    assert.equal(expected.length, 1);
+    assert.deepEqual(summary.violations, [
+      {
+        file: path.join(dir, "stack.yaml"),
+        line: 19,
+        kind: "Deployment",
+        name: "web",
+        namespace: "apps",
+        policy: "readOnlyRootFilesystem",
+        message: expected[0],
+        enforcement: "mandatory",
+      },
+    ]);
+    // restricted does not include the pack's own rules
+    assert.deepEqual(checkPaths([dir], RESTRICTED).violations, []);
+  });
+
+  it("--external-restricted-namespaces and --external-runtime-classes stand for objects not in the files", () => {
+    const dir = tempDir({ "deploy.yaml": stack(true).split("---\n")[2] });
+    const bare = checkPaths([dir], { profile: "hardened", pssVersion: "v1.37" });
+    assert.deepEqual(
+      bare.violations.map((v) => [v.kind, v.name, v.policy]),
+      [
+        ["Deployment", "web", "workloadsInRestrictedNamespace"],
+        ["Deployment", "web", "runtimeClassHandlerRunsc"],
+      ],
+    );
+    const parsed = parseArgs(
+      [
+        "--profile",
+        "hardened",
+        "--external-restricted-namespaces",
+        "apps",
+        "--external-runtime-classes=gvisor",
+        dir,
+      ],
+      () => true,
+    );
+    assert.ok(parsed.ok);
+    assert.deepEqual(checkPaths(parsed.options.paths, parsed.options).violations, []);
+  });
+
+  it("audits Dockerfiles at hardened only, with file, line and the audit's message", () => {
+    const dir = tempDir({
+      Dockerfile:
+        "FROM golang:1.23 AS build\nRUN go build -o /app .\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\nHEALTHCHECK CMD /app health\nCMD /app serve\n",
+      "svc/api.Dockerfile": 'FROM gcr.io/distroless/static:nonroot\nCOPY app /app\nCMD ["/app"]\n',
+    });
+    const hardened = checkPaths([dir], { profile: "hardened", pssVersion: "latest" });
+    assert.deepEqual(hardened.errors, []);
+    assert.equal(hardened.dockerfiles, 2);
+    const file = path.join(dir, "Dockerfile");
+    assert.deepEqual(hardened.violations, [
+      {
+        file,
+        line: 5,
+        kind: "Dockerfile",
+        name: "Dockerfile",
+        policy: "dockerfileDistroless",
+        message:
+          'final stage declares "HEALTHCHECK CMD /app health"; Kubernetes ignores HEALTHCHECK and a distroless image has no shell or curl to run it — remove it and use HTTP, gRPC or TCP probes',
+        enforcement: "mandatory",
+      },
+      {
+        file,
+        line: 6,
+        kind: "Dockerfile",
+        name: "Dockerfile",
+        policy: "dockerfileDistroless",
+        message:
+          'CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]',
+        enforcement: "mandatory",
+      },
+    ]);
+    const restricted = checkPaths([dir], RESTRICTED);
+    assert.deepEqual(restricted.violations, []);
+    assert.equal(restricted.skippedDockerfiles, 2);
+    assert.equal(
+      summaryLine(restricted, RESTRICTED),
+      "2 files, 0 objects, profile restricted (PSS v1.37): 0 violations (0 mandatory), 0 errors (2 Dockerfiles not audited: use --profile hardened)",
+    );
+  });
+
+  it("--allowed-registries changes where base images may come from", () => {
+    const dir = tempDir({ Dockerfile: 'FROM gcr.io/distroless/static:nonroot\nCMD ["/app"]\n' });
+    const summary = checkPaths([dir], {
+      profile: "hardened",
+      pssVersion: "latest",
+      allowedRegistries: ["mirror.internal/distroless"],
+    });
+    assert.deepEqual(
+      summary.violations.map((v) => [v.line, v.message]),
+      [
+        [
+          1,
+          'final stage base "gcr.io/distroless/static:nonroot" is not from an allowed registry (mirror.internal/distroless); pull it through one of them, e.g. "mirror.internal/distroless/static:nonroot"',
+        ],
+      ],
+    );
+  });
+});
+
+describe("policy:check — files and options", () => {
+  it("recognises Dockerfile names and walks folders, skipping node_modules and hidden folders", () => {
+    assert.deepEqual(
+      ["Dockerfile", "api.Dockerfile", "Dockerfile.prod", "dockerfile", "Dockerfile.yaml", "notes.txt"].map(
+        isDockerfileName,
+      ),
+      [true, true, true, true, false, false],
+    );
+    const dir = tempDir({
+      "a.yaml": "",
+      "b.yml": "",
+      "c.json": "",
+      "node_modules/x/d.yaml": "",
+      ".github/workflows/e.yml": "",
+      "sub/Dockerfile": "",
+    });
+    const { files, errors } = collectFiles([dir, path.join(dir, "a.yaml")]);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(
+      files.map((f) => [path.relative(dir, f.path), f.kind]),
+      [
+        ["a.yaml", "yaml"],
+        ["b.yml", "yaml"],
+        [path.join("sub", "Dockerfile"), "dockerfile"],
+      ],
+    );
+  });
+
+  it("rejects bad options with the option, the value and what is allowed", () => {
+    const isVersion = (v: string): boolean => v === "latest" || /^v1\.\d+$/.test(v);
+    assert.deepEqual(parseArgs(["--profile", "strict", "x"], isVersion), {
+      ok: false,
+      error: 'invalid value "strict" for --profile: allowed are baseline, restricted, hardened',
+    });
+    assert.deepEqual(parseArgs(["--format=yaml", "x"], isVersion), {
+      ok: false,
+      error: 'invalid value "yaml" for --format: allowed are text, json',
+    });
+    assert.deepEqual(parseArgs(["--pss-version", "1.30", "x"], isVersion), {
+      ok: false,
+      error: 'invalid value "1.30" for --pss-version: allowed are v1.N (e.g. v1.37) or latest',
+    });
+    assert.deepEqual(parseArgs(["--level", "x"], isVersion), {
+      ok: false,
+      error:
+        "unknown option --level: allowed are --profile, --pss-version, --format, --environment, --allowed-registries, --allowed-runtime-classes, --external-restricted-namespaces, --external-runtime-classes, --help",
+    });
+    assert.deepEqual(parseArgs(["x", "--format"], isVersion), {
+      ok: false,
+      error: "option --format needs a value",
+    });
+    assert.deepEqual(parseArgs([], isVersion), { ok: false, error: "no files or folders given" });
+    const ok = parseArgs(
+      ["--profile", "hardened", "--allowed-registries", "a.io/x, b.io", "f.yaml", "--", "-odd"],
+      isVersion,
+    );
+    assert.deepEqual(ok, {
+      ok: true,
+      options: {
+        profile: "hardened",
+        pssVersion: "latest",
+        format: "text",
+        paths: ["f.yaml", "-odd"],
+        help: false,
+        allowedRegistries: ["a.io/x", "b.io"],
+      },
+    });
+  });
+
+  it("--help prints the usage and exits 0", () => {
+    const out: string[] = [];
+    assert.equal(
+      main(
+        ["--help"],
+        (line) => out.push(line),
+        () => undefined,
+      ),
+      0,
+    );
+    assert.deepEqual(out, [USAGE]);
+  });
+
+  it("exits 2 on a bad option, a missing path and a folder with nothing to check", () => {
+    const bad = runCli(["--profile", "strict", "x.yaml"]);
+    assert.equal(bad.status, 2);
+    assert.ok(
+      bad.stderr.startsWith(
+        'error: invalid value "strict" for --profile: allowed are baseline, restricted, hardened\n',
+      ),
+    );
+    const version = runCli(["--pss-version", "v2.0", "x.yaml"]);
+    assert.equal(version.status, 2);
+    assert.ok(version.stderr.startsWith('error: invalid value "v2.0" for --pss-version'));
+
+    const empty = tempDir({ "notes.txt": "hello" });
+    const missing = path.join(empty, "nope.yaml");
+    const errs: string[] = [];
+    assert.equal(
+      main(
+        [missing, empty],
+        () => undefined,
+        (s) => errs.push(s),
+      ),
+      2,
+    );
+    assert.deepEqual(errs, [
+      `${missing}: error: no such file or folder`,
+      `${empty}: error: no YAML files (*.yaml, *.yml) or Dockerfiles (Dockerfile, *.Dockerfile, Dockerfile.*) found`,
+    ]);
+  });
+
+  it("exit code: 2 wins over 1, advisory violations alone give 0", () => {
+    const v: Violation = {
+      file: "f",
+      kind: "Pod",
+      name: "p",
+      policy: "x",
+      message: "m",
+      enforcement: "mandatory",
+    };
+    assert.equal(exitCode({ violations: [v], errors: [{ file: "g", message: "bad" }] }), 2);
+    assert.equal(exitCode({ violations: [v], errors: [] }), 1);
+    assert.equal(exitCode({ violations: [{ ...v, enforcement: "advisory" }], errors: [] }), 0);
+    assert.equal(exitCode({ violations: [], errors: [] }), 0);
+  });
+});
