@@ -1,0 +1,822 @@
+// The one place the stack configuration is read and validated. Every key is checked here, before index.ts
+// registers any resource, and all problems are reported together in one error, one line per problem:
+// `<key>: <value> is not allowed; <what is allowed>`.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { z } from "zod";
+import {
+  DEFAULT_CANARY_STEPS,
+  minReplicasForExactWeight,
+  precisionWarning,
+  splitReplicas,
+  trafficRoutedReplicas,
+} from "./components/canary-math";
+import { DEFAULT_MAX_SURGE } from "./components/workload";
+
+/** Pulumi project name; config keys are `distroless-platform:<key>`. */
+export const PROJECT = "distroless-platform";
+/** Newest Pod Security Standards version the policy pack and the fixtures know. */
+export const LATEST_PSS_VERSION = 37;
+/** Oldest Pod Security admission version (Kubernetes 1.22 introduced the labels' `-version`). */
+export const OLDEST_PSS_VERSION = 22;
+/** Platforms an image may be built for; both by default so the same digest runs on amd64 and arm64 nodes. */
+export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+/** Environment variables derived from the service's port, image version and track, never set by hand. */
+export const RESERVED_ENV = ["PORT", "APP_VERSION", "TRACK"] as const;
+/** Longest service name: child objects append suffixes such as "-canary" and "-pdb" to 63-char labels. */
+export const MAX_SERVICE_NAME = 40;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/;
+const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+// An OCI tag: the version doubles as image tag and app.kubernetes.io/version label, so it must satisfy both.
+const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
+const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
+
+const SUFFIX_FACTORS: Record<string, number> = {
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** Numeric value of a Kubernetes quantity ("250m" → 0.25, "64Mi" → 67108864). */
+export function quantityValue(quantity: string): number {
+  const m = QUANTITY.exec(quantity);
+  if (m === null) return Number.NaN;
+  return Number(m[1]) * (m[3] === undefined ? 1 : SUFFIX_FACTORS[m[3]]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field schemas. Each carries its "what is allowed" text as the zod error, so every issue formats the same way.
+
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const keys = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `expected only the keys ${keys}`
+        : `expected an object with keys ${keys}`,
+  });
+}
+
+// One refinement per field, so a bad value yields exactly one problem however many rules it breaks.
+function int(min: number, max: number, extra = "") {
+  const allowed = `expected an integer in ${min}..${max}${extra}`;
+  return z
+    .number({ error: allowed })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: allowed });
+}
+
+function pattern(regex: RegExp, allowed: string, maxLength = 253) {
+  return z
+    .string({ error: allowed })
+    .refine((v) => v.length <= maxLength && regex.test(v), { error: allowed });
+}
+
+function quantity(allowed: string, min: number) {
+  return z
+    .string({ error: allowed })
+    .refine((q) => q.length <= 32 && QUANTITY.test(q) && quantityValue(q) >= min, { error: allowed });
+}
+
+const cpuQuantity = quantity('expected a CPU quantity greater than zero, such as "250m" or "2"', 1e-3);
+const memoryQuantity = quantity(
+  'expected a memory quantity of at least 1Mi, such as "128Mi" or "1Gi"',
+  2 ** 20,
+);
+const sizeQuantity = quantity('expected a size greater than zero, such as "64Mi"', 1);
+const dnsLabel = pattern(
+  DNS1123_LABEL,
+  "expected a DNS-1123 label (at most 63 lowercase letters, digits and -)",
+  63,
+);
+
+const quotaSchema = strictObject({
+  requestsCpu: cpuQuantity.default("4"),
+  requestsMemory: memoryQuantity.default("8Gi"),
+  limitsCpu: cpuQuantity.default("8"),
+  limitsMemory: memoryQuantity.default("16Gi"),
+  pods: int(1, 10000).default(50),
+});
+
+const namespaceSchema = strictObject({
+  name: dnsLabel.default("distroless-apps"),
+  pssVersion: z
+    .string({ error: pssAllowed() })
+    .refine((v) => pssMinor(v) !== undefined, { error: pssAllowed() })
+    .default(`v1.${LATEST_PSS_VERSION}`),
+  quota: quotaSchema.prefault({}),
+});
+
+function pssAllowed(): string {
+  return `expected a pinned Pod Security Standards version v1.${OLDEST_PSS_VERSION}..v1.${LATEST_PSS_VERSION} (not "latest")`;
+}
+
+function pssMinor(version: string): number | undefined {
+  const m = /^v1\.(\d{1,3})$/.exec(version);
+  if (m === null) return undefined;
+  const minor = Number(m[1]);
+  return minor >= OLDEST_PSS_VERSION && minor <= LATEST_PSS_VERSION ? minor : undefined;
+}
+
+const registrySchema = strictObject({
+  server: pattern(
+    REGISTRY_HOST,
+    'expected a registry host[:port] without scheme, e.g. "ghcr.io" or "localhost:5000"',
+  ).default("localhost:5000"),
+  repositoryPrefix: pattern(
+    REPOSITORY_PATH,
+    'expected a lowercase repository path such as "acme/platform"',
+  ).default("distroless-platform"),
+  username: z
+    .string({ error: "expected a registry user name" })
+    .min(1, { error: "expected a registry user name" })
+    .optional(),
+  password: z
+    .string({ error: "expected the registry password or token as a string" })
+    .min(1, { error: "expected the registry password or token as a string" })
+    .optional(),
+  mirror: pattern(
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    'expected a registry prefix that mirrors the base images, e.g. "mirror.internal:5000/distroless"',
+  ).optional(),
+});
+
+const tolerationSchema = strictObject({
+  key: z.string({ error: "expected a taint key" }).min(1, { error: "expected a taint key" }),
+  operator: z.enum(["Equal", "Exists"], { error: 'expected "Equal" or "Exists"' }).default("Equal"),
+  value: z.string({ error: "expected a string" }).optional(),
+  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], {
+    error: 'expected one of "NoSchedule", "PreferNoSchedule", "NoExecute"',
+  }),
+});
+
+const runtimeClassSchema = strictObject({
+  mode: z
+    .enum(["create", "adopt"], {
+      error: 'expected "create" (the program owns the RuntimeClass) or "adopt" (the cluster already has one)',
+    })
+    .default("create"),
+  name: pattern(DNS1123_SUBDOMAIN, "expected a DNS-1123 subdomain", 253).default("gvisor"),
+  handler: z
+    .literal("runsc", {
+      error: 'expected "runsc" (gVisor\'s runtime handler; the sandbox cannot be swapped out)',
+    })
+    .default("runsc"),
+  overhead: strictObject({
+    cpu: cpuQuantity.default("250m"),
+    memory: memoryQuantity.default("64Mi"),
+  }).prefault({}),
+  nodeSelector: z
+    .record(z.string(), z.string({ error: "expected a string label value" }), {
+      error: "expected a map of node labels",
+    })
+    .default({}),
+  tolerations: z.array(tolerationSchema, { error: "expected a list of tolerations" }).default([]),
+});
+
+const imagesSchema = strictObject({
+  provider: z
+    .enum(["google", "chainguard"], {
+      error: 'expected "google" (gcr.io/distroless) or "chainguard" (cgr.dev/chainguard)',
+    })
+    .default("google"),
+  debian: z
+    .literal(13, {
+      error: "expected 13 (Debian 12 distroless images reached end of life in 2026-09)",
+    })
+    .default(13),
+  platforms: z
+    .array(
+      z.enum(SUPPORTED_PLATFORMS, {
+        error: `expected ${SUPPORTED_PLATFORMS.map((p) => `"${p}"`).join(" or ")}`,
+      }),
+      {
+        error: `expected a list of platforms from ${SUPPORTED_PLATFORMS.join(", ")}`,
+      },
+    )
+    .min(1, { error: `expected a non-empty list of platforms from ${SUPPORTED_PLATFORMS.join(", ")}` })
+    .refine((list) => new Set(list).size === list.length, { error: "expected each platform once" })
+    .default([...SUPPORTED_PLATFORMS]),
+  nodejsVersion: z
+    .enum(["22", "24"], { error: 'expected "22" or "24" (Node.js versions Google publishes on Debian 13)' })
+    .default("22"),
+  baseDigests: z
+    .partialRecord(
+      z.enum(["static", "nodejs"], {
+        error: 'expected a base image family used by the services: "static" or "nodejs"',
+      }),
+      pattern(/^sha256:[0-9a-f]{64}$/, "expected sha256: followed by 64 lowercase hex digits", 71),
+      { error: "expected a map of base image family to digest" },
+    )
+    .default({}),
+});
+
+const STEPS_ALLOWED =
+  "expected strictly increasing integers in 1..100 ending with 100, e.g. [10, 20, 50, 100]";
+const canarySchema = strictObject({
+  steps: z
+    .array(z.number({ error: STEPS_ALLOWED }), { error: STEPS_ALLOWED })
+    .refine(
+      (s) =>
+        s.length > 0 &&
+        s.every((x, i) => Number.isInteger(x) && x >= 1 && x <= 100 && (i === 0 || x > s[i - 1])) &&
+        s[s.length - 1] === 100,
+      { error: STEPS_ALLOWED },
+    )
+    .default([...DEFAULT_CANARY_STEPS]),
+});
+
+const gatewaySchema = strictObject({
+  name: dnsLabel.optional(),
+  namespace: dnsLabel.optional(),
+  sectionName: pattern(DNS1123_LABEL, "expected a listener name (DNS-1123 label)", 63).optional(),
+});
+
+const serviceSchema = strictObject({
+  name: pattern(
+    DNS1035_LABEL,
+    `expected a DNS-1035 label of at most ${MAX_SERVICE_NAME} characters (lowercase letters, digits and -, starting with a letter)`,
+    MAX_SERVICE_NAME,
+  ),
+  app: pattern(APP_PATH, 'expected a relative path inside the project such as "apps/node-service"'),
+  dockerfile: pattern(
+    APP_PATH,
+    'expected a Dockerfile path relative to the app, e.g. "Dockerfile"',
+  ).optional(),
+  runtime: z.enum(["nodejs", "go"], { error: 'expected "nodejs" or "go"' }),
+  version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
+  port: int(1024, 65535, " (a non-root process cannot bind lower ports)").default(8080),
+  replicas: int(1, 1000).default(2),
+  canary: strictObject({
+    weight: z.number({ error: "expected a number" }).default(0),
+    version: pattern(
+      VERSION,
+      'expected a version usable as image tag and label, e.g. "1.5.0"',
+      63,
+    ).optional(),
+  }).prefault({}),
+  resources: strictObject({
+    requests: strictObject({
+      cpu: cpuQuantity.default("100m"),
+      memory: memoryQuantity.default("128Mi"),
+    }).prefault({}),
+    limits: strictObject({
+      cpu: cpuQuantity.default("500m"),
+      memory: memoryQuantity.default("256Mi"),
+    }).prefault({}),
+  }).prefault({}),
+  writablePaths: z
+    .array(
+      strictObject({
+        path: pattern(
+          /^(?!\/tmp$)(?!.*\/\.{1,2}(\/|$))(\/[A-Za-z0-9_.-]+)+$/,
+          'expected an absolute, normalized directory other than "/tmp" (always mounted), such as "/var/cache/app"',
+        ),
+        sizeLimit: sizeQuantity.default("64Mi"),
+      }),
+      { error: "expected a list of { path, sizeLimit }" },
+    )
+    .default([]),
+  hostnames: z
+    .array(
+      pattern(
+        /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        'expected a DNS hostname such as "shop.example.com"',
+      ),
+      { error: "expected a list of hostnames" },
+    )
+    .default([]),
+  env: z
+    .record(
+      z.string().regex(ENV_NAME, { error: "expected a variable name matching [A-Za-z_][A-Za-z0-9_]*" }),
+      z.string({ error: "expected a string value" }),
+      {
+        error: (issue) =>
+          issue.code === "invalid_key"
+            ? "expected a variable name matching [A-Za-z_][A-Za-z0-9_]*"
+            : "expected a map of variable names to string values",
+      },
+    )
+    .default({}),
+});
+
+/** Base image family of each runtime's generated Dockerfile. */
+export const BASE_FAMILY = { nodejs: "nodejs", go: "static" } as const;
+
+const DEFAULT_SERVICES = [
+  { name: "node-service", app: "apps/node-service", runtime: "nodejs", version: "1.0.0" },
+  { name: "go-service", app: "apps/go-service", runtime: "go", version: "1.0.0" },
+];
+
+/** The whole stack configuration; every key has a default so a new stack starts from a working local setup. */
+export const configSchema = strictObject({
+  environment: z
+    .enum(["local", "staging", "prod"], { error: 'expected "local", "staging" or "prod"' })
+    .default("local"),
+  namespace: namespaceSchema.prefault({}),
+  registry: registrySchema.prefault({}),
+  runtimeClass: runtimeClassSchema.prefault({}),
+  images: imagesSchema.prefault({}),
+  canary: canarySchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
+  requireDigest: z.boolean({ error: "expected true or false" }).default(true),
+  services: z
+    .array(z.unknown(), { error: "expected a list of services" })
+    .min(1, { error: "expected at least one service" })
+    .default(DEFAULT_SERVICES),
+});
+
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type PlatformConfig = Omit<z.output<typeof configSchema>, "services"> & {
+  readonly services: ServiceConfig[];
+};
+/** Top-level config keys, in the order they are documented. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** Validated configuration plus the non-fatal findings preview should show. */
+export interface LoadedConfig {
+  readonly config: PlatformConfig;
+  readonly warnings: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** Top-level keys whose value Pulumi holds as a secret (`pulumi config set --secret`). */
+  readonly secretKeys?: readonly string[];
+  /** Whether a service's `app` directory exists; omitted, the path is only checked for shape. */
+  readonly appExists?: (appPath: string) => boolean;
+}
+
+/** The error thrown for invalid configuration; `problems` holds one `<key>: <value> is not allowed; …` per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** How a value is shown in a message: strings quoted, structures as compact JSON. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return "(unset)";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  return JSON.stringify(value);
+}
+
+function keyPath(base: string, segments: readonly PropertyKey[]): string {
+  let out = base;
+  for (const s of segments) {
+    out += typeof s === "number" ? `[${s}]` : out === "" ? String(s) : `.${String(s)}`;
+  }
+  return out;
+}
+
+function problem(key: string, value: unknown, allowed: string): string {
+  // Never echo what looks like a credential (registry.password, env.API_TOKEN, ...), even when malformed.
+  const last = key.split(/[.[]/).pop() ?? key;
+  const shown = value !== undefined && SECRET_ENV_NAME.test(last) ? "(value hidden)" : showValue(value);
+  return `${key}: ${shown} is not allowed; ${allowed}`;
+}
+
+/** Parses `value` with `schema`, appending one problem per zod issue; returns the data when valid. */
+function parseInto<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  base: string,
+  problems: string[],
+): z.output<T> | undefined {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const at = keyPath(base, issue.path);
+    if (issue.code === "unrecognized_keys") {
+      for (const k of issue.keys)
+        problems.push(`${keyPath(at, [k])}: (unknown key) is not allowed; ${issue.message}`);
+    } else {
+      problems.push(problem(at, issue.input, issue.message));
+    }
+  }
+  return undefined;
+}
+
+function lcm(a: number, b: number): number {
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  return (a * b) / gcd(a, b);
+}
+
+/** Replica count that makes every configured step an exact pod split (10 for the default steps). */
+export function exactReplicaMultiple(steps: readonly number[]): number {
+  return steps.reduce((acc, step) => lcm(acc, minReplicasForExactWeight(step)), 1);
+}
+
+/**
+ * Validates a plain object of config values (top-level key → value, as `pulumi config` holds them) and returns the
+ * typed config with defaults applied, or throws one ConfigError listing every problem. Pure: no Pulumi calls.
+ */
+export function loadConfig(
+  raw: Readonly<Record<string, unknown>>,
+  options: LoadConfigOptions = {},
+): LoadedConfig {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const shape = configSchema.shape;
+
+  for (const key of Object.keys(raw)) {
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      // `pulumi config set registry.password …` without --path creates a top-level key named "registry.password".
+      const nested = (CONFIG_KEYS as string[]).includes(key.split(/[.[]/)[0])
+        ? ` (set nested values with \`pulumi config set --path ${key} …\`)`
+        : "";
+      problems.push(
+        `${key}: (unknown key) is not allowed; expected only the keys ${CONFIG_KEYS.join(", ")}${nested}`,
+      );
+    }
+  }
+
+  const environment = parseInto(shape.environment, raw.environment, "environment", problems);
+  const namespace = parseInto(shape.namespace, raw.namespace, "namespace", problems);
+  const registry = parseInto(shape.registry, raw.registry, "registry", problems);
+  const runtimeClass = parseInto(shape.runtimeClass, raw.runtimeClass, "runtimeClass", problems);
+  const images = parseInto(shape.images, raw.images, "images", problems);
+  const canary = parseInto(shape.canary, raw.canary, "canary", problems);
+  const gateway = parseInto(shape.gateway, raw.gateway, "gateway", problems);
+  const requireDigest = parseInto(shape.requireDigest, raw.requireDigest, "requireDigest", problems);
+  const serviceList = parseInto(shape.services, raw.services, "services", problems);
+  // Each service is parsed on its own so one bad entry does not hide the problems of the others.
+  const services = (serviceList ?? []).map((s, i) => parseInto(serviceSchema, s, `services[${i}]`, problems));
+
+  // --- cross-field rules -------------------------------------------------------------------------------------
+  // Checked on the raw value so a plaintext password is reported even when another registry field is bad.
+  const rawRegistry = raw.registry;
+  if (
+    typeof rawRegistry === "object" &&
+    rawRegistry !== null &&
+    (rawRegistry as Record<string, unknown>).password !== undefined &&
+    !(options.secretKeys ?? []).includes("registry")
+  ) {
+    // The value itself is never echoed: it is a credential.
+    problems.push(
+      "registry.password: (plaintext, value hidden) is not allowed; expected a secret set with " +
+        "`pulumi config set --secret --path registry.password <token>`",
+    );
+  }
+  if (registry !== undefined) {
+    if ((registry.username === undefined) !== (registry.password === undefined)) {
+      const missing = registry.username === undefined ? "registry.username" : "registry.password";
+      problems.push(
+        `${missing}: (unset) is not allowed; expected registry.username and registry.password to be set together`,
+      );
+    }
+  }
+
+  if (gateway !== undefined && gateway.name === undefined) {
+    for (const k of ["namespace", "sectionName"] as const) {
+      if (gateway[k] !== undefined) {
+        problems.push(problem(`gateway.${k}`, gateway[k], "expected gateway.name to be set as well"));
+      }
+    }
+  }
+  if (gateway !== undefined && gateway.name !== undefined && gateway.namespace === undefined) {
+    problems.push(
+      problem("gateway.namespace", undefined, "expected the Gateway's namespace when gateway.name is set"),
+    );
+  }
+
+  if (runtimeClass !== undefined && runtimeClass.mode === "adopt") {
+    if (Object.keys(runtimeClass.nodeSelector).length > 0) {
+      problems.push(problem("runtimeClass.nodeSelector", runtimeClass.nodeSelector, ADOPT_ALLOWED));
+    }
+    if (runtimeClass.tolerations.length > 0) {
+      problems.push(problem("runtimeClass.tolerations", runtimeClass.tolerations, ADOPT_ALLOWED));
+    }
+  }
+
+  if (environment === "prod" && requireDigest === false) {
+    problems.push(
+      problem("requireDigest", false, "expected true in environment prod (images run by digest only)"),
+    );
+  }
+
+  const steps = canary?.steps;
+  const problemsBeforeServices = problems.length;
+  const names = new Map<string, number>();
+  const hosts = new Map<string, number>();
+  let totalPods = 0;
+  let requestsCpu = 0;
+  let requestsMemory = 0;
+  let limitsCpu = 0;
+  let limitsMemory = 0;
+  services.forEach((svc, i) => {
+    if (svc === undefined) return;
+    const at = `services[${i}]`;
+    const first = names.get(svc.name);
+    if (first !== undefined) {
+      problems.push(
+        problem(`${at}.name`, svc.name, `expected a name not already used by services[${first}]`),
+      );
+    } else {
+      names.set(svc.name, i);
+    }
+    if (options.appExists !== undefined && !options.appExists(svc.app)) {
+      problems.push(
+        problem(`${at}.app`, svc.app, "expected an existing directory relative to the project root"),
+      );
+    }
+
+    const weight = svc.canary.weight;
+    if (steps !== undefined) {
+      const allowed = [0, ...steps];
+      if (!allowed.includes(weight)) {
+        problems.push(
+          problem(`${at}.canary.weight`, weight, `expected one of ${allowed.join(", ")} (canary.steps)`),
+        );
+      } else if (environment === "prod") {
+        const multiple = exactReplicaMultiple(steps);
+        if (svc.replicas % multiple !== 0) {
+          problems.push(
+            problem(
+              `${at}.replicas`,
+              svc.replicas,
+              `expected a multiple of ${multiple} in environment prod, so every canary step ` +
+                `(${steps.join(", ")}) is an exact pod split`,
+            ),
+          );
+        }
+      } else {
+        const warning = precisionWarning(svc.replicas, weight);
+        if (warning !== undefined && gateway?.name === undefined) warnings.push(`${at}: ${warning}`);
+      }
+    }
+    if (weight > 0 && svc.canary.version === undefined) {
+      problems.push(
+        problem(
+          `${at}.canary.version`,
+          undefined,
+          `expected the canary's version when canary.weight is ${weight}`,
+        ),
+      );
+    }
+    if (svc.canary.version !== undefined && svc.canary.version === svc.version) {
+      problems.push(
+        problem(
+          `${at}.canary.version`,
+          svc.canary.version,
+          `expected a version different from ${at}.version`,
+        ),
+      );
+    }
+
+    for (const res of ["cpu", "memory"] as const) {
+      const req = svc.resources.requests[res];
+      const lim = svc.resources.limits[res];
+      if (quantityValue(req) > quantityValue(lim)) {
+        problems.push(
+          problem(
+            `${at}.resources.requests.${res}`,
+            req,
+            `expected at most resources.limits.${res} (${showValue(lim)})`,
+          ),
+        );
+      }
+    }
+
+    const seen = new Set<string>();
+    svc.writablePaths.forEach((w, j) => {
+      if (seen.has(w.path)) {
+        problems.push(problem(`${at}.writablePaths[${j}].path`, w.path, "expected each path once"));
+      }
+      seen.add(w.path);
+    });
+
+    if (gateway !== undefined && gateway.name === undefined && svc.hostnames.length > 0) {
+      problems.push(
+        problem(
+          `${at}.hostnames`,
+          svc.hostnames,
+          "expected gateway.name to be set (hostnames only apply to HTTPRoutes)",
+        ),
+      );
+    }
+    if (gateway?.name !== undefined && services.length > 1 && svc.hostnames.length === 0) {
+      // A route without hostnames matches every host: two such catch-all routes on one Gateway collide.
+      problems.push(
+        problem(
+          `${at}.hostnames`,
+          svc.hostnames,
+          "expected at least one hostname when a gateway routes several services",
+        ),
+      );
+    }
+    svc.hostnames.forEach((host, j) => {
+      const owner = hosts.get(host);
+      if (owner !== undefined && owner !== i) {
+        problems.push(
+          problem(
+            `${at}.hostnames[${j}]`,
+            host,
+            `expected a hostname not already routed to services[${owner}]`,
+          ),
+        );
+      } else {
+        hosts.set(host, i);
+      }
+    });
+
+    for (const [name, value] of Object.entries(svc.env)) {
+      if ((RESERVED_ENV as readonly string[]).includes(name)) {
+        problems.push(
+          problem(
+            `${at}.env.${name}`,
+            value,
+            `expected none of ${RESERVED_ENV.join(", ")} (the port, the version baked into the image and the track decide them)`,
+          ),
+        );
+      } else if (SECRET_ENV_NAME.test(name)) {
+        problems.push(
+          `${at}.env.${name}: (value hidden) is not allowed; expected no credentials in plain config ` +
+            "(mount them from a Kubernetes Secret instead)",
+        );
+      } else if (
+        environment === "prod" &&
+        (name === "DEBUG" || name === "NODE_DEBUG" || /--inspect/.test(value))
+      ) {
+        problems.push(problem(`${at}.env.${name}`, value, "expected no debug settings in environment prod"));
+      }
+    }
+
+    const pods = peakPods(
+      svc.replicas,
+      weight,
+      svc.canary.version !== undefined,
+      gateway?.name !== undefined,
+      steps,
+    );
+    // The RuntimeClass overhead is added to every pod's requests and limits, and so counts against the quota.
+    const overheadCpu = runtimeClass !== undefined ? quantityValue(runtimeClass.overhead.cpu) : 0;
+    const overheadMemory = runtimeClass !== undefined ? quantityValue(runtimeClass.overhead.memory) : 0;
+    totalPods += pods;
+    requestsCpu += pods * (quantityValue(svc.resources.requests.cpu) + overheadCpu);
+    requestsMemory += pods * (quantityValue(svc.resources.requests.memory) + overheadMemory);
+    limitsCpu += pods * (quantityValue(svc.resources.limits.cpu) + overheadCpu);
+    limitsMemory += pods * (quantityValue(svc.resources.limits.memory) + overheadMemory);
+  });
+
+  // The quota check needs every service valid, and would only repeat a per-service problem otherwise.
+  const servicesValid = services.every((s) => s !== undefined) && problems.length === problemsBeforeServices;
+  if (namespace !== undefined && runtimeClass !== undefined && servicesValid) {
+    const q = namespace.quota;
+    const checks: [string, string | number, number, number][] = [
+      ["pods", q.pods, q.pods, totalPods],
+      ["requestsCpu", q.requestsCpu, quantityValue(q.requestsCpu), requestsCpu],
+      ["requestsMemory", q.requestsMemory, quantityValue(q.requestsMemory), requestsMemory],
+      ["limitsCpu", q.limitsCpu, quantityValue(q.limitsCpu), limitsCpu],
+      ["limitsMemory", q.limitsMemory, quantityValue(q.limitsMemory), limitsMemory],
+    ];
+    for (const [name, shown, limit, needed] of checks) {
+      // A tiny epsilon absorbs float error from summing milli-CPU.
+      if (needed > limit + 1e-9) {
+        problems.push(
+          problem(
+            `namespace.quota.${name}`,
+            shown,
+            `expected at least what the services need (${formatNeed(name, needed)}) for both canary tracks and their rolling-update surge, RuntimeClass overhead included`,
+          ),
+        );
+      }
+    }
+  }
+
+  if (images !== undefined && images.provider === "chainguard") {
+    // Chainguard's public images only carry `latest`, so the digest is what pins the base image.
+    const families = new Set(services.flatMap((s) => (s === undefined ? [] : [BASE_FAMILY[s.runtime]])));
+    for (const family of [...families].sort()) {
+      if (images.baseDigests[family] === undefined) {
+        problems.push(
+          problem(
+            `images.baseDigests.${family}`,
+            undefined,
+            `expected a digest for the ${family} base image with provider "chainguard" ` +
+              '(its public images only publish the moving "latest" tag)',
+          ),
+        );
+      }
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    config: {
+      environment: environment ?? "local",
+      namespace: namespace as PlatformConfig["namespace"],
+      registry: registry as PlatformConfig["registry"],
+      runtimeClass: runtimeClass as PlatformConfig["runtimeClass"],
+      images: images as PlatformConfig["images"],
+      canary: canary as PlatformConfig["canary"],
+      gateway: gateway as PlatformConfig["gateway"],
+      requireDigest: requireDigest ?? true,
+      services: services as ServiceConfig[],
+    },
+    warnings,
+  };
+}
+
+const ADOPT_ALLOWED =
+  'expected none with runtimeClass.mode "adopt" (the cluster\'s RuntimeClass is read, not changed, and keeps its own scheduling)';
+
+// Pods a Deployment may add during a rolling update (workload.ts's maxSurge), so the quota admits rollouts.
+const SURGE = Number(DEFAULT_MAX_SURGE.replace("%", "")) / 100;
+
+/**
+ * Most pods one service runs at once: both tracks as CanaryRelease splits them (by pod ratio, or with a gateway the
+ * full stable track plus the canary's share) and each track's rolling-update surge.
+ */
+export function peakPods(
+  replicas: number,
+  weight: number,
+  hasCanary: boolean,
+  hasGateway: boolean,
+  steps: readonly number[] | undefined,
+): number {
+  const stepped = steps !== undefined && steps.includes(weight) && weight < 100;
+  let tracks = [replicas];
+  if (hasCanary && stepped) {
+    const split = hasGateway ? trafficRoutedReplicas(replicas, weight) : splitReplicas(replicas, weight);
+    tracks = [split.stable, split.canary];
+  }
+  return tracks.reduce((sum, n) => sum + n + Math.ceil(n * SURGE), 0);
+}
+
+function formatNeed(name: string, needed: number): string {
+  if (name === "pods") return `${needed} pods`;
+  if (name.endsWith("Cpu")) return `${Math.round(needed * 1000)}m CPU`;
+  return `${Math.ceil(needed / 2 ** 20)}Mi`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading from Pulumi.
+
+/** Keys whose values are plain strings in `pulumi config`; every other key holds YAML/JSON structure. */
+const STRING_KEYS: readonly ConfigKey[] = ["environment"];
+
+/**
+ * Converts one raw config string as Pulumi passes it to the program: structured values arrive as JSON text,
+ * `true`/`false` as text. Text that is not JSON stays a string, so zod reports it with its value.
+ */
+export function decodeConfigValue(key: string, text: string): unknown {
+  if ((STRING_KEYS as readonly string[]).includes(key)) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+// `isConfigSecret` is exported by the runtime but left out of its type declarations.
+const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (fullKey: string) => boolean })
+  .isConfigSecret;
+
+/**
+ * Reads every `distroless-platform:*` key from the stack (project defaults from Pulumi.yaml included, as the
+ * engine merges them) and validates it with loadConfig. Unknown keys in the project namespace are reported too.
+ */
+export function readStackConfig(projectRoot: string = __dirname): LoadedConfig {
+  const config = new pulumi.Config(PROJECT);
+  const raw: Record<string, unknown> = {};
+  const prefix = `${PROJECT}:`;
+  const keys = new Set<string>(CONFIG_KEYS);
+  for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith(prefix)) keys.add(fullKey.slice(prefix.length));
+  }
+  const secretKeys: string[] = [];
+  for (const key of keys) {
+    const text = config.get(key);
+    if (text === undefined) continue;
+    raw[key] = decodeConfigValue(key, text);
+    if (isConfigSecret?.(`${prefix}${key}`) === true) secretKeys.push(key);
+  }
+  return loadConfig(raw, {
+    secretKeys,
+    appExists: (appPath) => fs.existsSync(path.join(projectRoot, appPath)),
+  });
+}

@@ -1,0 +1,617 @@
+// Config validation: every bad key gives its exact message, several problems come back in one error, and a
+// program run with bad config registers no resource at all.
+import { strict as assert } from "node:assert";
+import {
+  ConfigError,
+  decodeConfigValue,
+  exactReplicaMultiple,
+  loadConfig,
+  type LoadConfigOptions,
+} from "../config";
+import { ProgramFailure, runProgram } from "./helpers/run-program";
+
+const NODE = { name: "node-service", app: "apps/node-service", runtime: "nodejs", version: "1.0.0" };
+const GO = { name: "go-service", app: "apps/go-service", runtime: "go", version: "1.0.0" };
+
+/** The two sample services with the first one changed. */
+function withService(patch: Record<string, unknown>): { services: Record<string, unknown>[] } {
+  return { services: [{ ...NODE, ...patch }, GO] };
+}
+
+function problemsOf(raw: Record<string, unknown>, options?: LoadConfigOptions): readonly string[] {
+  try {
+    loadConfig(raw, options);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    return e.problems;
+  }
+  assert.fail("expected loadConfig to throw");
+}
+
+const PSS = 'expected a pinned Pod Security Standards version v1.22..v1.37 (not "latest")';
+const ADOPT =
+  'expected none with runtimeClass.mode "adopt" (the cluster\'s RuntimeClass is read, not changed, and keeps its own scheduling)';
+
+interface Case {
+  readonly key: string;
+  readonly raw: Record<string, unknown>;
+  readonly options?: LoadConfigOptions;
+  readonly message: string;
+}
+
+const CASES: readonly Case[] = [
+  {
+    key: "environment",
+    raw: { environment: "production" },
+    message: 'environment: "production" is not allowed; expected "local", "staging" or "prod"',
+  },
+  {
+    key: "unknown top-level key",
+    raw: { namespaces: {} },
+    message:
+      "namespaces: (unknown key) is not allowed; expected only the keys environment, namespace, registry, " +
+      "runtimeClass, images, canary, gateway, requireDigest, services",
+  },
+  {
+    key: "namespace.name",
+    raw: { namespace: { name: "Apps" } },
+    message:
+      'namespace.name: "Apps" is not allowed; expected a DNS-1123 label (at most 63 lowercase letters, digits and -)',
+  },
+  {
+    key: "namespace.pssVersion latest",
+    raw: { namespace: { pssVersion: "latest" } },
+    message: `namespace.pssVersion: "latest" is not allowed; ${PSS}`,
+  },
+  {
+    key: "namespace.pssVersion newer than known",
+    raw: { namespace: { pssVersion: "v1.38" } },
+    message: `namespace.pssVersion: "v1.38" is not allowed; ${PSS}`,
+  },
+  {
+    key: "namespace.quota.pods",
+    raw: { namespace: { quota: { pods: 0 } } },
+    message: "namespace.quota.pods: 0 is not allowed; expected an integer in 1..10000",
+  },
+  {
+    key: "namespace.quota.pods below what the services need",
+    raw: { namespace: { quota: { pods: 3 } } },
+    message:
+      "namespace.quota.pods: 3 is not allowed; expected at least what the services need (6 pods) for both " +
+      "canary tracks and their rolling-update surge, RuntimeClass overhead included",
+  },
+  {
+    key: "namespace.quota.limitsCpu below what the services need",
+    raw: { namespace: { quota: { limitsCpu: "2" } } },
+    message:
+      'namespace.quota.limitsCpu: "2" is not allowed; expected at least what the services need (4500m CPU) for ' +
+      "both canary tracks and their rolling-update surge, RuntimeClass overhead included",
+  },
+  {
+    key: "registry.server",
+    raw: { registry: { server: "https://ghcr.io" } },
+    message:
+      'registry.server: "https://ghcr.io" is not allowed; expected a registry host[:port] without scheme, e.g. ' +
+      '"ghcr.io" or "localhost:5000"',
+  },
+  {
+    key: "registry.password in plaintext",
+    raw: { registry: { username: "ci", password: "hunter2" } },
+    message:
+      "registry.password: (plaintext, value hidden) is not allowed; expected a secret set with " +
+      "`pulumi config set --secret --path registry.password <token>`",
+  },
+  {
+    key: "registry.password of the wrong type, without echoing it",
+    raw: { registry: { username: "ci", password: 123456 } },
+    options: { secretKeys: ["registry"] },
+    message:
+      "registry.password: (value hidden) is not allowed; expected the registry password or token as a string",
+  },
+  {
+    key: "registry.username without password",
+    raw: { registry: { username: "ci" } },
+    message:
+      "registry.password: (unset) is not allowed; expected registry.username and registry.password to be set together",
+  },
+  {
+    key: "registry unknown key",
+    raw: { registry: { sever: "ghcr.io" } },
+    message:
+      "registry.sever: (unknown key) is not allowed; expected only the keys server, repositoryPrefix, username, " +
+      "password, mirror",
+  },
+  {
+    key: "registry.mirror",
+    raw: { registry: { mirror: "https://mirror.internal/distroless" } },
+    message:
+      'registry.mirror: "https://mirror.internal/distroless" is not allowed; expected a registry prefix that ' +
+      'mirrors the base images, e.g. "mirror.internal:5000/distroless"',
+  },
+  {
+    key: "runtimeClass.mode",
+    raw: { runtimeClass: { mode: "replace" } },
+    message:
+      'runtimeClass.mode: "replace" is not allowed; expected "create" (the program owns the RuntimeClass) or ' +
+      '"adopt" (the cluster already has one)',
+  },
+  {
+    key: "runtimeClass.handler",
+    raw: { runtimeClass: { handler: "runc" } },
+    message:
+      'runtimeClass.handler: "runc" is not allowed; expected "runsc" (gVisor\'s runtime handler; the sandbox ' +
+      "cannot be swapped out)",
+  },
+  {
+    key: "runtimeClass.tolerations with mode adopt",
+    raw: {
+      runtimeClass: {
+        mode: "adopt",
+        tolerations: [{ key: "sandbox.gke.io/runtime", value: "gvisor", effect: "NoSchedule" }],
+      },
+    },
+    message:
+      'runtimeClass.tolerations: [{"key":"sandbox.gke.io/runtime","operator":"Equal","value":"gvisor",' +
+      `"effect":"NoSchedule"}] is not allowed; ${ADOPT}`,
+  },
+  {
+    key: "runtimeClass.overhead.memory",
+    raw: { runtimeClass: { overhead: { memory: "64MB" } } },
+    message:
+      'runtimeClass.overhead.memory: "64MB" is not allowed; expected a memory quantity of at least 1Mi, such as ' +
+      '"128Mi" or "1Gi"',
+  },
+  {
+    key: "images.provider",
+    raw: { images: { provider: "docker" } },
+    message:
+      'images.provider: "docker" is not allowed; expected "google" (gcr.io/distroless) or "chainguard" ' +
+      "(cgr.dev/chainguard)",
+  },
+  {
+    key: "images.debian",
+    raw: { images: { debian: 12 } },
+    message:
+      "images.debian: 12 is not allowed; expected 13 (Debian 12 distroless images reached end of life in 2026-09)",
+  },
+  {
+    key: "images.platforms[0]",
+    raw: { images: { platforms: ["linux/386"] } },
+    message: 'images.platforms[0]: "linux/386" is not allowed; expected "linux/amd64" or "linux/arm64"',
+  },
+  {
+    key: "images.platforms duplicate",
+    raw: { images: { platforms: ["linux/amd64", "linux/amd64"] } },
+    message: 'images.platforms: ["linux/amd64","linux/amd64"] is not allowed; expected each platform once',
+  },
+  {
+    key: "images.nodejsVersion",
+    raw: { images: { nodejsVersion: "20" } },
+    message:
+      'images.nodejsVersion: "20" is not allowed; expected "22" or "24" (Node.js versions Google publishes on Debian 13)',
+  },
+  {
+    key: "images.baseDigests.nodejs",
+    raw: { images: { baseDigests: { nodejs: "sha256:abc" } } },
+    message:
+      'images.baseDigests.nodejs: "sha256:abc" is not allowed; expected sha256: followed by 64 lowercase hex digits',
+  },
+  {
+    key: "images.provider chainguard without digests",
+    raw: { images: { provider: "chainguard" }, services: [NODE] },
+    message:
+      "images.baseDigests.nodejs: (unset) is not allowed; expected a digest for the nodejs base image with " +
+      'provider "chainguard" (its public images only publish the moving "latest" tag)',
+  },
+  {
+    key: "canary.steps not increasing",
+    raw: { canary: { steps: [10, 5, 100] } },
+    message:
+      "canary.steps: [10,5,100] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
+      "e.g. [10, 20, 50, 100]",
+  },
+  {
+    key: "canary.steps without 100",
+    raw: { canary: { steps: [10, 50] } },
+    message:
+      "canary.steps: [10,50] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
+      "e.g. [10, 20, 50, 100]",
+  },
+  {
+    key: "gateway.namespace without gateway.name",
+    raw: { gateway: { namespace: "gateway-system" } },
+    message: 'gateway.namespace: "gateway-system" is not allowed; expected gateway.name to be set as well',
+  },
+  {
+    key: "gateway.name without gateway.namespace",
+    raw: { gateway: { name: "public" }, services: [NODE] },
+    message:
+      "gateway.namespace: (unset) is not allowed; expected the Gateway's namespace when gateway.name is set",
+  },
+  {
+    key: "services[0].hostnames without a gateway",
+    raw: withService({ hostnames: ["shop.example.com"] }),
+    message:
+      'services[0].hostnames: ["shop.example.com"] is not allowed; expected gateway.name to be set (hostnames only ' +
+      "apply to HTTPRoutes)",
+  },
+  {
+    key: "services[1].hostnames missing with a gateway and several services",
+    raw: {
+      gateway: { name: "public", namespace: "gateway-system" },
+      services: [{ ...NODE, hostnames: ["shop.example.com"] }, GO],
+    },
+    message:
+      "services[1].hostnames: [] is not allowed; expected at least one hostname when a gateway routes several services",
+  },
+  {
+    key: "services[1].hostnames[0] already routed",
+    raw: {
+      gateway: { name: "public", namespace: "gateway-system" },
+      services: [
+        { ...NODE, hostnames: ["shop.example.com"] },
+        { ...GO, hostnames: ["shop.example.com"] },
+      ],
+    },
+    message:
+      'services[1].hostnames[0]: "shop.example.com" is not allowed; expected a hostname not already routed to services[0]',
+  },
+  {
+    key: "services[0].hostnames[0]",
+    raw: {
+      gateway: { name: "public", namespace: "gateway-system" },
+      services: [{ ...NODE, hostnames: ["Shop!"] }],
+    },
+    message:
+      'services[0].hostnames[0]: "Shop!" is not allowed; expected a DNS hostname such as "shop.example.com"',
+  },
+  {
+    key: "requireDigest",
+    raw: { requireDigest: "yes" },
+    message: 'requireDigest: "yes" is not allowed; expected true or false',
+  },
+  {
+    key: "requireDigest false in prod",
+    raw: {
+      environment: "prod",
+      requireDigest: false,
+      namespace: { quota: { requestsCpu: "8", limitsCpu: "16" } },
+      services: [{ ...NODE, replicas: 10 }],
+    },
+    message:
+      "requireDigest: false is not allowed; expected true in environment prod (images run by digest only)",
+  },
+  {
+    key: "services empty",
+    raw: { services: [] },
+    message: "services: [] is not allowed; expected at least one service",
+  },
+  {
+    key: "services[0].name",
+    raw: withService({ name: "Node_Service" }),
+    message:
+      'services[0].name: "Node_Service" is not allowed; expected a DNS-1035 label of at most 40 characters ' +
+      "(lowercase letters, digits and -, starting with a letter)",
+  },
+  {
+    key: "services[1].name duplicate",
+    raw: { services: [NODE, { ...GO, name: "node-service" }] },
+    message:
+      'services[1].name: "node-service" is not allowed; expected a name not already used by services[0]',
+  },
+  {
+    key: "services[0].app outside the project",
+    raw: withService({ app: "../elsewhere" }),
+    message:
+      'services[0].app: "../elsewhere" is not allowed; expected a relative path inside the project such as ' +
+      '"apps/node-service"',
+  },
+  {
+    key: "services[0].app missing directory",
+    raw: withService({ app: "apps/missing" }),
+    options: { appExists: (p) => p !== "apps/missing" },
+    message:
+      'services[0].app: "apps/missing" is not allowed; expected an existing directory relative to the project root',
+  },
+  {
+    key: "services[0].runtime",
+    raw: withService({ runtime: "python" }),
+    message: 'services[0].runtime: "python" is not allowed; expected "nodejs" or "go"',
+  },
+  {
+    key: "services[0].version",
+    raw: withService({ version: "1.0.0+build.1" }),
+    message:
+      'services[0].version: "1.0.0+build.1" is not allowed; expected a version usable as image tag and label, ' +
+      'e.g. "1.4.2"',
+  },
+  {
+    key: "services[0].version missing",
+    raw: { services: [{ name: "node-service", app: "apps/node-service", runtime: "nodejs" }] },
+    message:
+      'services[0].version: (unset) is not allowed; expected a version usable as image tag and label, e.g. "1.4.2"',
+  },
+  {
+    key: "services[0].port",
+    raw: withService({ port: 80 }),
+    message:
+      "services[0].port: 80 is not allowed; expected an integer in 1024..65535 (a non-root process cannot bind " +
+      "lower ports)",
+  },
+  {
+    key: "services[0].replicas",
+    raw: withService({ replicas: 0 }),
+    message: "services[0].replicas: 0 is not allowed; expected an integer in 1..1000",
+  },
+  {
+    key: "services[0].canary.weight not a step",
+    raw: withService({ canary: { weight: 15, version: "1.1.0" } }),
+    message:
+      "services[0].canary.weight: 15 is not allowed; expected one of 0, 10, 20, 50, 100 (canary.steps)",
+  },
+  {
+    key: "services[0].canary.weight not one of custom steps",
+    raw: { canary: { steps: [25, 100] }, ...withService({ canary: { weight: 10, version: "1.1.0" } }) },
+    message: "services[0].canary.weight: 10 is not allowed; expected one of 0, 25, 100 (canary.steps)",
+  },
+  {
+    key: "services[0].canary.version missing",
+    raw: withService({ canary: { weight: 20 } }),
+    message:
+      "services[0].canary.version: (unset) is not allowed; expected the canary's version when canary.weight is 20",
+  },
+  {
+    key: "services[0].canary.version equal to version",
+    raw: withService({ canary: { weight: 0, version: "1.0.0" } }),
+    message:
+      'services[0].canary.version: "1.0.0" is not allowed; expected a version different from services[0].version',
+  },
+  {
+    key: "services[0].replicas in prod",
+    raw: { environment: "prod", services: [{ ...NODE, replicas: 4 }] },
+    message:
+      "services[0].replicas: 4 is not allowed; expected a multiple of 10 in environment prod, so every canary " +
+      "step (10, 20, 50, 100) is an exact pod split",
+  },
+  {
+    key: "services[0].resources.requests.cpu above the limit",
+    raw: withService({ resources: { requests: { cpu: "2" } } }),
+    message:
+      'services[0].resources.requests.cpu: "2" is not allowed; expected at most resources.limits.cpu ("500m")',
+  },
+  {
+    key: "services[0].resources.limits.memory",
+    raw: withService({ resources: { limits: { memory: "lots" } } }),
+    message:
+      'services[0].resources.limits.memory: "lots" is not allowed; expected a memory quantity of at least 1Mi, ' +
+      'such as "128Mi" or "1Gi"',
+  },
+  {
+    key: "services[0].writablePaths[0].path /tmp",
+    raw: withService({ writablePaths: [{ path: "/tmp" }] }),
+    message:
+      'services[0].writablePaths[0].path: "/tmp" is not allowed; expected an absolute, normalized directory other ' +
+      'than "/tmp" (always mounted), such as "/var/cache/app"',
+  },
+  {
+    key: "services[0].writablePaths[0].path relative",
+    raw: withService({ writablePaths: [{ path: "var/cache" }] }),
+    message:
+      'services[0].writablePaths[0].path: "var/cache" is not allowed; expected an absolute, normalized directory ' +
+      'other than "/tmp" (always mounted), such as "/var/cache/app"',
+  },
+  {
+    key: "services[0].writablePaths duplicate",
+    raw: withService({ writablePaths: [{ path: "/var/cache" }, { path: "/var/cache" }] }),
+    message: 'services[0].writablePaths[1].path: "/var/cache" is not allowed; expected each path once',
+  },
+  {
+    key: "services[0].env reserved name",
+    raw: withService({ env: { PORT: "9090" } }),
+    message:
+      'services[0].env.PORT: "9090" is not allowed; expected none of PORT, APP_VERSION, TRACK (the port, the ' +
+      "version baked into the image and the track decide them)",
+  },
+  {
+    key: "services[0].env variable name",
+    raw: withService({ env: { "1BAD": "x" } }),
+    message:
+      'services[0].env.1BAD: "1BAD" is not allowed; expected a variable name matching [A-Za-z_][A-Za-z0-9_]*',
+  },
+  {
+    key: "services[0].env credential",
+    raw: withService({ env: { DB_PASSWORD: "hunter2" } }),
+    message:
+      "services[0].env.DB_PASSWORD: (value hidden) is not allowed; expected no credentials in plain config " +
+      "(mount them from a Kubernetes Secret instead)",
+  },
+  {
+    key: "services[0].env debug in prod",
+    raw: {
+      environment: "prod",
+      services: [{ ...NODE, replicas: 10, env: { NODE_OPTIONS: "--inspect=0.0.0.0" } }],
+    },
+    message:
+      'services[0].env.NODE_OPTIONS: "--inspect=0.0.0.0" is not allowed; expected no debug settings in environment prod',
+  },
+  {
+    key: "services[0] unknown key",
+    raw: withService({ replica: 3 }),
+    message:
+      "services[0].replica: (unknown key) is not allowed; expected only the keys name, app, dockerfile, runtime, " +
+      "version, port, replicas, canary, resources, writablePaths, hostnames, env",
+  },
+];
+
+describe("config validation (loadConfig)", () => {
+  it("accepts an empty config and applies every default", () => {
+    const { config, warnings } = loadConfig({});
+    assert.equal(config.environment, "local");
+    assert.deepEqual(config.namespace, {
+      name: "distroless-apps",
+      pssVersion: "v1.37",
+      quota: { requestsCpu: "4", requestsMemory: "8Gi", limitsCpu: "8", limitsMemory: "16Gi", pods: 50 },
+    });
+    assert.deepEqual(config.registry, { server: "localhost:5000", repositoryPrefix: "distroless-platform" });
+    assert.deepEqual(config.runtimeClass, {
+      mode: "create",
+      name: "gvisor",
+      handler: "runsc",
+      overhead: { cpu: "250m", memory: "64Mi" },
+      nodeSelector: {},
+      tolerations: [],
+    });
+    assert.deepEqual(config.images, {
+      provider: "google",
+      debian: 13,
+      platforms: ["linux/amd64", "linux/arm64"],
+      nodejsVersion: "22",
+      baseDigests: {},
+    });
+    assert.deepEqual(config.canary, { steps: [10, 20, 50, 100] });
+    assert.deepEqual(config.gateway, {});
+    assert.equal(config.requireDigest, true);
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.app, s.runtime, s.version, s.port, s.replicas, s.canary.weight]),
+      [
+        ["node-service", "apps/node-service", "nodejs", "1.0.0", 8080, 2, 0],
+        ["go-service", "apps/go-service", "go", "1.0.0", 8080, 2, 0],
+      ],
+    );
+    assert.deepEqual(config.services[0].resources, {
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "500m", memory: "256Mi" },
+    });
+    assert.deepEqual(warnings, []);
+  });
+
+  for (const c of CASES) {
+    it(`rejects ${c.key}`, () => {
+      assert.deepEqual(problemsOf(c.raw, c.options), [c.message]);
+    });
+  }
+
+  it("lists every problem in one error, one line each", () => {
+    const raw = {
+      environment: "prod",
+      images: { debian: 12 },
+      requireDigest: false,
+      services: [
+        { ...NODE, replicas: 10, canary: { weight: 15, version: "1.1.0" } },
+        { ...GO, port: 80 },
+      ],
+    };
+    let error: unknown;
+    try {
+      loadConfig(raw);
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.equal(
+      error.message,
+      [
+        "invalid stack configuration (4 problems):",
+        "  images.debian: 12 is not allowed; expected 13 (Debian 12 distroless images reached end of life in 2026-09)",
+        "  services[1].port: 80 is not allowed; expected an integer in 1024..65535 (a non-root process cannot bind " +
+          "lower ports)",
+        "  requireDigest: false is not allowed; expected true in environment prod (images run by digest only)",
+        "  services[0].canary.weight: 15 is not allowed; expected one of 0, 10, 20, 50, 100 (canary.steps)",
+      ].join("\n"),
+    );
+  });
+
+  it("accepts the registry password when Pulumi holds the registry key as a secret", () => {
+    const { config } = loadConfig(
+      { registry: { server: "ghcr.io", repositoryPrefix: "acme/apps", username: "ci", password: "token" } },
+      { secretKeys: ["registry"] },
+    );
+    assert.equal(config.registry.username, "ci");
+    assert.equal(config.registry.password, "token");
+  });
+
+  it("warns (outside prod) when the replicas cannot split the canary weight exactly", () => {
+    const { warnings } = loadConfig(withService({ replicas: 4, canary: { weight: 10, version: "1.1.0" } }));
+    assert.deepEqual(warnings, [
+      "services[0]: canary weight 10% with 4 replicas runs 1 canary pod of 4 (25%); use at least 10 replicas for " +
+        "exact 10% steps",
+    ]);
+  });
+
+  it("does not warn when a gateway splits traffic by route weight", () => {
+    const { warnings } = loadConfig({
+      gateway: { name: "public", namespace: "gateway-system" },
+      services: [{ ...NODE, replicas: 4, canary: { weight: 10, version: "1.1.0" } }],
+    });
+    assert.deepEqual(warnings, []);
+  });
+
+  it("derives the prod replica multiple from the configured steps", () => {
+    assert.equal(exactReplicaMultiple([10, 20, 50, 100]), 10);
+    assert.equal(exactReplicaMultiple([25, 50, 100]), 4);
+    assert.equal(exactReplicaMultiple([5, 100]), 20);
+  });
+
+  it("decodes raw config text as the engine passes it", () => {
+    assert.equal(decodeConfigValue("environment", "prod"), "prod");
+    assert.equal(decodeConfigValue("requireDigest", "true"), true);
+    assert.deepEqual(decodeConfigValue("canary", '{"steps":[10,100]}'), { steps: [10, 100] });
+    // Text that is not JSON stays text so the schema reports it with its value.
+    assert.equal(decodeConfigValue("requireDigest", "yes"), "yes");
+  });
+});
+
+describe("config validation in the program", () => {
+  it("registers no resource when the stack config is invalid", async () => {
+    const failure = await runProgram("staging", {
+      config: { images: { debian: 12 }, requireDigest: "yes" },
+    }).then(
+      () => assert.fail("expected the program to fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ProgramFailure, `expected a ProgramFailure, got ${String(failure)}`);
+    assert.ok(failure.cause instanceof ConfigError);
+    assert.deepEqual(failure.cause.problems, [
+      "images.debian: 12 is not allowed; expected 13 (Debian 12 distroless images reached end of life in 2026-09)",
+      'requireDigest: "yes" is not allowed; expected true or false',
+    ]);
+    assert.deepEqual(failure.resources, []);
+  });
+
+  it("reports a key set without --path as unknown, without echoing its value", async () => {
+    const failure = await runProgram("local", { config: { "registry.password": "hunter2" } }).then(
+      () => assert.fail("expected the program to fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ProgramFailure);
+    assert.ok(failure.cause instanceof ConfigError);
+    assert.deepEqual(failure.cause.problems, [
+      "registry.password: (unknown key) is not allowed; expected only the keys environment, namespace, registry, " +
+        "runtimeClass, images, canary, gateway, requireDigest, services (set nested values with " +
+        "`pulumi config set --path registry.password …`)",
+    ]);
+    assert.doesNotMatch(failure.message, /hunter2/);
+    assert.deepEqual(failure.resources, []);
+  });
+
+  it("registers no resource when a registry password is stored in plaintext", async () => {
+    const failure = await runProgram("prod", {
+      config: {
+        registry: { server: "ghcr.io", repositoryPrefix: "acme/apps", username: "ci", password: "token" },
+      },
+    }).then(
+      () => assert.fail("expected the program to fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ProgramFailure);
+    assert.equal(
+      failure.message,
+      [
+        "invalid stack configuration (1 problem):",
+        "  registry.password: (plaintext, value hidden) is not allowed; expected a secret set with " +
+          "`pulumi config set --secret --path registry.password <token>`",
+      ].join("\n"),
+    );
+    assert.deepEqual(failure.resources, []);
+  });
+});

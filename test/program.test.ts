@@ -1,0 +1,525 @@
+// The whole program per stack: Pulumi.yaml's defaults and Pulumi.<stack>.yaml loaded into the runtime config,
+// index.ts run under mocks, and the key inputs of what it registers asserted field by field.
+import { strict as assert } from "node:assert";
+import {
+  findResource,
+  isUnknown,
+  mockDigest,
+  ofType,
+  ProgramFailure,
+  runProgram,
+  type ProgramRun,
+  type RecordedResource,
+} from "./helpers/run-program";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const IMAGE = "docker-build:index:Image";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const RUNTIME_CLASS = "kubernetes:node.k8s.io/v1:RuntimeClass";
+
+interface PodSpecView {
+  runtimeClassName: string;
+  automountServiceAccountToken: boolean;
+  containers: {
+    image: unknown;
+    env?: { name: string; value: string }[];
+    ports: { containerPort: number }[];
+  }[];
+}
+interface DeploymentView {
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: { replicas: number; template: { spec: PodSpecView } };
+}
+
+function deployment(run: ProgramRun, name: string): DeploymentView {
+  return findResource(run, DEPLOYMENT, name).inputs as unknown as DeploymentView;
+}
+
+function names(resources: RecordedResource[]): string[] {
+  return resources.map((r) => r.name).sort();
+}
+
+/** The digest-pinned reference the program must run for `service` at `version`, from the mocked build. */
+function pinned(repo: string, service: string, version: string): string {
+  return `${repo}/${service}@${mockDigest(`${service}-${version}-image`)}`;
+}
+
+const PSS_LABELS = {
+  "app.kubernetes.io/managed-by": "pulumi",
+  "app.kubernetes.io/part-of": "distroless-platform",
+  "pod-security.kubernetes.io/audit": "restricted",
+  "pod-security.kubernetes.io/audit-version": "v1.37",
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "v1.37",
+  "pod-security.kubernetes.io/warn": "restricted",
+  "pod-security.kubernetes.io/warn-version": "v1.37",
+};
+
+interface TrackExpectation {
+  readonly deployment: string;
+  readonly replicas: number;
+  readonly version: string;
+}
+
+interface StackExpectation {
+  readonly namespace: string;
+  readonly repo: string;
+  readonly quota: Record<string, string>;
+  readonly images: Record<string, string>;
+  readonly tracks: readonly TrackExpectation[];
+  readonly pdbs: readonly string[];
+  readonly outputs: Record<string, unknown>;
+}
+
+const LOCAL_REPO = "localhost:5000/distroless-platform";
+const TEAM_REPO = "ghcr.io/acme/distroless-platform";
+
+const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
+  local: {
+    namespace: "distroless-local",
+    repo: LOCAL_REPO,
+    quota: {
+      "requests.cpu": "2",
+      "requests.memory": "4Gi",
+      "limits.cpu": "4",
+      "limits.memory": "8Gi",
+      pods: "20",
+    },
+    images: { "node-service-1.0.0-image": "1.0.0", "go-service-1.0.0-image": "1.0.0" },
+    tracks: [
+      { deployment: "node-service-stable", replicas: 1, version: "1.0.0" },
+      { deployment: "go-service-stable", replicas: 1, version: "1.0.0" },
+    ],
+    pdbs: [],
+    outputs: {
+      environment: "local",
+      namespace: "distroless-local",
+      podSecurityVersion: "v1.37",
+      runtimeClass: "gvisor",
+      runtimeClassHandler: "runsc",
+      services: {
+        "node-service": {
+          serviceName: "node-service",
+          image: pinned(LOCAL_REPO, "node-service", "1.0.0"),
+          stableImage: pinned(LOCAL_REPO, "node-service", "1.0.0"),
+          weight: 0,
+          effectiveWeight: 0,
+          phase: "stable",
+          replicas: { stable: 1, canary: 0 },
+        },
+        "go-service": {
+          serviceName: "go-service",
+          image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+          stableImage: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+          weight: 0,
+          effectiveWeight: 0,
+          phase: "stable",
+          replicas: { stable: 1, canary: 0 },
+        },
+      },
+    },
+  },
+  staging: {
+    namespace: "distroless-staging",
+    repo: TEAM_REPO,
+    quota: {
+      "requests.cpu": "6",
+      "requests.memory": "8Gi",
+      "limits.cpu": "12",
+      "limits.memory": "16Gi",
+      pods: "30",
+    },
+    images: {
+      "node-service-1.0.0-image": "1.0.0",
+      "node-service-1.1.0-image": "1.1.0",
+      "go-service-1.0.0-image": "1.0.0",
+    },
+    tracks: [
+      { deployment: "node-service-stable", replicas: 4, version: "1.0.0" },
+      { deployment: "node-service-canary", replicas: 1, version: "1.1.0" },
+      { deployment: "go-service-stable", replicas: 2, version: "1.0.0" },
+    ],
+    pdbs: ["go-service-stable-pdb", "node-service-canary-pdb", "node-service-stable-pdb"],
+    outputs: {
+      environment: "staging",
+      namespace: "distroless-staging",
+      podSecurityVersion: "v1.37",
+      runtimeClass: "gvisor",
+      runtimeClassHandler: "runsc",
+      services: {
+        "node-service": {
+          serviceName: "node-service",
+          image: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
+          stableImage: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          weight: 20,
+          effectiveWeight: 20,
+          phase: "canary",
+          replicas: { stable: 4, canary: 1 },
+        },
+        "go-service": {
+          serviceName: "go-service",
+          image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          weight: 0,
+          effectiveWeight: 0,
+          phase: "stable",
+          replicas: { stable: 2, canary: 0 },
+        },
+      },
+    },
+  },
+  prod: {
+    namespace: "distroless-prod",
+    repo: TEAM_REPO,
+    quota: {
+      "requests.cpu": "12",
+      "requests.memory": "16Gi",
+      "limits.cpu": "24",
+      "limits.memory": "32Gi",
+      pods: "60",
+    },
+    images: {
+      "node-service-1.0.0-image": "1.0.0",
+      "node-service-1.1.0-image": "1.1.0",
+      "go-service-1.0.0-image": "1.0.0",
+    },
+    tracks: [
+      { deployment: "node-service-stable", replicas: 9, version: "1.0.0" },
+      { deployment: "node-service-canary", replicas: 1, version: "1.1.0" },
+      { deployment: "go-service-stable", replicas: 10, version: "1.0.0" },
+    ],
+    pdbs: ["go-service-stable-pdb", "node-service-canary-pdb", "node-service-stable-pdb"],
+    outputs: {
+      environment: "prod",
+      namespace: "distroless-prod",
+      podSecurityVersion: "v1.37",
+      runtimeClass: "gvisor",
+      runtimeClassHandler: "runsc",
+      services: {
+        "node-service": {
+          serviceName: "node-service",
+          image: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
+          stableImage: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          weight: 10,
+          effectiveWeight: 10,
+          phase: "canary",
+          replicas: { stable: 9, canary: 1 },
+        },
+        "go-service": {
+          serviceName: "go-service",
+          image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          weight: 0,
+          effectiveWeight: 0,
+          phase: "stable",
+          replicas: { stable: 10, canary: 0 },
+        },
+      },
+    },
+  },
+};
+
+for (const stack of ["local", "staging", "prod"] as const) {
+  const expected = EXPECTED[stack];
+
+  describe(`program: ${stack} stack`, () => {
+    let run: ProgramRun;
+    before(async () => {
+      run = await runProgram(stack);
+    });
+
+    it("exports the exact stack outputs", () => {
+      assert.deepEqual(run.outputs, expected.outputs);
+    });
+
+    it("creates the namespace with pinned restricted Pod Security labels and the stack's quota", () => {
+      const ns = findResource(run, "kubernetes:core/v1:Namespace", "platform-ns").inputs;
+      assert.deepEqual(ns.metadata, { name: expected.namespace, labels: PSS_LABELS });
+      const quota = findResource(run, "kubernetes:core/v1:ResourceQuota", "platform-quota").inputs as {
+        spec: { hard: Record<string, string> };
+      };
+      for (const [key, value] of Object.entries(expected.quota))
+        assert.equal(quota.spec.hard[key], value, key);
+      const policies = names(ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy"));
+      assert.ok(policies.includes("platform-default-deny-ingress"));
+    });
+
+    it("registers one digest-pinned multi-platform image per service version", () => {
+      const images = ofType(run, IMAGE);
+      assert.deepEqual(names(images), Object.keys(expected.images).sort());
+      for (const image of images) {
+        const version = expected.images[image.name];
+        const service = image.name.slice(0, image.name.length - `-${version}-image`.length);
+        const inputs = image.inputs as {
+          push: boolean;
+          platforms: string[];
+          tags: string[];
+          buildArgs: Record<string, string>;
+          context: { location: string };
+          dockerfile: { inline: string };
+        };
+        assert.equal(inputs.push, true);
+        assert.deepEqual(inputs.platforms, ["linux/amd64", "linux/arm64"]);
+        assert.deepEqual(inputs.tags, [`${expected.repo}/${service}:${version}`]);
+        assert.deepEqual(inputs.buildArgs, { VERSION: version });
+        assert.deepEqual(inputs.context, { location: `apps/${service}` });
+        const base =
+          service === "node-service"
+            ? "FROM gcr.io/distroless/nodejs22-debian13:nonroot"
+            : "FROM gcr.io/distroless/static-debian13:nonroot";
+        assert.ok(inputs.dockerfile.inline.includes(`\n${base}\n`), `${image.name} final stage: ${base}`);
+      }
+    });
+
+    it("runs each track with its replicas, its version's image by digest and the gvisor runtime class", () => {
+      assert.deepEqual(names(ofType(run, DEPLOYMENT)), expected.tracks.map((t) => t.deployment).sort());
+      for (const track of expected.tracks) {
+        const d = deployment(run, track.deployment);
+        const service = track.deployment.replace(/-(stable|canary)$/, "");
+        assert.equal(d.metadata.namespace, expected.namespace);
+        assert.equal(d.metadata.labels["app.kubernetes.io/version"], track.version);
+        assert.equal(d.spec.replicas, track.replicas, `${track.deployment} replicas`);
+        const pod = d.spec.template.spec;
+        assert.equal(pod.runtimeClassName, "gvisor");
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(pod.containers.length, 1);
+        assert.equal(pod.containers[0].image, pinned(expected.repo, service, track.version));
+        assert.deepEqual(pod.containers[0].env, [{ name: "PORT", value: "8080" }]);
+        assert.deepEqual(
+          pod.containers[0].ports.map((p) => p.containerPort),
+          [8080],
+        );
+      }
+    });
+
+    it("protects every multi-replica service with PodDisruptionBudgets", () => {
+      assert.deepEqual(names(ofType(run, PDB)), [...expected.pdbs]);
+    });
+
+    it("logs no warning", () => {
+      assert.deepEqual(run.warnings, []);
+    });
+  });
+}
+
+describe("program: runtime class per stack", () => {
+  it("creates gvisor (handler runsc) with the local overhead on kind", async () => {
+    const run = await runProgram("local");
+    const rc = findResource(run, RUNTIME_CLASS, "sandbox-runtimeclass");
+    assert.equal(rc.readId, undefined);
+    assert.deepEqual(rc.inputs, {
+      apiVersion: "node.k8s.io/v1",
+      kind: "RuntimeClass",
+      metadata: {
+        name: "gvisor",
+        labels: {
+          "app.kubernetes.io/managed-by": "pulumi",
+          "app.kubernetes.io/part-of": "distroless-platform",
+        },
+      },
+      handler: "runsc",
+      overhead: { podFixed: { cpu: "100m", memory: "32Mi" } },
+    });
+  });
+
+  for (const stack of ["staging", "prod"]) {
+    it(`adopts the cluster's gvisor RuntimeClass in ${stack} instead of creating one`, async () => {
+      const run = await runProgram(stack);
+      const rc = findResource(run, RUNTIME_CLASS, "sandbox-runtimeclass");
+      assert.equal(rc.readId, "gvisor");
+      assert.deepEqual(rc.inputs, {});
+      assert.equal(run.outputs.runtimeClassHandler, "runsc");
+    });
+  }
+});
+
+describe("program: preview (image digests unknown)", () => {
+  let run: ProgramRun;
+  before(async () => {
+    run = await runProgram("prod", { preview: true });
+  });
+
+  it("registers the same resources as an update", async () => {
+    const update = await runProgram("prod");
+    assert.deepEqual(
+      run.resources.map((r) => `${r.type} ${r.name}`).sort(),
+      update.resources.map((r) => `${r.type} ${r.name}`).sort(),
+    );
+  });
+
+  it("leaves the images unknown but knows the canary plan", () => {
+    const services = run.outputs.services as Record<string, Record<string, unknown>>;
+    assert.deepEqual(services["node-service"], {
+      serviceName: "node-service",
+      image: undefined,
+      canaryImage: undefined,
+      stableImage: undefined,
+      weight: 10,
+      effectiveWeight: 10,
+      phase: "canary",
+      replicas: { stable: 9, canary: 1 },
+    });
+    assert.equal(run.outputs.namespace, "distroless-prod");
+  });
+
+  it("sends the Deployments an unknown image and known replicas", () => {
+    for (const [name, replicas] of [
+      ["node-service-stable", 9],
+      ["node-service-canary", 1],
+      ["go-service-stable", 10],
+    ] as const) {
+      const d = deployment(run, name);
+      assert.equal(d.spec.replicas, replicas);
+      assert.ok(isUnknown(d.spec.template.spec.containers[0].image), `${name} image is unknown at preview`);
+    }
+  });
+});
+
+describe("program: Dockerfile audit before any resource", () => {
+  it("fails with the audit's findings and registers nothing when a service's Dockerfile is not distroless", async () => {
+    const failure = await runProgram("local", {
+      config: {
+        services: [
+          {
+            name: "debug-app",
+            app: "test/fixtures/debug-app",
+            dockerfile: "Dockerfile",
+            runtime: "nodejs",
+            version: "1.0.0",
+          },
+        ],
+      },
+    }).then(
+      () => assert.fail("expected the program to fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ProgramFailure);
+    const lines = failure.message.split("\n");
+    assert.equal(
+      lines[0],
+      'DistrolessImage "debug-app-1.0.0": test/fixtures/debug-app/Dockerfile fails the distroless audit (3 findings):',
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith("  - test/fixtures/debug-app/Dockerfile:2: ") && l.includes(":debug")),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('  - test/fixtures/debug-app/Dockerfile:3: final stage runs "RUN')),
+    );
+    assert.deepEqual(failure.resources, []);
+  });
+});
+
+describe("program: config-driven variants", () => {
+  it("promotes at weight 100: stable runs the canary's image and the canary track scales to 0", async () => {
+    const run = await runProgram("staging", {
+      config: {
+        services: [
+          {
+            name: "node-service",
+            app: "apps/node-service",
+            runtime: "nodejs",
+            version: "1.0.0",
+            replicas: 5,
+            canary: { weight: 100, version: "1.1.0" },
+          },
+        ],
+      },
+    });
+    assert.equal(deployment(run, "node-service-canary").spec.replicas, 0);
+    const stable = deployment(run, "node-service-stable");
+    assert.equal(stable.spec.replicas, 5);
+    assert.equal(stable.spec.template.spec.containers[0].image, pinned(TEAM_REPO, "node-service", "1.1.0"));
+    const out = (run.outputs.services as Record<string, Record<string, unknown>>)["node-service"];
+    assert.deepEqual(
+      [out.phase, out.effectiveWeight, out.stableImage],
+      ["promote", 100, pinned(TEAM_REPO, "node-service", "1.1.0")],
+    );
+  });
+
+  it("routes through a gateway with one HTTPRoute per service and admits only the gateway's namespace", async () => {
+    const run = await runProgram("staging", {
+      config: {
+        gateway: { name: "public", namespace: "gateway-system" },
+        services: [
+          {
+            name: "node-service",
+            app: "apps/node-service",
+            runtime: "nodejs",
+            version: "1.0.0",
+            replicas: 5,
+            canary: { weight: 20, version: "1.1.0" },
+            hostnames: ["shop.example.com"],
+          },
+        ],
+      },
+    });
+    const route = findResource(run, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "node-service-route")
+      .inputs as {
+      spec: {
+        hostnames: string[];
+        parentRefs: Record<string, string>[];
+        rules: { backendRefs: unknown[] }[];
+      };
+    };
+    assert.deepEqual(route.spec.hostnames, ["shop.example.com"]);
+    assert.deepEqual(route.spec.parentRefs, [
+      { group: "gateway.networking.k8s.io", kind: "Gateway", name: "public", namespace: "gateway-system" },
+    ]);
+    assert.deepEqual(route.spec.rules[0].backendRefs, [
+      { group: "", kind: "Service", name: "node-service-stable", port: 80, weight: 80 },
+      { group: "", kind: "Service", name: "node-service-canary", port: 80, weight: 20 },
+    ]);
+    // With a route the stable track keeps every replica; the canary adds ceil(5 × 20 %) = 1.
+    assert.equal(deployment(run, "node-service-stable").spec.replicas, 5);
+    assert.equal(deployment(run, "node-service-canary").spec.replicas, 1);
+    const allow = findResource(
+      run,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "platform-allow-from-namespaces",
+    );
+    assert.ok(JSON.stringify(allow.inputs).includes('"kubernetes.io/metadata.name":"gateway-system"'));
+  });
+
+  it("passes registry credentials to the build only as a secret", async () => {
+    const run = await runProgram("prod", {
+      config: {
+        registry: {
+          server: "ghcr.io",
+          repositoryPrefix: "acme/distroless-platform",
+          username: "ci",
+          password: "s3cr3t",
+        },
+      },
+      secretKeys: ["registry"],
+    });
+    const registries = findResource(run, IMAGE, "go-service-1.0.0-image").inputs.registries;
+    // Mocks receive secrets wrapped with Pulumi's secret signature.
+    const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+    const wrapped = registries as { value: { value: Record<string, string> }[] } & Record<string, unknown>;
+    assert.equal(wrapped["4dabf18193072939515e22adb298388d"], SECRET_SIG);
+    assert.deepEqual(wrapped.value[0].value, { address: "ghcr.io", username: "ci", password: "s3cr3t" });
+  });
+
+  it("warns at preview with the effective percentage when replicas cannot split the weight", async () => {
+    const run = await runProgram("staging", {
+      preview: true,
+      config: {
+        services: [
+          {
+            name: "node-service",
+            app: "apps/node-service",
+            runtime: "nodejs",
+            version: "1.0.0",
+            replicas: 4,
+            canary: { weight: 10, version: "1.1.0" },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(run.warnings, [
+      "canary weight 10% with 4 replicas runs 1 canary pod of 4 (25%); use at least 10 replicas for exact 10% steps",
+    ]);
+  });
+});

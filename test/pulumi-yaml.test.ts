@@ -1,0 +1,166 @@
+// Pulumi.yaml declares every config key with a description and a default that pass validation, and the stack
+// files hold only known keys, no plaintext credentials, and the differences users expect between environments.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, decodeConfigValue, loadConfig } from "../config";
+import { encodeConfigValue, PROJECT_ROOT, STACKS } from "./helpers/run-program";
+
+function readYaml(file: string): Record<string, unknown> {
+  return parse(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")) as Record<string, unknown>;
+}
+
+interface ConfigDeclaration {
+  type?: string;
+  items?: { type: string };
+  description?: string;
+  default?: unknown;
+  secret?: boolean;
+}
+
+const project = readYaml("Pulumi.yaml");
+const declarations = project.config as Record<string, ConfigDeclaration>;
+// Pulumi's project schema (sdk/go/common/workspace/project.json): the only declarable types, and attributes.
+const PULUMI_TYPES = ["string", "integer", "boolean", "array"];
+const PULUMI_ATTRIBUTES = ["type", "items", "description", "secret", "default", "value"];
+
+function pulumiTypeOf(value: unknown): string | undefined {
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "boolean";
+  if (typeof value === "number" && Number.isInteger(value)) return "integer";
+  // Pulumi's `items` can only name a primitive type, so only arrays of primitives are typeable.
+  if (Array.isArray(value) && value.every((v) => pulumiTypeOf(v) !== undefined && !Array.isArray(v)))
+    return "array";
+  return undefined;
+}
+
+/** Short key → value, as the program reads them after the engine's string encoding. */
+function decoded(config: Record<string, unknown>, prefix = ""): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const short = key.slice(prefix.length);
+    out[short] = decodeConfigValue(short, encodeConfigValue(value));
+  }
+  return out;
+}
+
+describe("Pulumi.yaml", () => {
+  it("names the project and runs TypeScript on the nodejs runtime with npm", () => {
+    assert.equal(project.name, "distroless-platform");
+    assert.deepEqual(project.runtime, {
+      name: "nodejs",
+      options: { typescript: true, packagemanager: "npm" },
+    });
+    assert.equal(typeof project.description, "string");
+    assert.ok((project.description as string).length > 20);
+  });
+
+  it("declares exactly the keys config.ts validates", () => {
+    assert.deepEqual(Object.keys(declarations).sort(), [...CONFIG_KEYS].sort());
+  });
+
+  for (const key of CONFIG_KEYS) {
+    it(`declares ${key} with a description, a default and a valid Pulumi type`, () => {
+      const decl = declarations[key];
+      assert.ok(decl !== undefined, `${key} is not declared`);
+      for (const attribute of Object.keys(decl)) {
+        assert.ok(
+          PULUMI_ATTRIBUTES.includes(attribute),
+          `${key}.${attribute} is not a Pulumi config attribute`,
+        );
+      }
+      assert.equal(typeof decl.description, "string");
+      assert.ok((decl.description as string).length >= 30, `${key} needs a real description`);
+      assert.notEqual(decl.default, undefined, `${key} has no default`);
+      const primitive = pulumiTypeOf(decl.default);
+      if (primitive === undefined) {
+        // Objects and lists of objects cannot be typed in a Pulumi project file; config.ts's schema covers them.
+        assert.equal(typeof decl.default, "object");
+        assert.equal(decl.type, undefined, `${key}: Pulumi has no "object" config type`);
+      } else {
+        assert.equal(decl.type, primitive, `${key}: type must match its default`);
+        assert.ok(PULUMI_TYPES.includes(decl.type as string));
+        if (primitive === "array") {
+          const itemTypes = new Set((decl.default as unknown[]).map(pulumiTypeOf));
+          assert.equal(itemTypes.size, 1);
+          assert.deepEqual(decl.items, { type: [...itemTypes][0] });
+        }
+      }
+    });
+  }
+
+  it("has defaults that pass validation and equal the schema's own defaults", () => {
+    const defaults: Record<string, unknown> = {};
+    for (const [key, decl] of Object.entries(declarations)) defaults[key] = decl.default;
+    const fromYaml = loadConfig(decoded(defaults), {
+      appExists: (p) => fs.existsSync(path.join(PROJECT_ROOT, p)),
+    });
+    assert.deepEqual(fromYaml, loadConfig({}));
+  });
+});
+
+describe("stack files", () => {
+  const stacks = Object.fromEntries(
+    STACKS.map((stack) => [
+      stack,
+      (readYaml(`Pulumi.${stack}.yaml`).config ?? {}) as Record<string, unknown>,
+    ]),
+  );
+  const loaded = (stack: string) =>
+    loadConfig(decoded(stacks[stack], "distroless-platform:"), {
+      appExists: (p) => fs.existsSync(path.join(PROJECT_ROOT, p)),
+    }).config;
+
+  for (const stack of STACKS) {
+    it(`Pulumi.${stack}.yaml sets only known project keys and no plaintext credential`, () => {
+      for (const key of Object.keys(stacks[stack])) {
+        assert.ok(key.startsWith("distroless-platform:"), `${key} is not in the project namespace`);
+        assert.ok((CONFIG_KEYS as readonly string[]).includes(key.slice("distroless-platform:".length)), key);
+      }
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+      assert.doesNotMatch(text, /^\s*password\s*:/m);
+      assert.equal(loaded(stack).environment, stack);
+    });
+  }
+
+  it("prod pins digests and runs a multiple of 10 replicas per service", () => {
+    const prod = loaded("prod");
+    assert.equal(prod.requireDigest, true);
+    assert.deepEqual(
+      prod.services.map((s) => [s.name, s.replicas, s.canary.weight]),
+      [
+        ["node-service", 10, 10],
+        ["go-service", 10, 0],
+      ],
+    );
+    assert.equal(prod.runtimeClass.mode, "adopt");
+    assert.equal(prod.registry.server, "ghcr.io");
+  });
+
+  it("staging is smaller than prod and splits its canary weight exactly", () => {
+    const { config, warnings } = loadConfig(decoded(stacks.staging, "distroless-platform:"));
+    assert.deepEqual(
+      config.services.map((s) => [s.name, s.replicas, s.canary.weight, s.canary.version]),
+      [
+        ["node-service", 5, 20, "1.1.0"],
+        ["go-service", 2, 0, undefined],
+      ],
+    );
+    assert.deepEqual(warnings, []);
+    assert.ok(config.namespace.quota.pods < loaded("prod").namespace.quota.pods);
+  });
+
+  it("local targets the local registry and creates the gvisor RuntimeClass", () => {
+    const local = loaded("local");
+    assert.deepEqual(local.registry, { server: "localhost:5000", repositoryPrefix: "distroless-platform" });
+    assert.deepEqual(
+      [local.runtimeClass.mode, local.runtimeClass.name, local.runtimeClass.handler],
+      ["create", "gvisor", "runsc"],
+    );
+    assert.deepEqual(
+      local.services.map((s) => s.replicas),
+      [1, 1],
+    );
+  });
+});
