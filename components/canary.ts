@@ -116,7 +116,10 @@ export interface CanaryReleaseArgs {
   readonly replicas: pulumi.Input<number>;
   /** Gateway API Gateway to split traffic with an HTTPRoute. Absent: one Service spans both tracks. */
   readonly gateway?: CanaryGatewayArgs;
-  /** Hardened pod options shared by both tracks (container port, probes, resources, writable paths, env, …). */
+  /**
+   * Hardened pod options shared by both tracks (container port, probes, resources, writable paths, env, …). Each
+   * track's env also gets TRACK (`stable`/`canary`) and APP_VERSION (the track's version); `env` may not set them.
+   */
   readonly pod: CanaryPodOptions;
   /** Port the Service(s) expose, targeting the named container port. Default 80. */
   readonly servicePort?: number;
@@ -328,7 +331,15 @@ export function buildTrackServiceSpec(
   return { ...buildServiceSpec({ appName, port, portName }), selector: buildSelectorLabels(appName, track) };
 }
 
-/** Hardened pod options of one track. */
+/** Environment variables the release sets per track; the apps report them, so `pod.env` may not set them. */
+export const ENV_TRACK = "TRACK";
+export const ENV_APP_VERSION = "APP_VERSION";
+export const TRACK_ENV_NAMES: readonly string[] = [ENV_TRACK, ENV_APP_VERSION];
+
+/**
+ * Hardened pod options of one track. The env gets TRACK and APP_VERSION of the version this track runs, so a
+ * canary pod reports `canary` and its own version (and, once promoted, the stable track the canary's version).
+ */
 export function trackPodOptions(
   args: Pick<CanaryReleaseArgs, "appName" | "pod" | "serviceAccountName">,
   track: string,
@@ -336,6 +347,7 @@ export function trackPodOptions(
 ): HardenedPodOptions {
   return {
     ...args.pod,
+    env: { ...args.pod?.env, [ENV_TRACK]: track, [ENV_APP_VERSION]: spec.version },
     appName: args.appName,
     track,
     version: spec.version,
@@ -387,6 +399,14 @@ export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
   assertDns1035Label("appName", args.appName);
   if (typeof args.stable !== "object" || args.stable === null)
     fail(`stable: ${show(args.stable)} is required`);
+  for (const reserved of TRACK_ENV_NAMES) {
+    const value = args.pod?.env?.[reserved];
+    if (value !== undefined) {
+      fail(
+        `pod.env.${reserved}: ${show(value)} is not allowed; the release sets ${TRACK_ENV_NAMES.join(" and ")} per track`,
+      );
+    }
+  }
   if (args.serviceAccountName !== undefined)
     assertDns1123Subdomain("serviceAccountName", args.serviceAccountName);
   validateTrack(args, STABLE_TRACK, args.stable);

@@ -129,6 +129,14 @@ const SHARED_LABELS = {
   "app.kubernetes.io/managed-by": "pulumi",
 };
 
+/** The container env of a track: what the release sets per track, sorted by name like every env list. */
+function trackEnv(track: string, version: string, extra: Record<string, string> = {}): Obj[] {
+  const env: Record<string, string> = { ...extra, TRACK: track, APP_VERSION: version };
+  return Object.keys(env)
+    .sort()
+    .map((name) => ({ name, value: env[name] }));
+}
+
 /** Pod template with the per-track fields removed, to compare what must be identical. */
 function trackIndependent(template: unknown): unknown {
   const copy = JSON.parse(JSON.stringify(template)) as Obj;
@@ -137,6 +145,7 @@ function trackIndependent(template: unknown): unknown {
   const spec = copy.spec as Obj;
   const container = (spec.containers as Obj[])[0];
   delete container.image;
+  delete container.env;
   for (const c of spec.topologySpreadConstraints as Obj[]) delete c.labelSelector;
   return copy;
 }
@@ -203,7 +212,20 @@ describe("CanaryRelease", () => {
       }
     });
 
-    it("builds both tracks from the same template apart from image, labels and spread selector", () => {
+    it("sets TRACK and APP_VERSION of its own track in each track's env, exactly", () => {
+      const env = (name: string) =>
+        at(find(DEPLOYMENT, name).inputs, "spec", "template", "spec", "containers", 0, "env");
+      assert.deepEqual(env("shop-stable"), [
+        { name: "APP_VERSION", value: "1.4.0" },
+        { name: "TRACK", value: "stable" },
+      ]);
+      assert.deepEqual(env("shop-canary"), [
+        { name: "APP_VERSION", value: "1.5.0" },
+        { name: "TRACK", value: "canary" },
+      ]);
+    });
+
+    it("builds both tracks from the same template apart from image, env, labels and spread selector", () => {
       const stable = at(find(DEPLOYMENT, "shop-stable").inputs, "spec", "template");
       const canary = at(find(DEPLOYMENT, "shop-canary").inputs, "spec", "template");
       assert.deepEqual(trackIndependent(canary), trackIndependent(stable));
@@ -406,6 +428,15 @@ describe("CanaryRelease", () => {
       assert.equal(at(stable, "spec", "replicas"), 4);
       assert.equal(at(stable, "spec", "template", "spec", "containers", 0, "image"), CANARY_IMAGE);
       assert.deepEqual(at(stable, "spec", "template", "metadata", "labels"), trackLabels("stable", "1.5.0"));
+      // The stable track now runs the canary's build: it reports the canary's version, on track stable.
+      assert.deepEqual(
+        at(stable, "spec", "template", "spec", "containers", 0, "env"),
+        trackEnv("stable", "1.5.0"),
+      );
+      assert.deepEqual(
+        at(canary, "spec", "template", "spec", "containers", 0, "env"),
+        trackEnv("canary", "1.5.0"),
+      );
       assert.equal(at(canary, "spec", "replicas"), 0);
       assert.equal(at(canary, "spec", "template", "spec", "containers", 0, "image"), CANARY_IMAGE);
       assert.deepEqual(at(find(ROUTE, "shop-route").inputs, "spec", "rules", 0, "backendRefs"), [
@@ -615,6 +646,24 @@ describe("CanaryRelease", () => {
       assert.deepEqual(recorded, []);
     });
 
+    for (const name of ["TRACK", "APP_VERSION"]) {
+      it(`rejects pod.env.${name}, which the release sets per track, with nothing registered`, async () => {
+        useMocks(false);
+        assert.throws(
+          () =>
+            new CanaryRelease(
+              "shop",
+              baseArgs({ pod: { containerPort: 8080, env: { LOG_LEVEL: "info", [name]: "x" } } }),
+            ),
+          {
+            message: `pod.env.${name}: "x" is not allowed; the release sets TRACK and APP_VERSION per track`,
+          },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.deepEqual(recorded, []);
+      });
+    }
+
     it("names the track when a version is not a label value", () => {
       useMocks(false);
       assert.throws(
@@ -622,6 +671,27 @@ describe("CanaryRelease", () => {
         /^Error: canary\.version: "1\.5\.0 beta"/,
       );
       assert.deepEqual(recorded, []);
+    });
+  });
+
+  describe("per-track env", () => {
+    it("keeps the user's env next to the per-track variables, sorted by name", async () => {
+      useMocks(false);
+      const release = new CanaryRelease(
+        "shop",
+        baseArgs({ pod: { containerPort: 8080, env: { LOG_LEVEL: "info", ZONE: "eu" } } }),
+      );
+      await settle(release);
+      for (const [track, version] of [
+        ["stable", "1.4.0"],
+        ["canary", "1.5.0"],
+      ]) {
+        assert.deepEqual(
+          at(find(DEPLOYMENT, `shop-${track}`).inputs, "spec", "template", "spec", "containers", 0, "env"),
+          trackEnv(track, version, { LOG_LEVEL: "info", ZONE: "eu" }),
+          track,
+        );
+      }
     });
   });
 

@@ -286,7 +286,17 @@ for (const stack of ["local", "staging", "prod"] as const) {
         assert.equal(pod.automountServiceAccountToken, false);
         assert.equal(pod.containers.length, 1);
         assert.equal(pod.containers[0].image, pinned(expected.repo, service, track.version));
-        assert.deepEqual(pod.containers[0].env, [{ name: "PORT", value: "8080" }]);
+        // The release sets TRACK and APP_VERSION per track (the apps report them); PORT comes from the config.
+        const trackName = track.deployment.endsWith("-canary") ? "canary" : "stable";
+        assert.deepEqual(
+          pod.containers[0].env,
+          [
+            { name: "APP_VERSION", value: track.version },
+            { name: "PORT", value: "8080" },
+            { name: "TRACK", value: trackName },
+          ],
+          `${track.deployment} env`,
+        );
         assert.deepEqual(
           pod.containers[0].ports.map((p) => p.containerPort),
           [8080],
