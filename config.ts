@@ -13,6 +13,14 @@ import {
   splitReplicas,
   trafficRoutedReplicas,
 } from "./components/canary-math";
+import { RUNTIME_FAMILIES } from "./components/dockerfiles";
+import {
+  DNS1035_LABEL,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  ENV_NAME,
+  parseQuantity,
+} from "./components/podspec";
 import { DEFAULT_MAX_SURGE } from "./components/workload";
 
 /** Pulumi project name; config keys are `distroless-platform:<key>`. */
@@ -28,39 +36,19 @@ export const RESERVED_ENV = ["PORT", "APP_VERSION", "TRACK"] as const;
 /** Longest service name: child objects append suffixes such as "-canary" and "-pdb" to 63-char labels. */
 export const MAX_SERVICE_NAME = 40;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Config takes quantities without the exponent form ("1e3") that components accept: a subset of isQuantity,
+// so parseQuantity never throws on what passes.
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/;
 const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 // An OCI tag: the version doubles as image tag and app.kubernetes.io/version label, so it must satisfy both.
 const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
 
-const SUFFIX_FACTORS: Record<string, number> = {
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
 /** Numeric value of a Kubernetes quantity ("250m" → 0.25, "64Mi" → 67108864). */
 export function quantityValue(quantity: string): number {
-  const m = QUANTITY.exec(quantity);
-  if (m === null) return Number.NaN;
-  return Number(m[1]) * (m[3] === undefined ? 1 : SUFFIX_FACTORS[m[3]]);
+  return QUANTITY.test(quantity) ? parseQuantity(quantity) : Number.NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -319,7 +307,7 @@ const serviceSchema = strictObject({
 });
 
 /** Base image family of each runtime's generated Dockerfile. */
-export const BASE_FAMILY = { nodejs: "nodejs", go: "static" } as const;
+export const BASE_FAMILY = RUNTIME_FAMILIES;
 
 const DEFAULT_SERVICES = [
   { name: "node-service", app: "apps/node-service", runtime: "nodejs", version: "1.0.0" },

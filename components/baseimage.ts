@@ -64,7 +64,8 @@ export interface BaseImageOptions {
 const list = (values: readonly (string | number)[]): string =>
   values.map((v) => JSON.stringify(v)).join(", ");
 
-function isDigest(value: string): boolean {
+/** True for `sha256:` followed by 64 lowercase hex digits. */
+export function isSha256Digest(value: string): boolean {
   const hex = value.slice("sha256:".length);
   return (
     value.startsWith("sha256:") && hex.length === 64 && [...hex].every((c) => "0123456789abcdef".includes(c))
@@ -97,7 +98,7 @@ export function baseImageFor(opts: BaseImageOptions): string {
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
     throw new Error(`provider: ${JSON.stringify(provider)} is not supported; allowed: ${list(PROVIDERS)}`);
   }
-  if (digest !== undefined && !isDigest(digest)) {
+  if (digest !== undefined && !isSha256Digest(digest)) {
     throw new Error(
       `digest: ${JSON.stringify(digest)} is not a digest; expected sha256: followed by 64 hex digits`,
     );

@@ -11,7 +11,10 @@ export const DEFAULT_NODE_VERSION = "22";
 export const DEFAULT_GO_VERSION = "1.26";
 
 /** The distroless family each runtime's final stage runs on. */
-export const RUNTIME_FAMILIES: Readonly<Record<Runtime, Family>> = { nodejs: "nodejs", go: "static" };
+export const RUNTIME_FAMILIES = {
+  nodejs: "nodejs",
+  go: "static",
+} as const satisfies Readonly<Record<Runtime, Family>>;
 
 export interface NodeDockerfileOptions {
   /** Final-stage image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */

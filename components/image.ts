@@ -4,7 +4,15 @@ import * as fs from "fs";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
-import { baseImageFor, FAMILIES, PROVIDERS, validateMirror, type Family, type Provider } from "./baseimage";
+import {
+  baseImageFor,
+  FAMILIES,
+  isSha256Digest,
+  PROVIDERS,
+  validateMirror,
+  type Family,
+  type Provider,
+} from "./baseimage";
 import {
   DEFAULT_NODE_VERSION,
   generateDockerfile,
@@ -12,6 +20,8 @@ import {
   RUNTIMES,
   type Runtime,
 } from "./dockerfiles";
+
+export { isSha256Digest };
 
 /** Platforms built when none are given. */
 export const DEFAULT_PLATFORMS: readonly string[] = ["linux/amd64", "linux/arm64"];
@@ -236,14 +246,6 @@ export function validateTag(tag: string, key: string): void {
       `${key}: ${quote(tag)} is not a docker tag; expected letters, digits, "_", "." or "-" (max 128), not starting with "." or "-", and without the repository`,
     );
   }
-}
-
-/** True for `sha256:` followed by 64 lowercase hex digits. */
-export function isSha256Digest(value: string): boolean {
-  const hex = value.slice("sha256:".length);
-  return (
-    value.startsWith("sha256:") && hex.length === 64 && [...hex].every((c) => "0123456789abcdef".includes(c))
-  );
 }
 
 function isPlain(value: unknown): boolean {

@@ -3,14 +3,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  assertNamespaceName,
   assertQuantity,
+  fail,
   MANAGED_BY,
   LABEL_MANAGED_BY,
   LABEL_PART_OF,
   DEFAULT_PART_OF,
   parseQuantity,
+  show,
 } from "./podspec";
 import { NAMESPACE_NAME_LABEL } from "./workload";
+
+export { assertNamespaceName };
 
 /** Latest Pod Security Standards version the fixtures use; pinned so a cluster upgrade cannot tighten it silently. */
 export const DEFAULT_POD_SECURITY_VERSION = "v1.37";
@@ -73,22 +78,6 @@ export interface PlainLimitRangeSpec {
     defaultRequest: { cpu: string; memory: string };
     max: { cpu: string; memory: string };
   }[];
-}
-
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export function assertNamespaceName(key: string, value: unknown): void {
-  if (typeof value !== "string" || value.length > 63 || !NAMESPACE_NAME.test(value)) {
-    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
-  }
 }
 
 /** Throws unless `version` is a pinned Pod Security Standards version such as "v1.37". */

@@ -278,11 +278,16 @@ const OPTION_KEYS: readonly (keyof HardenedPodOptions)[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // Validation helpers (exported for reuse by other components and config validation).
 
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A DNS-1123 label (namespace names, RuntimeClass handlers), without its 63-character limit. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1035 label (Service names: starts with a letter), without its 63-character limit. */
+export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain, without its 253-character limit. */
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE]\d+)?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A container environment variable name. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A digest-pinned reference: anything without whitespace or "@", then `@sha256:` and 64 lowercase hex digits. */
 export const PINNED_IMAGE = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
@@ -317,11 +322,13 @@ export function parseQuantity(value: string): number {
   return base * SUFFIX_FACTORS[suffix];
 }
 
-function fail(message: string): never {
+/** Throws the validation error; typed `never` so callers narrow after it. */
+export function fail(message: string): never {
   throw new Error(message);
 }
 
-function show(value: unknown): string {
+/** A value as error messages show it: strings quoted, anything else as String() prints it. */
+export function show(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
@@ -330,6 +337,13 @@ export function assertDns1035Label(key: string, value: unknown): void {
     fail(
       `${key}: ${show(value)} is not a DNS-1035 label; use at most 63 lowercase letters, digits and "-", starting with a letter`,
     );
+  }
+}
+
+/** Throws unless `value` is a namespace name (a DNS-1123 label: may start with a digit). */
+export function assertNamespaceName(key: string, value: unknown): void {
+  if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
+    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
   }
 }
 

@@ -3,7 +3,14 @@
 // "gvisor" itself), reads the existing object instead of failing with AlreadyExists.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { assertDns1123Subdomain, assertQuantity, DEFAULT_RUNTIME_CLASS } from "./podspec";
+import {
+  assertDns1123Subdomain,
+  assertQuantity,
+  DEFAULT_RUNTIME_CLASS,
+  DNS1123_LABEL,
+  fail,
+  show,
+} from "./podspec";
 
 export const DEFAULT_HANDLER = "runsc";
 /** gVisor's Sentry and Gofer cost per pod; counted by the scheduler and ResourceQuota on top of containers. */
@@ -60,19 +67,9 @@ export interface PlainRuntimeClassBody {
   };
 }
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-const HANDLER = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 export function buildRuntimeClassBody(opts: RuntimeClassSpecOptions = {}): PlainRuntimeClassBody {
   const handler = opts.handler ?? DEFAULT_HANDLER;
-  if (typeof handler !== "string" || handler.length > 63 || !HANDLER.test(handler)) {
+  if (typeof handler !== "string" || handler.length > 63 || !DNS1123_LABEL.test(handler)) {
     fail(`handler: ${show(handler)} is not a DNS-1123 label; use e.g. "runsc"`);
   }
   const overhead = opts.overhead ?? DEFAULT_OVERHEAD;

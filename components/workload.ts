@@ -5,15 +5,18 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   assertDns1035Label,
   assertDns1123Subdomain,
+  assertNamespaceName,
   buildHardenedPodTemplate,
   buildLabels,
   buildSelectorLabels,
   buildServiceSelector,
   DEFAULT_PORT_NAME,
+  fail,
   HardenedPodOptions,
   HardenedPodTemplate,
   instanceName,
   PlainLabels,
+  show,
   validateHardenedPodOptions,
 } from "./podspec";
 
@@ -180,7 +183,7 @@ function peerSpec(key: string, peer: NetworkPeer): NetworkPolicyPeerSpec {
   }
   const spec: NetworkPolicyPeerSpec = {};
   if (peer.namespace !== undefined) {
-    assertDns1035OrLabel(`${key}.namespace`, peer.namespace);
+    assertNamespaceName(`${key}.namespace`, peer.namespace);
     spec.namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } };
   }
   if (peer.podLabels !== undefined) spec.podSelector = { matchLabels: { ...peer.podLabels } };
@@ -249,14 +252,6 @@ export function buildNetworkPolicySpec(opts: NetworkPolicySpecOptions): NetworkP
 // ---------------------------------------------------------------------------------------------------------------
 // Validation.
 
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
 function assertReplicas(key: string, value: unknown): void {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
     fail(`${key}: ${show(value)} is not allowed; use an integer from 0 to 1000`);
@@ -274,13 +269,6 @@ function assertMaxUnavailable(key: string, value: unknown): void {
   const okPct = typeof value === "string" && /^([1-9]\d?|100)%$/.test(value);
   if (!okInt && !okPct)
     fail(`${key}: ${show(value)} is not allowed; use an integer >= 1 or a percentage "1%".."100%"`);
-}
-
-function assertDns1035OrLabel(key: string, value: unknown): void {
-  // Namespace names are DNS-1123 labels (may start with a digit).
-  if (typeof value !== "string" || value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
-  }
 }
 
 const IPV4_CIDR =
@@ -331,7 +319,7 @@ export interface HardenedWorkloadArgs {
 /** Validates every workload argument synchronously; throws an Error naming the key, the value and what is allowed. */
 export function validateHardenedWorkloadArgs(args: HardenedWorkloadArgs): void {
   if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
-  if (typeof args.namespace === "string") assertDns1035OrLabel("namespace", args.namespace);
+  if (typeof args.namespace === "string") assertNamespaceName("namespace", args.namespace);
   else if (args.namespace === undefined || args.namespace === null)
     fail(`namespace: ${show(args.namespace)} is required`);
   validateHardenedPodOptions(args.pod);

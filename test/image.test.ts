@@ -5,12 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
 import { nodeDockerfile, goDockerfile } from "../components/dockerfiles";
-
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
+import { isKnown, one, promiseOf, Registered, setMocks } from "./helpers/mocks";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const REPO = "registry.example.com/team/node-service";
@@ -18,44 +13,24 @@ const REPO = "registry.example.com/team/node-service";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
-let recorded: Recorded[] = [];
+let recorded: Registered[] = [];
 
 function useMocks(preview: boolean): void {
   recorded = [];
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-        if (args.type === "docker-build:index:Image") {
-          // At preview the digest is not known yet, so it is left out (unknown).
-          const state = preview
-            ? { ...args.inputs }
-            : { ...args.inputs, digest: DIGEST, ref: `${REPO}:x@${DIGEST}` };
-          return { id: preview ? "" : `${args.name}-id`, state };
-        }
-        return { id: preview ? "" : `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    preview,
-  );
-}
-
-function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
-}
-
-async function isKnown<T>(output: pulumi.Output<T>): Promise<boolean> {
-  // isKnown is internal to Output but stable across pulumi 3.x.
-  return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+  setMocks(recorded, preview, (args) => {
+    if (args.type === "docker-build:index:Image") {
+      // At preview the digest is not known yet, so it is left out (unknown).
+      const state = preview
+        ? { ...args.inputs }
+        : { ...args.inputs, digest: DIGEST, ref: `${REPO}:x@${DIGEST}` };
+      return { id: preview ? "" : `${args.name}-id`, state };
+    }
+    return { id: preview ? "" : `${args.name}-id`, state: args.inputs };
+  });
 }
 
 function imageInputs(): Record<string, unknown> {
-  const images = recorded.filter((r) => r.type === "docker-build:index:Image");
-  assert.strictEqual(images.length, 1, "exactly one docker-build Image");
-  return images[0].inputs;
+  return one(recorded, "docker-build:index:Image").inputs;
 }
 
 let tmp: string;

@@ -10,31 +10,7 @@ import {
   RestrictedNamespace,
   RestrictedNamespaceArgs,
 } from "../components/namespace";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-function setMocks(records: Registered[], preview = false): void {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        records.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return preview ? { id: undefined, state: {} } : { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    preview,
-  );
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
+import { named, promiseOf, recordResources } from "./helpers/mocks";
 
 async function settle(ns: RestrictedNamespace): Promise<void> {
   const children = [
@@ -47,12 +23,6 @@ async function settle(ns: RestrictedNamespace): Promise<void> {
     ns.limitRange,
   ].filter((c): c is NonNullable<typeof c> => c !== undefined);
   await Promise.all(children.map((c) => promiseOf(c.urn)));
-}
-
-function named(records: Registered[], name: string): Record<string, unknown> {
-  const r = records.find((x) => x.name === name);
-  assert.ok(r, `no resource named ${name}`);
-  return r.inputs;
 }
 
 const PSS_LABELS = {
@@ -129,11 +99,7 @@ describe("namespace: pure builders", () => {
 });
 
 describe("namespace: validation (nothing registered)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records);
-  });
+  const records = recordResources();
 
   const cases: [string, RestrictedNamespaceArgs, string][] = [
     [
@@ -183,11 +149,7 @@ describe("namespace: validation (nothing registered)", () => {
 });
 
 describe("namespace: RestrictedNamespace (mocks)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records);
-  });
+  const records = recordResources();
 
   it("registers the Namespace with pinned restricted labels; user labels cannot override them", async () => {
     const ns = new RestrictedNamespace("apps", {
@@ -279,11 +241,7 @@ describe("namespace: RestrictedNamespace (mocks)", () => {
 });
 
 describe("namespace: preview (unknown outputs)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records, true);
-  });
+  const records = recordResources(true);
 
   it("registers the policies with an unknown namespace while the Namespace does not exist yet", async () => {
     const ns = new RestrictedNamespace("apps");

@@ -17,6 +17,7 @@ import {
   validateHardenedPodOptions,
   writableVolumeName,
 } from "../components/podspec";
+import { failureOf, promiseOf, recordResources } from "./helpers/mocks";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
 const IMAGE = `registry.example.com/web@${DIGEST}`;
@@ -28,31 +29,6 @@ function base(over: Partial<HardenedPodOptions> = {}): HardenedPodOptions {
 /** Options with one key replaced by an arbitrary (possibly ill-typed) value, as a JavaScript caller could pass. */
 function withRaw(key: string, value: unknown): HardenedPodOptions {
   return { ...base(), [key]: value } as unknown as HardenedPodOptions;
-}
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
-
-function setMocks(records: Registered[], preview = false): void {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        records.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: preview ? undefined : `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    preview,
-  );
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
 
 /**
@@ -720,11 +696,7 @@ describe("podspec: hardening cannot be switched off", () => {
 });
 
 describe("podspec: registered through a Deployment (mocks)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records);
-  });
+  const records = recordResources();
 
   it("registers the template exactly as built, resolving an Output image", async () => {
     const image = pulumi.output(Promise.resolve(IMAGE));
@@ -745,14 +717,7 @@ describe("podspec: registered through a Deployment (mocks)", () => {
   it("fails when an Output image resolves to an unpinned reference", async () => {
     const image = pulumi.output(Promise.resolve("web:latest"));
     const template = buildHardenedPodTemplate(base({ image }));
-    const err = await new Promise<unknown>((resolve) => {
-      const ref = pulumi.output(template.spec.containers[0].image);
-      // Errors thrown inside apply reject the Output's underlying promise.
-      (ref as unknown as { promise: () => Promise<unknown> }).promise().then(
-        () => resolve(undefined),
-        (e: unknown) => resolve(e),
-      );
-    });
+    const err = await failureOf(pulumi.output(template.spec.containers[0].image));
     assert.ok(err instanceof Error);
     assert.equal(
       err.message,

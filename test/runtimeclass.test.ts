@@ -1,46 +1,18 @@
 import * as assert from "node:assert/strict";
-import * as pulumi from "@pulumi/pulumi";
 import {
   buildRuntimeClassBody,
   GvisorRuntimeClass,
   GvisorRuntimeClassArgs,
   validateGvisorRuntimeClassArgs,
 } from "../components/runtimeclass";
-
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  /** Set for a read (`RuntimeClass.get`). */
-  readId?: string;
-}
+import { failureOf, promiseOf, Registered, setMocks } from "./helpers/mocks";
 
 /** Mocks where a read returns `clusterState` as what the cluster holds. */
-function setMocks(records: Registered[], clusterState: Record<string, unknown> = {}): void {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        records.push({ type: args.type, name: args.name, inputs: args.inputs, readId: args.id || undefined });
-        if (args.id !== undefined && args.id !== "") return { id: args.id, state: clusterState };
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    false,
-  );
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
-/** Resolves to the error an Output fails with (an exception thrown inside apply), or undefined. */
-function failureOf(o: pulumi.Output<unknown>): Promise<unknown> {
-  return (o as unknown as { promise: () => Promise<unknown> }).promise().then(
-    () => undefined,
-    (e: unknown) => e,
+function mockCluster(records: Registered[], clusterState: Record<string, unknown> = {}): void {
+  setMocks(records, false, (args) =>
+    args.id !== undefined && args.id !== ""
+      ? { id: args.id, state: clusterState }
+      : { id: `${args.name}-id`, state: args.inputs },
   );
 }
 
@@ -85,7 +57,7 @@ describe("runtimeclass: validation (nothing registered)", () => {
   const records: Registered[] = [];
   beforeEach(() => {
     records.length = 0;
-    setMocks(records);
+    mockCluster(records);
   });
 
   const cases: [string, GvisorRuntimeClassArgs, string][] = [
@@ -126,7 +98,7 @@ describe("runtimeclass: GvisorRuntimeClass (mocks)", () => {
 
   it("creates RuntimeClass gvisor with handler, overhead and scheduling", async () => {
     records.length = 0;
-    setMocks(records);
+    mockCluster(records);
     const rc = new GvisorRuntimeClass("sandbox");
     assert.equal(await promiseOf(rc.name), "gvisor");
     assert.equal(await promiseOf(rc.handler), "runsc");
@@ -156,7 +128,7 @@ describe("runtimeclass: GvisorRuntimeClass (mocks)", () => {
 
   it("reads an existing RuntimeClass instead of creating one (no AlreadyExists)", async () => {
     records.length = 0;
-    setMocks(records, { metadata: { name: "gvisor" }, handler: "runsc" });
+    mockCluster(records, { metadata: { name: "gvisor" }, handler: "runsc" });
     const rc = new GvisorRuntimeClass("sandbox", { existing: true });
     assert.equal(await promiseOf(rc.name), "gvisor");
     assert.equal(await promiseOf(rc.handler), "runsc");
@@ -172,7 +144,7 @@ describe("runtimeclass: GvisorRuntimeClass (mocks)", () => {
 
   it("fails when the existing RuntimeClass runs another handler", async () => {
     records.length = 0;
-    setMocks(records, { metadata: { name: "gvisor" }, handler: "runc" });
+    mockCluster(records, { metadata: { name: "gvisor" }, handler: "runc" });
     const rc = new GvisorRuntimeClass("sandbox", { existing: true });
     const err = await failureOf(rc.handler);
     assert.ok(err instanceof Error);

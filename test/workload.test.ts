@@ -13,6 +13,7 @@ import {
   validateHardenedWorkloadArgs,
   wantsPdb,
 } from "../components/workload";
+import { byType, one, promiseOf, recordResources } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/web@sha256:${"ab".repeat(32)}`;
 
@@ -20,48 +21,11 @@ function pod(over: Partial<HardenedPodOptions> = {}): HardenedPodOptions {
   return { appName: "web", version: "1.4.2", image: IMAGE, containerPort: 8080, ...over };
 }
 
-interface Registered {
-  type: string;
-  name: string;
-  custom: boolean;
-  inputs: Record<string, unknown>;
-}
-
-function setMocks(records: Registered[], preview: boolean): void {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        records.push({ type: args.type, name: args.name, custom: args.custom ?? true, inputs: args.inputs });
-        // In preview the mock returns no state, so every output of a child is unknown.
-        return preview ? { id: undefined, state: {} } : { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: (args) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    preview,
-  );
-}
-
-function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 /** Waits until every child of the workload has been registered with the mock monitor. */
 async function settle(w: HardenedWorkload): Promise<void> {
   const children: pulumi.Resource[] = [w.serviceAccount, w.deployment, w.service, w.networkPolicy];
   if (w.podDisruptionBudget) children.push(w.podDisruptionBudget);
   await Promise.all(children.map((c) => promiseOf(c.urn)));
-}
-
-function byType(records: Registered[], type: string): Registered[] {
-  return records.filter((r) => r.type === type);
-}
-
-function one(records: Registered[], type: string): Registered {
-  const found = byType(records, type);
-  assert.equal(found.length, 1, `expected exactly one ${type}, got ${found.length}`);
-  return found[0];
 }
 
 const LABELS = {
@@ -204,11 +168,7 @@ describe("workload: pure builders", () => {
 });
 
 describe("workload: validation (nothing registered)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records, false);
-  });
+  const records = recordResources();
 
   const base: HardenedWorkloadArgs = { namespace: "apps", pod: pod() };
   const cases: [string, HardenedWorkloadArgs, string][] = [
@@ -274,11 +234,7 @@ describe("workload: validation (nothing registered)", () => {
 });
 
 describe("workload: HardenedWorkload (mocks)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records, false);
-  });
+  const records = recordResources();
 
   it("registers the component and its five children with derived names", async () => {
     const w = new HardenedWorkload("web", { namespace: "apps", pod: pod(), replicas: 3 });
@@ -429,11 +385,7 @@ describe("workload: HardenedWorkload (mocks)", () => {
 });
 
 describe("workload: preview (unknown outputs)", () => {
-  const records: Registered[] = [];
-  beforeEach(() => {
-    records.length = 0;
-    setMocks(records, true);
-  });
+  const records = recordResources(true);
 
   it("registers every child while the namespace and the image are still unknown", async () => {
     // A namespace created in the same program has no name yet at preview; neither has a freshly built image.

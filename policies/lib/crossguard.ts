@@ -339,6 +339,41 @@ function variantsOf(rule: RuleBase): Variant[] {
   ];
 }
 
+/**
+ * A resource policy that reports `check`'s findings on the context `ctxOf` builds (undefined: nothing to check)
+ * and, given `remediate`, fixes the resources `check` finds fault with.
+ */
+function resourcePolicy<C>(
+  name: string,
+  enforcementLevel: Enforcement,
+  rule: { description: string; configKeys?: readonly ConfigKey[] },
+  ctxOf: (args: ResourceValidationArgs, report: (m: string) => void) => C | undefined,
+  check: (ctx: C) => string[],
+  remediate: ((ctx: C, raw: Props) => Props | undefined) | undefined,
+): ResourceValidationPolicy {
+  const policy: ResourceValidationPolicy = {
+    name,
+    description: rule.description,
+    enforcementLevel,
+    configSchema: configSchema(rule.configKeys),
+    validateResource: (args, reportViolation) => {
+      const ctx = ctxOf(args, (m) => reportViolation(m));
+      if (!ctx) return;
+      for (const message of check(ctx)) reportViolation(message);
+    },
+  };
+  if (remediate) {
+    policy.remediateResource = (args) => {
+      const { view, raw } = remediationViews(args.props);
+      const ctx = ctxOf({ ...args, props: view }, () => undefined);
+      // Compliant resources are left untouched, so a remediation never shows up as a diff needlessly.
+      if (!ctx || check(ctx).length === 0) return undefined;
+      return remediate(ctx, raw);
+    };
+  }
+  return policy;
+}
+
 /** The CrossGuard policies of a pod rule (two when its enforcement depends on the environment). */
 export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
   return variantsOf(rule).map((variant) => {
@@ -349,35 +384,17 @@ export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
       if (na !== undefined) args.notApplicable(na);
       if (!target.pod) return undefined;
       if (exempted(config, target.namespace, [target.name, args.name], report)) return undefined;
-      return { target, pod: target.pod, config };
-    };
-    const policy: ResourceValidationPolicy = {
-      name: variant.name,
-      description: rule.description,
-      enforcementLevel: variant.enforcement,
-      configSchema: configSchema(rule.configKeys),
-      validateResource: (args, reportViolation) => {
-        const c = ctxOf(args, (m) => reportViolation(m));
-        if (!c) return;
-        const { target, pod, config } = c;
-        const ctx = { kind: target.kind, name: target.name, namespace: target.namespace, ...pod, config };
-        for (const message of rule.check(ctx)) reportViolation(message);
-      },
+      return { kind: target.kind, name: target.name, namespace: target.namespace, ...target.pod, config };
     };
     const remediate = rule.remediate;
-    if (remediate) {
-      policy.remediateResource = (args) => {
-        const { view, raw } = remediationViews(args.props);
-        const c = ctxOf({ ...args, props: view }, () => undefined);
-        if (!c) return undefined;
-        const { target, pod, config } = c;
-        const ctx = { kind: target.kind, name: target.name, namespace: target.namespace, ...pod, config };
-        // Compliant resources are left untouched, so a remediation never shows up as a diff needlessly.
-        if (rule.check(ctx).length === 0) return undefined;
-        return remediatePod(target.kind, raw, remediate);
-      };
-    }
-    return policy;
+    return resourcePolicy(
+      variant.name,
+      variant.enforcement,
+      rule,
+      ctxOf,
+      (ctx) => rule.check(ctx),
+      remediate && ((ctx, raw) => remediatePod(ctx.kind, raw, remediate)),
+    );
   });
 }
 
@@ -399,27 +416,15 @@ export function objectRulePolicy(rule: ObjectRule): ResourceValidationPolicy {
       config,
     };
   };
-  const policy: ResourceValidationPolicy = {
-    name: rule.name,
-    description: rule.description,
-    enforcementLevel: rule.defaultEnforcement,
-    configSchema: configSchema(rule.configKeys),
-    validateResource: (args, reportViolation) => {
-      const ctx = ctxOf(args, (m) => reportViolation(m));
-      if (!ctx) return;
-      for (const message of rule.check(ctx)) reportViolation(message);
-    },
-  };
   const remediate = rule.remediate;
-  if (remediate) {
-    policy.remediateResource = (args) => {
-      const { view, raw } = remediationViews(args.props);
-      const ctx = ctxOf({ ...args, props: view }, () => undefined);
-      if (!ctx || rule.check(ctx).length === 0) return undefined;
-      return remediate(raw);
-    };
-  }
-  return policy;
+  return resourcePolicy(
+    rule.name,
+    rule.defaultEnforcement,
+    rule,
+    ctxOf,
+    (ctx) => rule.check(ctx),
+    remediate && ((_ctx, raw) => remediate(raw)),
+  );
 }
 
 /** The stack objects a stack rule reads, from the stack's resources. */

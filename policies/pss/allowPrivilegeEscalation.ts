@@ -2,7 +2,7 @@
 // Privilege escalation (set-user-ID or set-group-ID file modes) must not be allowed: every container must
 // set securityContext.allowPrivilegeEscalation=false explicitly. Windows pods are exempt from v1.25.
 import type { Check, CheckPod } from "../lib/types";
-import { isWindowsPod, joinQuote, nameOf, pluralize, visitContainers } from "./helpers";
+import { isWindowsPod, namedContainers, nameOf, visitContainers } from "./helpers";
 
 export const allowPrivilegeEscalationV1_8: CheckPod = (_metadata, spec) => {
   const badContainers: string[] = [];
@@ -13,7 +13,7 @@ export const allowPrivilegeEscalationV1_8: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "allowPrivilegeEscalation != false",
-      forbiddenDetail: `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)} must set securityContext.allowPrivilegeEscalation=false`,
+      forbiddenDetail: `${namedContainers(badContainers)} must set securityContext.allowPrivilegeEscalation=false`,
     };
   }
   return { allowed: true };

@@ -4,7 +4,17 @@
 // `container.apparmor.security.beta.kubernetes.io/*` annotations. One versioned check at v1.0 — upstream
 // patched the field check into the v1.0 function, so it applies at every pinned version.
 import type { Check, CheckPod } from "../lib/types";
-import { goQuote, isSet, joinQuote, nameOf, pluralize, sortedSet, str, visitContainers } from "./helpers";
+import {
+  goQuote,
+  isSet,
+  joinQuote,
+  namedContainers,
+  nameOf,
+  pluralize,
+  sortedSet,
+  str,
+  visitContainers,
+} from "./helpers";
 
 export const APPARMOR_ANNOTATION_KEY_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
@@ -35,9 +45,7 @@ export const appArmorProfileV1_0: CheckPod = (metadata, spec) => {
     }
   });
   if (badContainers.length > 0) {
-    badSetters.push(
-      `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
-    );
+    badSetters.push(namedContainers(badContainers));
   }
 
   const forbiddenAnnotations: string[] = [];

@@ -1,7 +1,7 @@
 // Port of pod-security-admission policy/check_capabilities_baseline.go.
 // Adding capabilities beyond the default set must be disallowed.
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, list, nameOf, pluralize, sortedSet, visitContainers } from "./helpers";
+import { joinQuote, list, namedContainers, nameOf, sortedSet, visitContainers } from "./helpers";
 
 /** The capabilities a container runtime grants by default (upstream capabilities_allowed_1_0). */
 export const CAPABILITIES_ALLOWED_V1_0: ReadonlySet<string> = new Set([
@@ -41,7 +41,7 @@ export const capabilitiesBaselineV1_0: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "non-default capabilities",
-      forbiddenDetail: `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)} must not include ${joinQuote(caps)} in securityContext.capabilities.add`,
+      forbiddenDetail: `${namedContainers(badContainers)} must not include ${joinQuote(caps)} in securityContext.capabilities.add`,
     };
   }
   return { allowed: true };

@@ -2,7 +2,15 @@
 // Containers must drop ALL capabilities and may only add NET_BIND_SERVICE. Windows pods are exempt from
 // v1.25. Overrides capabilities_baseline.
 import type { Check, CheckPod } from "../lib/types";
-import { isWindowsPod, joinQuote, list, nameOf, pluralize, sortedSet, visitContainers } from "./helpers";
+import {
+  isWindowsPod,
+  joinQuote,
+  list,
+  namedContainers,
+  nameOf,
+  sortedSet,
+  visitContainers,
+} from "./helpers";
 
 export const CHECK_CAPABILITIES_BASELINE_ID = "capabilities_baseline";
 const CAPABILITY_ALL = "ALL";
@@ -31,13 +39,11 @@ export const capabilitiesRestrictedV1_22: CheckPod = (_metadata, spec) => {
 
   const details: string[] = [];
   if (missingDropAll.length > 0) {
-    details.push(
-      `${pluralize("container", "containers", missingDropAll.length)} ${joinQuote(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`,
-    );
+    details.push(`${namedContainers(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
   }
   if (addingForbidden.length > 0) {
     details.push(
-      `${pluralize("container", "containers", addingForbidden.length)} ${joinQuote(addingForbidden)} must not include ${joinQuote(sortedSet(forbiddenCapabilities))} in securityContext.capabilities.add`,
+      `${namedContainers(addingForbidden)} must not include ${joinQuote(sortedSet(forbiddenCapabilities))} in securityContext.capabilities.add`,
     );
   }
   if (details.length > 0) {

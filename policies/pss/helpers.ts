@@ -12,6 +12,14 @@ export function pluralize(singular: string, plural: string, count: number): stri
   return count === 1 ? singular : plural;
 }
 
+/**
+ * `container "a"` or `containers "a", "b"`: the `fmt.Sprintf("%s %s", pluralize("container", "containers",
+ * len(names)), joinQuote(names))` upstream repeats in its checks' messages.
+ */
+export function namedContainers(names: readonly string[]): string {
+  return `${pluralize("container", "containers", names.length)} ${joinQuote(names)}`;
+}
+
 /** Go's `%q` for the strings PSS quotes (annotation values); JSON escaping matches it for printable text. */
 export function goQuote(s: string): string {
   return JSON.stringify(s);

@@ -1,7 +1,7 @@
 // Port of pod-security-admission policy/check_hostPorts.go.
 // HostPorts should be disallowed: containers[*].ports[*].hostPort must be undefined or 0.
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, nameOf, objects, pluralize, sortedSet, visitContainers } from "./helpers";
+import { namedContainers, nameOf, objects, pluralize, sortedSet, visitContainers } from "./helpers";
 
 export const hostPortsV1_0: CheckPod = (_metadata, spec) => {
   const badContainers: string[] = [];
@@ -22,7 +22,7 @@ export const hostPortsV1_0: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "hostPort",
-      forbiddenDetail: `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)} ${pluralize("uses", "use", badContainers.length)} ${pluralize("hostPort", "hostPorts", ports.length)} ${ports.join(", ")}`,
+      forbiddenDetail: `${namedContainers(badContainers)} ${pluralize("uses", "use", badContainers.length)} ${pluralize("hostPort", "hostPorts", ports.length)} ${ports.join(", ")}`,
     };
   }
   return { allowed: true };

@@ -3,7 +3,7 @@
 // lets a pod make the kubelet reach arbitrary endpoints. New in policy v1.34; absent before.
 import type { HandlerAction } from "../lib/k8s";
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, nameOf, pluralize, sortedSet, str, visitContainers } from "./helpers";
+import { joinQuote, namedContainers, nameOf, pluralize, sortedSet, str, visitContainers } from "./helpers";
 
 function forbiddenHosts(handler: HandlerAction | null | undefined): string[] {
   if (handler === null || handler === undefined || typeof handler !== "object") return [];
@@ -40,7 +40,7 @@ export const hostProbesAndHostLifecycleV1_34: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "probe or lifecycle host",
-      forbiddenDetail: `${pluralize("container", "containers", containers.length)} ${joinQuote(containers)} ${pluralize("uses", "use", containers.length)} ${pluralize("probe or lifecycle host", "probe or lifecycle hosts", hosts.length)} ${joinQuote(hosts)}`,
+      forbiddenDetail: `${namedContainers(containers)} ${pluralize("uses", "use", containers.length)} ${pluralize("probe or lifecycle host", "probe or lifecycle hosts", hosts.length)} ${joinQuote(hosts)}`,
     };
   }
   return { allowed: true };

@@ -2,7 +2,7 @@
 // Privileged pods disable most security mechanisms: securityContext.privileged of every container must be
 // undefined or false.
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, nameOf, pluralize, visitContainers } from "./helpers";
+import { namedContainers, nameOf, visitContainers } from "./helpers";
 
 export const privilegedV1_0: CheckPod = (_metadata, spec) => {
   const badContainers: string[] = [];
@@ -13,7 +13,7 @@ export const privilegedV1_0: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "privileged",
-      forbiddenDetail: `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)} must not set securityContext.privileged=true`,
+      forbiddenDetail: `${namedContainers(badContainers)} must not set securityContext.privileged=true`,
     };
   }
   return { allowed: true };

@@ -6,8 +6,8 @@ import type { Check, CheckPod } from "../lib/types";
 import {
   isSet,
   joinQuote,
+  namedContainers,
   nameOf,
-  pluralize,
   relaxPolicyForUserNamespacePod,
   sortedSet,
   str,
@@ -32,7 +32,7 @@ export const procMountV1_0: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "procMount",
-      forbiddenDetail: `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)} must not set securityContext.procMount to ${joinQuote(sortedSet(forbiddenTypes))}`,
+      forbiddenDetail: `${namedContainers(badContainers)} must not set securityContext.procMount to ${joinQuote(sortedSet(forbiddenTypes))}`,
     };
   }
   return { allowed: true };

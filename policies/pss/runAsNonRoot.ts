@@ -3,14 +3,7 @@
 // inherit it. From v1.35 a pod in a user namespace (`hostUsers: false`) is exempt (KEP-127); before v1.35
 // that relaxation sat behind a perma-alpha feature gate, so the earlier policy versions never apply it.
 import type { Check, CheckPod } from "../lib/types";
-import {
-  isSet,
-  joinQuote,
-  nameOf,
-  pluralize,
-  relaxPolicyForUserNamespacePod,
-  visitContainers,
-} from "./helpers";
+import { isSet, namedContainers, nameOf, relaxPolicyForUserNamespacePod, visitContainers } from "./helpers";
 
 export const runAsNonRootV1_0: CheckPod = (_metadata, spec) => {
   const badSetters: string[] = [];
@@ -33,9 +26,7 @@ export const runAsNonRootV1_0: CheckPod = (_metadata, spec) => {
   });
 
   if (explicitlyBadContainers.length > 0) {
-    badSetters.push(
-      `${pluralize("container", "containers", explicitlyBadContainers.length)} ${joinQuote(explicitlyBadContainers)}`,
-    );
+    badSetters.push(namedContainers(explicitlyBadContainers));
   }
   if (badSetters.length > 0) {
     return {
@@ -48,7 +39,7 @@ export const runAsNonRootV1_0: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "runAsNonRoot != true",
-      forbiddenDetail: `pod or ${pluralize("container", "containers", implicitlyBadContainers.length)} ${joinQuote(implicitlyBadContainers)} must set securityContext.runAsNonRoot=true`,
+      forbiddenDetail: `pod or ${namedContainers(implicitlyBadContainers)} must set securityContext.runAsNonRoot=true`,
     };
   }
   return { allowed: true };

@@ -2,7 +2,7 @@
 // Containers must not set runAsUser: 0 (pod level or any container); undefined is allowed. From v1.35 a pod
 // in a user namespace (`hostUsers: false`) is exempt (KEP-127), root in the pod not being root on the node.
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, nameOf, pluralize, relaxPolicyForUserNamespacePod, visitContainers } from "./helpers";
+import { namedContainers, nameOf, relaxPolicyForUserNamespacePod, visitContainers } from "./helpers";
 
 export const runAsUserV1_23: CheckPod = (_metadata, spec) => {
   const badSetters: string[] = [];
@@ -12,9 +12,7 @@ export const runAsUserV1_23: CheckPod = (_metadata, spec) => {
     if (c.securityContext?.runAsUser === 0) explicitlyBadContainers.push(nameOf(c));
   });
   if (explicitlyBadContainers.length > 0) {
-    badSetters.push(
-      `${pluralize("container", "containers", explicitlyBadContainers.length)} ${joinQuote(explicitlyBadContainers)}`,
-    );
+    badSetters.push(namedContainers(explicitlyBadContainers));
   }
   if (badSetters.length > 0) {
     return {

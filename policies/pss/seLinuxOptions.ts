@@ -2,7 +2,16 @@
 // Setting the SELinux type is restricted, and setting a custom SELinux user or role is forbidden.
 import type { SELinuxOptions } from "../lib/k8s";
 import type { Check, CheckPod } from "../lib/types";
-import { isSet, joinQuote, nameOf, pluralize, sortedSet, str, visitContainers } from "./helpers";
+import {
+  isSet,
+  joinQuote,
+  namedContainers,
+  nameOf,
+  pluralize,
+  sortedSet,
+  str,
+  visitContainers,
+} from "./helpers";
 
 export const SELINUX_ALLOWED_TYPES_V1_0: ReadonlySet<string> = new Set([
   "",
@@ -50,9 +59,7 @@ function seLinuxOptionsCheck(allowedTypes: ReadonlySet<string>): CheckPod {
       if (isSet(opts) && !valid(opts)) badContainers.push(nameOf(c));
     });
     if (badContainers.length > 0) {
-      badSetters.push(
-        `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
-      );
+      badSetters.push(namedContainers(badContainers));
     }
 
     if (badSetters.length > 0) {

@@ -2,7 +2,17 @@
 // If a seccomp profile is specified, only the runtime default and localhost profiles are allowed.
 // v1.0–v1.18 read the alpha annotations; v1.19+ read the securityContext.seccompProfile fields.
 import type { Check, CheckPod } from "../lib/types";
-import { goQuote, isSet, joinQuote, nameOf, pluralize, sortedSet, str, visitContainers } from "./helpers";
+import {
+  goQuote,
+  isSet,
+  joinQuote,
+  namedContainers,
+  nameOf,
+  pluralize,
+  sortedSet,
+  str,
+  visitContainers,
+} from "./helpers";
 
 export const CHECK_SECCOMP_BASELINE_ID = "seccompProfile_baseline";
 export const SECCOMP_ANNOTATION_KEY_POD = "seccomp.security.alpha.kubernetes.io/pod";
@@ -54,9 +64,7 @@ export const seccompProfileBaselineV1_19: CheckPod = (_metadata, spec) => {
     }
   });
   if (explicitlyBadContainers.length > 0) {
-    badSetters.push(
-      `${pluralize("container", "containers", explicitlyBadContainers.length)} ${joinQuote(explicitlyBadContainers)}`,
-    );
+    badSetters.push(namedContainers(explicitlyBadContainers));
   }
   if (badSetters.length > 0) {
     return {

@@ -6,8 +6,8 @@ import {
   isSet,
   isWindowsPod,
   joinQuote,
+  namedContainers,
   nameOf,
-  pluralize,
   sortedSet,
   str,
   visitContainers,
@@ -43,9 +43,7 @@ export const seccompProfileRestrictedV1_19: CheckPod = (_metadata, spec) => {
   });
 
   if (explicitlyBadContainers.length > 0) {
-    badSetters.push(
-      `${pluralize("container", "containers", explicitlyBadContainers.length)} ${joinQuote(explicitlyBadContainers)}`,
-    );
+    badSetters.push(namedContainers(explicitlyBadContainers));
   }
   if (badSetters.length > 0) {
     return {
@@ -58,7 +56,7 @@ export const seccompProfileRestrictedV1_19: CheckPod = (_metadata, spec) => {
     return {
       allowed: false,
       forbiddenReason: "seccompProfile",
-      forbiddenDetail: `pod or ${pluralize("container", "containers", implicitlyBadContainers.length)} ${joinQuote(implicitlyBadContainers)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+      forbiddenDetail: `pod or ${namedContainers(implicitlyBadContainers)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
     };
   }
   return { allowed: true };

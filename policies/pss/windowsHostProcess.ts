@@ -2,7 +2,7 @@
 // Windows pods may not run HostProcess containers, which give privileged access to the Windows node:
 // securityContext.windowsOptions.hostProcess (pod and every container) must be undefined or false.
 import type { Check, CheckPod } from "../lib/types";
-import { joinQuote, nameOf, pluralize, visitContainers } from "./helpers";
+import { namedContainers, nameOf, visitContainers } from "./helpers";
 
 export const windowsHostProcessV1_0: CheckPod = (_metadata, spec) => {
   const badContainers: string[] = [];
@@ -12,9 +12,7 @@ export const windowsHostProcessV1_0: CheckPod = (_metadata, spec) => {
   const forbiddenSetters: string[] = [];
   if (spec.securityContext?.windowsOptions?.hostProcess === true) forbiddenSetters.push("pod");
   if (badContainers.length > 0) {
-    forbiddenSetters.push(
-      `${pluralize("container", "containers", badContainers.length)} ${joinQuote(badContainers)}`,
-    );
+    forbiddenSetters.push(namedContainers(badContainers));
   }
   if (forbiddenSetters.length > 0) {
     return {

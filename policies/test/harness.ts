@@ -229,6 +229,32 @@ export class PolicyHarness {
     return `${kind} '${name}' from policy pack ${pack}`;
   }
 
+  /**
+   * What the runtime does with an error a validation throws: an unknown value becomes an advisory "can't run
+   * ... during preview" diagnostic, `notApplicable` is recorded, anything else propagates.
+   */
+  private caught(
+    e: unknown,
+    policyName: string,
+    diagnostics: Diagnostic[],
+    notApplicable: NotApplicable[],
+  ): void {
+    if (e instanceof UnknownValueError) {
+      const message = `can't run ${this.policyFrom("policy", policyName)} during preview: ${(e as Error).message}`;
+      diagnostics.push({
+        policyName,
+        kind: "preview",
+        violation: message,
+        message,
+        enforcementLevel: "advisory",
+      });
+    } else if (e instanceof NotApplicableError) {
+      notApplicable.push({ policyName, reason: e.reason });
+    } else {
+      throw e;
+    }
+  }
+
   private resourceArgs(
     p: ResourceValidationPolicy,
     r: HarnessResource,
@@ -265,32 +291,11 @@ export class PolicyHarness {
       const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
       for (const validation of validations) {
         const props = unknownCheckingProxy(deserialize(resource.props, false)) as Props;
-        const report = (violation: string, urn?: string) =>
-          diagnostics.push({
-            policyName: p.name,
-            kind: "violation",
-            violation,
-            message: violation ? `${p.description}\n${violation}` : p.description,
-            enforcementLevel: level,
-            urn: urn ?? this.urn(resource),
-          });
+        const report = reporter(p, level, diagnostics, this.urn(resource));
         try {
           await validation(this.resourceArgs(p, resource, props), report);
         } catch (e) {
-          if (e instanceof UnknownValueError) {
-            const message = `can't run ${this.policyFrom("policy", p.name)} during preview: ${(e as Error).message}`;
-            diagnostics.push({
-              policyName: p.name,
-              kind: "preview",
-              violation: message,
-              message,
-              enforcementLevel: "advisory",
-            });
-          } else if (e instanceof NotApplicableError) {
-            notApplicable.push({ policyName: p.name, reason: e.reason });
-          } else {
-            throw e;
-          }
+          this.caught(e, p.name, diagnostics, notApplicable);
         }
       }
     }
@@ -347,15 +352,7 @@ export class PolicyHarness {
       let level = this.enforcementLevel(p);
       if (level === "disabled" || !isStackPolicy(p)) continue;
       if (level === "remediate") level = "mandatory";
-      const report = (violation: string, urn?: string) =>
-        diagnostics.push({
-          policyName: p.name,
-          kind: "violation",
-          violation,
-          message: violation ? `${p.description}\n${violation}` : p.description,
-          enforcementLevel: level,
-          urn,
-        });
+      const report = reporter(p, level, diagnostics);
       try {
         const policyResources: PolicyResource[] = resources.map((r) => {
           const props = unknownCheckingProxy(deserialize(r.props, false)) as Props;
@@ -381,24 +378,30 @@ export class PolicyHarness {
         };
         await p.validateStack(args, report);
       } catch (e) {
-        if (e instanceof UnknownValueError) {
-          const message = `can't run ${this.policyFrom("policy", p.name)} during preview: ${(e as Error).message}`;
-          diagnostics.push({
-            policyName: p.name,
-            kind: "preview",
-            violation: message,
-            message,
-            enforcementLevel: "advisory",
-          });
-        } else if (e instanceof NotApplicableError) {
-          notApplicable.push({ policyName: p.name, reason: e.reason });
-        } else {
-          throw e;
-        }
+        this.caught(e, p.name, diagnostics, notApplicable);
       }
     }
     return result(diagnostics, notApplicable);
   }
+}
+
+/** The `reportViolation` a policy is given: records a violation at `level`, on `defaultUrn` unless it names one. */
+function reporter(
+  p: { name: string; description: string },
+  level: EnforcementLevel,
+  diagnostics: Diagnostic[],
+  defaultUrn?: string,
+): (violation: string, urn?: string) => void {
+  return (violation, urn) => {
+    diagnostics.push({
+      policyName: p.name,
+      kind: "violation",
+      violation,
+      message: violation ? `${p.description}\n${violation}` : p.description,
+      enforcementLevel: level,
+      urn: urn ?? defaultUrn,
+    });
+  };
 }
 
 function result(diagnostics: Diagnostic[], notApplicable: NotApplicable[]): AnalyzeResult {
