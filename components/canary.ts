@@ -32,10 +32,12 @@ import {
   buildLabels,
   buildSelectorLabels,
   buildServiceSelector,
+  fail,
   HardenedPodOptions,
   instanceName,
   LABEL_VERSION,
   PlainLabels,
+  show,
   validateHardenedPodOptions,
 } from "./podspec";
 import {
@@ -173,14 +175,6 @@ export interface CanaryPlan {
   readonly nextStep: number;
   /** Replica-ratio precision warning (no gateway only). */
   readonly warning?: string;
-}
-
-function fail(message: string): never {
-  throw new Error(message);
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 export function validateReplicas(value: unknown): number {

@@ -9,12 +9,7 @@ import {
   planCanaryRelease,
   trackOrdering,
 } from "../components/canary";
-
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-}
+import { isKnown, promiseOf, type Registered, setMocks } from "./helpers/mocks";
 
 const STABLE_IMAGE = `registry.example/shop@sha256:${"a".repeat(64)}`;
 const CANARY_IMAGE = `registry.example/shop@sha256:${"b".repeat(64)}`;
@@ -22,33 +17,15 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const SERVICE = "kubernetes:core/v1:Service";
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 
-let recorded: Recorded[] = [];
+let recorded: Registered[] = [];
 
 function useMocks(preview: boolean): void {
   recorded = [];
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args: pulumi.runtime.MockResourceArgs) => {
-        recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-        // In preview, outputs not given back stay unknown: the fake image resource returns no `ref`.
-        const state = args.type === "test:index:Image" ? {} : args.inputs;
-        return { id: preview ? undefined : `${args.name}-id`, state };
-      },
-      call: (args: pulumi.runtime.MockCallArgs) => args.inputs,
-    },
-    "distroless-platform",
-    "staging",
-    preview,
-  );
-}
-
-function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => output.apply(resolve));
-}
-
-function isKnown<T>(output: pulumi.Output<T>): Promise<boolean> {
-  // isKnown is internal to Output but stable across pulumi 3.x.
-  return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+  // In preview, outputs not given back stay unknown: the fake image resource returns no `ref`.
+  setMocks(recorded, preview, (args) => ({
+    id: preview ? undefined : `${args.name}-id`,
+    state: args.type === "test:index:Image" ? {} : args.inputs,
+  }));
 }
 
 /** Waits until every child of the release has been registered with the mock monitor. */
@@ -68,7 +45,7 @@ async function settle(release: CanaryRelease): Promise<void> {
   await promiseOf(release.effectiveWeight);
 }
 
-function find(type: string, name: string): Recorded {
+function find(type: string, name: string): Registered {
   const hit = recorded.find((r) => r.type === type && r.name === name);
   assert.ok(hit, `${type} ${name} registered (got ${recorded.map((r) => `${r.type} ${r.name}`).join(", ")})`);
   return hit;
