@@ -174,7 +174,8 @@ function run(
 
 function findGo(): string {
   const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((d) => d !== "");
-  for (const candidate of [...dirs.map((d) => path.join(d, "go")), "/usr/local/go/bin/go"]) {
+  // scripts/setup.sh guarantees a Go >= 1.22 at /usr/local/go; a PATH go (e.g. Debian 12's 1.19) may be older.
+  for (const candidate of ["/usr/local/go/bin/go", ...dirs.map((d) => path.join(d, "go"))]) {
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
       if (fs.statSync(candidate).isFile()) return candidate;
@@ -183,7 +184,7 @@ function findGo(): string {
     }
   }
   throw new Error(
-    "Go toolchain not found on PATH or at /usr/local/go/bin/go: run `npm run setup` to install it",
+    "Go toolchain not found at /usr/local/go/bin/go or on PATH: run `npm run setup` to install it",
   );
 }
 
