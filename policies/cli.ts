@@ -1,6 +1,6 @@
 // `npm run policy:check -- [options] <files or folders>`: the pack's rules on plain Kubernetes YAML and
 // Dockerfiles. Logic lives in cli/ so tests run it in-process; this file only wires argv and exit codes.
-import { checkPaths, exitCode } from "./cli/check";
+import { checkPaths, exitCode, readStdin } from "./cli/check";
 import { formatError, formatJson, formatText } from "./cli/format";
 import { parseArgs, USAGE } from "./cli/options";
 import { parsePssVersion } from "./pss/registry";
@@ -14,11 +14,12 @@ function isPssVersion(v: string): boolean {
   }
 }
 
-/** Runs the checker and returns the exit code; output goes to the given writers. */
+/** Runs the checker and returns the exit code; output goes to the given writers, `-` reads `stdin`. */
 export function main(
   argv: readonly string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
   err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
+  stdin: () => string = readStdin,
 ): number {
   const parsed = parseArgs(argv, isPssVersion);
   if (!parsed.ok) {
@@ -31,7 +32,7 @@ export function main(
     out(USAGE);
     return 0;
   }
-  const summary = checkPaths(options.paths, options);
+  const summary = checkPaths(options.paths, options, stdin);
   for (const e of summary.errors) err(formatError(e));
   out(options.format === "json" ? formatJson(summary) : formatText(summary, options));
   return exitCode(summary);

@@ -167,12 +167,36 @@ describe("auditDockerfile", () => {
         'Dockerfile:7: USER "0" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532',
     },
     {
-      name: "non-root-user: name-only USER nonroot",
-      text: withLine(7, "USER nonroot"),
+      name: "non-root-user: USER nonroot on a base that is not a nonroot variant",
+      text: withLine(7, "USER nonroot").replace(":nonroot", `@sha256:${"b".repeat(64)}`),
       rule: "non-root-user",
       line: 7,
       message:
-        'Dockerfile:7: USER "nonroot" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532',
+        'Dockerfile:7: USER "nonroot" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532 (the name "nonroot" is accepted only on a nonroot base)',
+    },
+    {
+      name: "non-root-user: another user name on a nonroot base",
+      text: withLine(7, "USER app"),
+      rule: "non-root-user",
+      line: 7,
+      message:
+        'Dockerfile:7: USER "app" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532',
+    },
+    {
+      name: "non-root-user: a named group other than nonroot on a nonroot base",
+      text: withLine(7, "USER nonroot:staff"),
+      rule: "non-root-user",
+      line: 7,
+      message:
+        'Dockerfile:7: USER "nonroot:staff" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532',
+    },
+    {
+      name: "distroless-base: FROM scratch is one finding (no tag or registry noise)",
+      text: withLine(5, "FROM scratch"),
+      rule: "distroless-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "scratch" is an empty image, not a distroless image from an allowed registry; build on a gcr.io/distroless/* or cgr.dev/chainguard/* image instead (a "static" one for a static binary: still no shell, plus CA certificates, tzdata and a nonroot user)',
     },
     {
       name: "non-root-user: root group",
@@ -274,6 +298,39 @@ describe("auditDockerfile", () => {
     assert.deepStrictEqual(
       auditDockerfile(withLine(7, "").replace(GOOD.split("\n")[4], chainguard.split("\n")[4])),
       [],
+    );
+  });
+
+  it('accepts USER nonroot and nonroot:nonroot on a nonroot base (Google ":nonroot" tag or Chainguard)', () => {
+    for (const user of ["USER nonroot", "USER nonroot:nonroot", "USER nonroot:65532", "USER 65532:nonroot"]) {
+      assert.deepStrictEqual(auditDockerfile(withLine(7, user)), [], user);
+      const chainguard = withLine(7, user).replace(
+        "gcr.io/distroless/static-debian13:nonroot",
+        `cgr.dev/chainguard/static:latest@sha256:${"c".repeat(64)}`,
+      );
+      assert.deepStrictEqual(auditDockerfile(chainguard), [], `${user} on Chainguard`);
+    }
+  });
+
+  it("FROM scratch without USER: the base finding and the root finding, nothing about tags", () => {
+    assert.deepStrictEqual(
+      auditDockerfile(
+        withLine(7, "").replace("FROM gcr.io/distroless/static-debian13:nonroot", "FROM scratch"),
+      ),
+      [
+        {
+          rule: "distroless-base",
+          line: 5,
+          message:
+            'Dockerfile:5: final stage base "scratch" is an empty image, not a distroless image from an allowed registry; build on a gcr.io/distroless/* or cgr.dev/chainguard/* image instead (a "static" one for a static binary: still no shell, plus CA certificates, tzdata and a nonroot user)',
+        },
+        {
+          rule: "non-root-user",
+          line: 5,
+          message:
+            'Dockerfile:5: final stage sets no USER and base "scratch" is not a nonroot variant, so it runs as root; add USER 65532:65532 or use the ":nonroot" tag',
+        },
+      ],
     );
   });
 

@@ -16,7 +16,7 @@ import {
 import { evaluateObject, LATEST_PSS_VERSION } from "../pss/registry";
 import { dockerfileDistroless } from "../images/dockerfileDistroless";
 import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
-import { collectFiles, type InputError, type InputFile } from "./files";
+import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./files";
 import { type ManifestObject, parseManifests } from "./manifests";
 import type { CheckOptions } from "./options";
 
@@ -48,9 +48,9 @@ export interface CheckSummary {
   files: string[];
   /** Kubernetes objects found. */
   objects: number;
-  /** Dockerfiles audited (only at the `hardened` profile). */
+  /** Dockerfiles audited: all at `hardened`, only those named on the command line at the PSS profiles. */
   dockerfiles: number;
-  /** Dockerfiles found but not audited because the profile is not `hardened`. */
+  /** Dockerfiles found in folders but not audited because the profile is not `hardened`. */
   skippedDockerfiles: number;
   /** The PSS version used (`latest` resolved). */
   pssVersion: string;
@@ -179,18 +179,46 @@ function dockerfileViolations(file: string, text: string, config: RuleConfig): V
   });
 }
 
+/** Reads standard input whole (fd 0), as `helm template ... | policy:check -` provides it. */
+export function readStdin(): string {
+  return fs.readFileSync(0, "utf8");
+}
+
 /** Reads files; unreadable ones are input errors. */
-function readInput(file: InputFile, errors: InputError[]): string | undefined {
+function readInput(file: InputFile, errors: InputError[], stdin: () => string): string | undefined {
   try {
-    return fs.readFileSync(file.path, "utf8");
+    return file.source === "stdin" ? stdin() : fs.readFileSync(file.path, "utf8");
   } catch (e) {
-    errors.push({ file: file.path, message: `cannot read file: ${(e as Error).message}` });
+    const what = file.source === "stdin" ? "standard input" : "file";
+    errors.push({ file: file.path, message: `cannot read ${what}: ${(e as Error).message}` });
     return undefined;
   }
 }
 
-/** Checks the given files and folders; never throws on bad input, which is returned in `errors`. */
-export function checkPaths(paths: readonly string[], options: CheckOptions): CheckSummary {
+/**
+ * Whether a Dockerfile is audited at this profile. The PSS profiles are about pods, so Dockerfiles met
+ * while walking a folder wait for `hardened`; one named on the command line was asked for, so it is
+ * audited at any profile rather than silently passed.
+ */
+function auditsDockerfile(file: InputFile, options: CheckOptions): boolean {
+  return options.profile === "hardened" || file.source === "named";
+}
+
+/** The message of a run that found nothing to check (every path usable, none holding anything). */
+export function nothingFoundMessage(paths: readonly string[]): string {
+  const shown = paths.map((p) => (p === "-" ? STDIN_NAME : p));
+  return `no Kubernetes objects or Dockerfiles found in ${shown.join(", ")}`;
+}
+
+/**
+ * Checks the given files and folders (`-` = standard input, read with `stdin`); never throws on bad
+ * input, which is returned in `errors`.
+ */
+export function checkPaths(
+  paths: readonly string[],
+  options: CheckOptions,
+  stdin: () => string = readStdin,
+): CheckSummary {
   const config = checkRuleConfig(options);
   const { files, errors } = collectFiles(paths);
   const violations: Violation[] = [];
@@ -199,11 +227,11 @@ export function checkPaths(paths: readonly string[], options: CheckOptions): Che
   let skippedDockerfiles = 0;
   const read: string[] = [];
   for (const file of files) {
-    const text = readInput(file, errors);
+    const text = readInput(file, errors, stdin);
     if (text === undefined) continue;
     read.push(file.path);
     if (file.kind === "dockerfile") {
-      if (options.profile !== "hardened") {
+      if (!auditsDockerfile(file, options)) {
         skippedDockerfiles += 1;
         continue;
       }
@@ -220,6 +248,10 @@ export function checkPaths(paths: readonly string[], options: CheckOptions): Che
     if (options.profile === "hardened") violations.push(...hardenedViolations(o, config));
   }
   if (options.profile === "hardened") violations.push(...stackViolations(objects, config));
+  // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.
+  if (errors.length === 0 && objects.length === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
+    errors.push({ file: "", message: nothingFoundMessage(paths) });
+  }
   return {
     violations,
     errors,

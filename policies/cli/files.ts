@@ -5,10 +5,17 @@ import * as path from "path";
 
 export type InputKind = "yaml" | "dockerfile";
 
+/** How a file came in: named on the command line, found in a folder, or `-` (standard input). */
+export type InputSource = "named" | "folder" | "stdin";
+
+/** The name standard input (`-`) has in output. */
+export const STDIN_NAME = "<stdin>";
+
 export interface InputFile {
-  /** Path as shown in output: as given, or the folder given joined with the path inside it. */
+  /** Path as shown in output: as given, the folder given joined with the path inside it, or `<stdin>`. */
   path: string;
   kind: InputKind;
+  source: InputSource;
 }
 
 /** An input that cannot be used (missing path, unreadable or malformed file); makes the run exit 2. */
@@ -58,18 +65,24 @@ function walk(dir: string, out: InputFile[], errors: InputError[]): void {
     }
     if (!entry.isFile()) continue;
     const kind = kindOfName(entry.name);
-    if (kind) out.push({ path: full, kind });
+    if (kind) out.push({ path: full, kind, source: "folder" });
   }
 }
 
 /**
  * The files to check under `paths`: a file is taken whatever its name (a Dockerfile by name, YAML
- * otherwise), a folder is walked. Missing paths are errors; finding nothing at all is too.
+ * otherwise), a folder is walked, `-` is standard input (YAML). Missing paths are errors, and so is a
+ * folder with no file to check.
  */
 export function collectFiles(paths: readonly string[]): { files: InputFile[]; errors: InputError[] } {
   const files: InputFile[] = [];
   const errors: InputError[] = [];
   for (const p of paths) {
+    // `-` is standard input, always YAML: `helm template ... | npm run policy:check -- -`.
+    if (p === "-") {
+      files.push({ path: STDIN_NAME, kind: "yaml", source: "stdin" });
+      continue;
+    }
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
@@ -88,12 +101,16 @@ export function collectFiles(paths: readonly string[]): { files: InputFile[]; er
         });
       }
     } else {
-      files.push({ path: p, kind: isDockerfileName(path.basename(p)) ? "dockerfile" : "yaml" });
+      files.push({
+        path: p,
+        kind: isDockerfileName(path.basename(p)) ? "dockerfile" : "yaml",
+        source: "named",
+      });
     }
   }
   const seen = new Set<string>();
   const unique = files.filter((f) => {
-    const key = path.resolve(f.path);
+    const key = f.source === "stdin" ? "\0stdin" : path.resolve(f.path);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

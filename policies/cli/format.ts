@@ -4,8 +4,12 @@ import type { CheckSummary, Violation } from "./check";
 import type { InputError } from "./files";
 import type { CheckOptions } from "./options";
 
-/** A violation as JSON prints it: every key present on every entry (`pssCheck`/`line` null when not applicable). */
-export interface JsonViolation {
+/**
+ * An entry of the JSON output: every key present on every entry (`line`/`namespace`/`pssCheck` null when
+ * not applicable). Violations carry their enforcement; input errors are entries too, so a CI job that
+ * only reads stdout sees them: `kind` "InputError", `policy` "input-error", `enforcement` "error".
+ */
+export interface JsonEntry {
   file: string;
   line: number | null;
   kind: string;
@@ -17,7 +21,10 @@ export interface JsonViolation {
   enforcement: string;
 }
 
-export function toJson(v: Violation): JsonViolation {
+/** `policy` of the JSON entry of an input error. */
+export const INPUT_ERROR_POLICY = "input-error";
+
+export function toJson(v: Violation): JsonEntry {
   return {
     file: v.file,
     line: v.line ?? null,
@@ -31,12 +38,30 @@ export function toJson(v: Violation): JsonViolation {
   };
 }
 
-export function formatJson(summary: CheckSummary): string {
-  return JSON.stringify(summary.violations.map(toJson), null, 2);
+/** An input error as a JSON entry; the column, which JSON has no key for, leads the message. */
+export function errorToJson(e: InputError): JsonEntry {
+  const column = e.line !== undefined && e.column !== undefined ? `column ${e.column}: ` : "";
+  return {
+    file: e.file,
+    line: e.line ?? null,
+    kind: "InputError",
+    name: "",
+    namespace: null,
+    policy: INPUT_ERROR_POLICY,
+    pssCheck: null,
+    message: `${column}${e.message}`,
+    enforcement: "error",
+  };
+}
+
+/** One array: the violations, then the input errors (which the CLI also prints on stderr). */
+export function formatJson(summary: Pick<CheckSummary, "violations" | "errors">): string {
+  return JSON.stringify([...summary.violations.map(toJson), ...summary.errors.map(errorToJson)], null, 2);
 }
 
 /** `file:line:col: message`, the shape editors and CI annotators recognise. */
 export function formatError(e: InputError): string {
+  if (e.file === "") return `error: ${e.message}`;
   const at = [e.file, e.line, e.line !== undefined ? e.column : undefined]
     .filter((x) => x !== undefined)
     .join(":");
@@ -61,7 +86,7 @@ export function summaryLine(summary: CheckSummary, options: CheckOptions): strin
   if (summary.dockerfiles > 0) parts.push(plural(summary.dockerfiles, "Dockerfile"));
   const skipped =
     summary.skippedDockerfiles > 0
-      ? ` (${plural(summary.skippedDockerfiles, "Dockerfile")} not audited: use --profile hardened)`
+      ? ` (${plural(summary.skippedDockerfiles, "Dockerfile")} found in folders not audited: use --profile hardened or name them)`
       : "";
   return (
     `${parts.join(", ")}, profile ${options.profile} (PSS ${summary.pssVersion}): ` +

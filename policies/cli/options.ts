@@ -32,17 +32,20 @@ export interface CliOptions extends CheckOptions {
   help: boolean;
 }
 
-export const USAGE = `usage: npm run policy:check -- [options] <files or folders>
+export const USAGE = `usage: npm run policy:check -- [options] <files or folders, or - for stdin>
 
 Checks Kubernetes YAML (multi-document, List kinds, Helm output) and Dockerfiles with the rules of the
 distroless-guardrails policy pack. Folders are searched for *.yaml, *.yml, Dockerfile, *.Dockerfile and
-Dockerfile.* (skipping node_modules and hidden folders).
+Dockerfile.* (skipping node_modules and hidden folders); - reads YAML from standard input, e.g.
+helm template my-release chart/ | npm run policy:check -- -
+Dockerfiles found in folders are audited at --profile hardened; Dockerfiles named as arguments always.
 
 options:
   --profile baseline|restricted|hardened  rules to apply (default restricted); hardened = restricted +
                                           the pack's hardening, namespace and Dockerfile rules
   --pss-version v1.N|latest               Pod Security Standards version (default latest)
-  --format text|json                      output format (default text)
+  --format text|json                      output format (default text); json: one array with an entry
+                                          per violation and per input error (policy "input-error")
   --environment NAME                      environment for per-environment rules (default prod)
   --allowed-registries A,B                registry prefixes base images may come from
   --allowed-runtime-classes A,B           RuntimeClass names pods may select
@@ -51,7 +54,8 @@ options:
   -h, --help                              show this help
 
 exit codes: 0 no mandatory violation, 1 a mandatory violation, 2 unusable input (bad option, missing
-path, no files found, malformed file) - 2 wins over 1; the other files are still checked.`;
+path, no files found, no Kubernetes object or Dockerfile in any input, malformed file) - 2 wins over 1;
+the other files are still checked.`;
 
 export type ParseResult = { ok: true; options: CliOptions } | { ok: false; error: string };
 

@@ -12,17 +12,24 @@ function provides(platform: string, required: string): boolean {
 
 export const imagePlatforms: ImageRule = {
   name: "imagePlatforms",
-  description: "Images are built for linux/amd64 and linux/arm64.",
+  description:
+    "Images are built for linux/amd64 and linux/arm64 (docker's v4 Image builds one platform: use docker-build).",
   section: "image",
   defaultEnforcement: "mandatory",
   resourceTypes: BUILDING_IMAGE_TYPES,
-  check({ image }) {
+  check({ name, image }) {
     const wanted = REQUIRED_PLATFORMS.join(" and ");
+    // docker's v4 Image has one `build.platform`, so no setting makes it comply: the only fixes are the
+    // provider that builds multi-platform images, or a reasoned exemption for single-architecture clusters.
+    // Mandatory like any other single-platform build: the image fails the same way on the other nodes.
     if (image.type === IMAGE_RESOURCE_TYPES.docker) {
       const built = image.platforms?.[0] ?? "the builder's platform";
+      const platforms = JSON.stringify([...REQUIRED_PLATFORMS]).replace(/,/g, ", ");
       return [
-        `${IMAGE_RESOURCE_TYPES.docker} builds a single platform (${built}); ` +
-          `build with ${IMAGE_RESOURCE_TYPES.dockerBuild} and platforms ${wanted}`,
+        `${IMAGE_RESOURCE_TYPES.docker} can build only one platform (here ${built}), but images must run on ` +
+          `${wanted} nodes; move the build to ${IMAGE_RESOURCE_TYPES.dockerBuild} with platforms ${platforms}, ` +
+          `or, if it runs on one architecture only, exempt it in imagePlatforms' exemptions: ` +
+          `{"name": ${JSON.stringify(name)}, "reason": "..."}`,
       ];
     }
     if (image.platforms === undefined || image.platforms.length === 0) {

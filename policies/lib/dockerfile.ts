@@ -352,14 +352,20 @@ function isExecForm(ins: JSONInstruction): boolean {
 
 const isNumeric = (s: string): boolean => s.length > 0 && [...s].every((c) => c >= "0" && c <= "9");
 
-function checkUser(value: string, file: string, line: number): string | undefined {
+/** The user (and group) name a nonroot base defines as 65532 in its /etc/passwd and /etc/group. */
+const NONROOT_NAME = "nonroot";
+
+function checkUser(value: string, file: string, line: number, nonrootBase: boolean): string | undefined {
   const fix = "use a numeric non-root user, e.g. USER 65532:65532";
   const [user, group] = value.split(":");
   if (user === "root" || (isNumeric(user) && Number(user) === 0)) {
     return `${file}:${line}: USER "${value}" runs the container as root; ${fix}`;
   }
-  if (!isNumeric(user) || (group !== undefined && !isNumeric(group))) {
-    return `${file}:${line}: USER "${value}" is not numeric, so Kubernetes runAsNonRoot cannot verify it; ${fix}`;
+  // On a nonroot base the name `nonroot` is that base's own 65532, which is what a nonroot base promises.
+  const known = (s: string): boolean => isNumeric(s) || (nonrootBase && s === NONROOT_NAME);
+  if (!known(user) || (group !== undefined && !known(group))) {
+    const names = nonrootBase ? "" : ` (the name "${NONROOT_NAME}" is accepted only on a nonroot base)`;
+    return `${file}:${line}: USER "${value}" is not numeric, so Kubernetes runAsNonRoot cannot verify it; ${fix}${names}`;
   }
   if (group !== undefined && Number(group) === 0) {
     return `${file}:${line}: USER "${value}" runs with the root group (gid 0); ${fix}`;
@@ -382,6 +388,16 @@ function checkBase(chain: Chain, allowed: readonly string[], file: string): Dock
   const image = chain.image;
   const ref = parseImageRef(image);
   const distroless = [...DISTROLESS_REGISTRIES, ...allowed].some((p) => under(ref.repository, p));
+  if (ref.repository === "scratch") {
+    // scratch is not pulled from anywhere, so tag, digest and registry findings would only be noise.
+    return [
+      {
+        rule: "distroless-base",
+        line,
+        message: `${file}:${line}: final stage base "scratch" is an empty image, not a distroless image from an allowed registry; build on a ${allowed.map((a) => `${a}/*`).join(" or ")} image instead (a "static" one for a static binary: still no shell, plus CA certificates, tzdata and a nonroot user)`,
+      },
+    ];
+  }
   if (!distroless) {
     findings.push({
       rule: "distroless-base",
@@ -431,6 +447,7 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
     throw e;
   }
   const findings = checkBase(chain, allowed, file);
+  const nonrootBase = isNonrootVariant(parseImageRef(chain.image));
   const scope = new Map<string, string | undefined>();
   let hasUser = false;
   for (const stage of chain.stages) {
@@ -475,12 +492,12 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
         const problem =
           unresolved.length > 0
             ? `${file}:${line}: USER "${raw}" uses ${unresolved.map((n) => `\${${n}}`).join(", ")}, which has no value; use a numeric non-root user, e.g. USER 65532:65532`
-            : checkUser(value, file, line);
+            : checkUser(value, file, line, nonrootBase);
         if (problem) findings.push({ rule: "non-root-user", line, message: problem });
       }
     }
   }
-  if (!hasUser && !isNonrootVariant(parseImageRef(chain.image))) {
+  if (!hasUser && !nonrootBase) {
     const line = lineOf(chain.root);
     findings.push({
       rule: "non-root-user",

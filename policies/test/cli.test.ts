@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { checkPaths, exitCode, type Violation } from "../cli/check";
 import { collectFiles, isDockerfileName } from "../cli/files";
-import { formatError, summaryLine } from "../cli/format";
+import { formatError, type JsonEntry, summaryLine } from "../cli/format";
 import { parseManifests } from "../cli/manifests";
 import { parseArgs, type Profile, USAGE } from "../cli/options";
 import { main } from "../cli";
@@ -222,11 +222,107 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     const r = runCli(["--format", "json", dir]);
     assert.equal(r.status, 2);
     assert.ok(r.stderr.startsWith(`${bad}:5:1: error: malformed YAML: `), r.stderr);
-    const json = JSON.parse(r.stdout) as Violation[];
+    const json = JSON.parse(r.stdout) as JsonEntry[];
     assert.deepEqual(
-      json.map((v) => [path.basename(v.file), v.pssCheck]),
-      [["b-good.yaml", "hostNamespaces"]],
+      json.map((v) => [path.basename(v.file), v.policy, v.pssCheck]),
+      [
+        ["b-good.yaml", "pss-hostNamespaces", "hostNamespaces"],
+        ["a-bad.yaml", "input-error", null],
+      ],
     );
+    // The error entry has every key a violation has, so consumers can filter on policy or enforcement.
+    assert.deepEqual(json[1], {
+      file: bad,
+      line: 5,
+      kind: "InputError",
+      name: "",
+      namespace: null,
+      policy: "input-error",
+      pssCheck: null,
+      message: `column 1: ${error.message}`,
+      enforcement: "error",
+    });
+  });
+
+  it("- reads YAML from standard input, named <stdin> in output (helm template ... | policy:check -)", () => {
+    const text = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: hostnet\nspec:\n  hostNetwork: true\n${GOOD_POD_SPEC.replace(/^ {4}/gm, "")}\n`;
+    const summary = checkPaths(["-"], RESTRICTED, () => text);
+    assert.deepEqual(summary.errors, []);
+    assert.deepEqual(summary.files, ["<stdin>"]);
+    assert.deepEqual(
+      summary.violations.map((v) => [v.file, v.line, v.kind, v.name, v.pssCheck]),
+      [["<stdin>", 1, "Pod", "hostnet", "hostNamespaces"]],
+    );
+    // given twice, standard input is read once
+    let reads = 0;
+    checkPaths(["-", "-"], RESTRICTED, () => {
+      reads += 1;
+      return text;
+    });
+    assert.equal(reads, 1);
+
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "policies/cli.ts"), "--pss-version", "v1.37", "-"],
+      { cwd: ROOT, encoding: "utf8", input: text },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stdout,
+      "<stdin>:1: mandatory: Pod/hostnet [PSS hostNamespaces] host namespaces (hostNetwork=true)\n" +
+        "1 file, 1 object, profile restricted (PSS v1.37): 1 violation (1 mandatory), 0 errors\n",
+    );
+    const broken = checkPaths(["-"], RESTRICTED, () => "kind: [\n");
+    assert.equal(exitCode(broken), 2);
+    assert.deepEqual(
+      broken.errors.map((e) => [e.file, e.line]),
+      [["<stdin>", 2]],
+    );
+  });
+
+  it("nothing to check (an empty file, only non-Kubernetes YAML, empty stdin) exits 2 naming the inputs", () => {
+    const dir = tempDir({ "empty.yaml": "", "values.yaml": "replicaCount: 3\n" });
+    const empty = path.join(dir, "empty.yaml");
+    const summary = checkPaths([empty], RESTRICTED);
+    assert.deepEqual(summary.errors, [
+      { file: "", message: `no Kubernetes objects or Dockerfiles found in ${empty}` },
+    ]);
+    assert.equal(exitCode(summary), 2);
+    assert.equal(
+      formatError(summary.errors[0]),
+      `error: no Kubernetes objects or Dockerfiles found in ${empty}`,
+    );
+    assert.deepEqual(checkPaths([dir, "-"], RESTRICTED, () => "").errors, [
+      { file: "", message: `no Kubernetes objects or Dockerfiles found in ${dir}, <stdin>` },
+    ]);
+    const out: string[] = [];
+    const errs: string[] = [];
+    assert.equal(
+      main(
+        ["--format", "json", "-"],
+        (s) => out.push(s),
+        (s) => errs.push(s),
+        () => "---\n# nothing rendered\n",
+      ),
+      2,
+    );
+    assert.deepEqual(errs, ["error: no Kubernetes objects or Dockerfiles found in <stdin>"]);
+    assert.deepEqual(JSON.parse(out.join("\n")), [
+      {
+        file: "",
+        line: null,
+        kind: "InputError",
+        name: "",
+        namespace: null,
+        policy: "input-error",
+        pssCheck: null,
+        message: "no Kubernetes objects or Dockerfiles found in <stdin>",
+        enforcement: "error",
+      },
+    ]);
+    // one object of any kind is something checked: a ConfigMap alone is clean, exit 0
+    const cm = tempDir({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n" });
+    assert.equal(exitCode(checkPaths([cm], RESTRICTED)), 0);
   });
 
   it("JSON output has file, line, kind, name, namespace, policy, pssCheck, message, enforcement", () => {
@@ -384,7 +480,7 @@ spec:
     assert.deepEqual(checkPaths(parsed.options.paths, parsed.options).violations, []);
   });
 
-  it("audits Dockerfiles at hardened only, with file, line and the audit's message", () => {
+  it("audits Dockerfiles found in folders at hardened, with file, line and the audit's message", () => {
     const dir = tempDir({
       Dockerfile:
         "FROM golang:1.23 AS build\nRUN go build -o /app .\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /app /app\nHEALTHCHECK CMD /app health\nCMD /app serve\n",
@@ -418,10 +514,58 @@ spec:
     ]);
     const restricted = checkPaths([dir], RESTRICTED);
     assert.deepEqual(restricted.violations, []);
+    assert.deepEqual(restricted.errors, []);
     assert.equal(restricted.skippedDockerfiles, 2);
     assert.equal(
       summaryLine(restricted, RESTRICTED),
-      "2 files, 0 objects, profile restricted (PSS v1.37): 0 violations (0 mandatory), 0 errors (2 Dockerfiles not audited: use --profile hardened)",
+      "2 files, 0 objects, profile restricted (PSS v1.37): 0 violations (0 mandatory), 0 errors (2 Dockerfiles found in folders not audited: use --profile hardened or name them)",
+    );
+  });
+
+  it("audits a Dockerfile named on the command line at every profile (never silently skipped)", () => {
+    const dir = tempDir({
+      Dockerfile: "FROM gcr.io/distroless/static:nonroot\nCMD /app serve\n",
+      "sub/api.Dockerfile": 'FROM node:22\nUSER 65532\nCMD ["node"]\n',
+    });
+    const named = path.join(dir, "Dockerfile");
+    for (const profile of ["baseline", "restricted", "hardened"] as const) {
+      const options = { profile, pssVersion: "v1.37" };
+      const summary = checkPaths([named], options);
+      assert.deepEqual(summary.errors, [], profile);
+      assert.equal(summary.dockerfiles, 1, profile);
+      assert.equal(summary.skippedDockerfiles, 0, profile);
+      assert.deepEqual(summary.violations, [
+        {
+          file: named,
+          line: 2,
+          kind: "Dockerfile",
+          name: "Dockerfile",
+          policy: "dockerfileDistroless",
+          message:
+            'CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]',
+          enforcement: "mandatory",
+        },
+      ]);
+      assert.equal(exitCode(summary), 1, profile);
+      assert.equal(
+        summaryLine(summary, options),
+        `1 file, 0 objects, 1 Dockerfile, profile ${profile} (PSS v1.37): 1 violation (1 mandatory), 0 errors`,
+      );
+    }
+    // named and found in a folder at once: the named one is audited, the found one waits for hardened
+    const mixed = checkPaths([named, path.join(dir, "sub")], RESTRICTED);
+    assert.equal(mixed.dockerfiles, 1);
+    assert.equal(mixed.skippedDockerfiles, 1);
+    assert.deepEqual(
+      mixed.violations.map((v) => v.file),
+      [named],
+    );
+    const r = runCli([named]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stdout,
+      `${named}:2: mandatory: Dockerfile [dockerfileDistroless] CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]\n` +
+        "1 file, 0 objects, 1 Dockerfile, profile restricted (PSS v1.37): 1 violation (1 mandatory), 0 errors\n",
     );
   });
 

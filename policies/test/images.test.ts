@@ -158,9 +158,19 @@ describe("dockerfileDistroless", () => {
       'inline Dockerfile:2: USER "root" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532',
     ],
     [
-      "USER by name",
-      'FROM gcr.io/distroless/static:nonroot\nUSER nonroot\nCMD ["/app"]\n',
-      'inline Dockerfile:2: USER "nonroot" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532',
+      "USER by a name other than nonroot",
+      'FROM gcr.io/distroless/static:nonroot\nUSER app\nCMD ["/app"]\n',
+      'inline Dockerfile:2: USER "app" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532',
+    ],
+    [
+      "USER nonroot on a base that is not a nonroot variant",
+      `FROM gcr.io/distroless/static@sha256:${"d".repeat(64)}\nUSER nonroot\nCMD ["/app"]\n`,
+      `inline Dockerfile:2: USER "nonroot" is not numeric, so Kubernetes runAsNonRoot cannot verify it; use a numeric non-root user, e.g. USER 65532:65532 (the name "nonroot" is accepted only on a nonroot base)`,
+    ],
+    [
+      "FROM scratch (one finding: no tag noise)",
+      'FROM scratch\nCOPY app /app\nUSER 65532:65532\nCMD ["/app"]\n',
+      'inline Dockerfile:1: final stage base "scratch" is an empty image, not a distroless image from an allowed registry; build on a gcr.io/distroless/* or cgr.dev/chainguard/* image instead (a "static" one for a static binary: still no shell, plus CA certificates, tzdata and a nonroot user)',
     ],
     [
       "no USER on a root base",
@@ -196,6 +206,15 @@ describe("dockerfileDistroless", () => {
       ),
       [],
     );
+  });
+
+  it("passes USER nonroot and USER nonroot:nonroot on a nonroot base", async () => {
+    for (const user of ["nonroot", "nonroot:nonroot"]) {
+      assert.deepEqual(
+        await dockerfileFindings(`FROM gcr.io/distroless/static:nonroot\nUSER ${user}\nCMD ["/app"]\n`),
+        [],
+      );
+    }
   });
 
   it("reads allowedRegistries from its config (an internal mirror)", async () => {
@@ -360,17 +379,42 @@ describe("imagePlatforms", () => {
     ]);
   });
 
-  it("fails on docker's v4 Image, which builds one platform", async () => {
+  it("fails docker's v4 Image (mandatory): it builds one platform; the message names the move and the exemption", async () => {
     const props = {
       imageName: "registry.example.com/svc:1",
       build: { context: ".", platform: "linux/amd64" },
     };
-    assert.deepEqual(of(await analyze(props, DOCKER), "imagePlatforms"), [
-      "docker:index/image:Image builds a single platform (linux/amd64); build with docker-build:index:Image and platforms linux/amd64 and linux/arm64",
+    const r = await analyze(props, DOCKER);
+    assert.deepEqual(of(r, "imagePlatforms"), [
+      'docker:index/image:Image can build only one platform (here linux/amd64), but images must run on linux/amd64 and linux/arm64 nodes; move the build to docker-build:index:Image with platforms ["linux/amd64", "linux/arm64"], or, if it runs on one architecture only, exempt it in imagePlatforms\' exemptions: {"name": "api", "reason": "..."}',
     ]);
+    assert.deepEqual(
+      r.violations.filter((v) => v.policyName === "imagePlatforms").map((v) => v.enforcementLevel),
+      ["mandatory"],
+    );
     const noPlatform = { imageName: "registry.example.com/svc:1", build: { context: "." } };
     assert.deepEqual(of(await analyze(noPlatform, DOCKER), "imagePlatforms"), [
-      "docker:index/image:Image builds a single platform (the builder's platform); build with docker-build:index:Image and platforms linux/amd64 and linux/arm64",
+      'docker:index/image:Image can build only one platform (here the builder\'s platform), but images must run on linux/amd64 and linux/arm64 nodes; move the build to docker-build:index:Image with platforms ["linux/amd64", "linux/arm64"], or, if it runs on one architecture only, exempt it in imagePlatforms\' exemptions: {"name": "api", "reason": "..."}',
+    ]);
+  });
+
+  it("the exemption the docker v4 message suggests works, and one without a reason does not", async () => {
+    const props = {
+      imageName: "registry.example.com/svc:1",
+      build: { context: ".", platform: "linux/arm64" },
+    };
+    const exempt = await analyze(props, DOCKER, {
+      config: {
+        imagePlatforms: { exemptions: [{ name: "api", reason: "runs on the arm64 edge pool only" }] },
+      },
+    });
+    assert.deepEqual(of(exempt, "imagePlatforms"), []);
+    const reasonless = await analyze(props, DOCKER, {
+      config: { imagePlatforms: { exemptions: [{ name: "api" }] } },
+    });
+    assert.deepEqual(of(reasonless, "imagePlatforms"), [
+      'exemption {name: "api"} has no reason; every exemption must state why it is needed',
+      'docker:index/image:Image can build only one platform (here linux/arm64), but images must run on linux/amd64 and linux/arm64 nodes; move the build to docker-build:index:Image with platforms ["linux/amd64", "linux/arm64"], or, if it runs on one architecture only, exempt it in imagePlatforms\' exemptions: {"name": "api", "reason": "..."}',
     ]);
   });
 
