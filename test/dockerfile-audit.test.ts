@@ -45,7 +45,9 @@ describe("auditDockerfile", () => {
         "allowed-registry",
         "no-debug-tag",
         "no-latest",
+        "eol-base",
         "no-run",
+        "no-onbuild",
         "no-healthcheck",
         "exec-form",
         "non-root-user",
@@ -111,6 +113,70 @@ describe("auditDockerfile", () => {
         'Dockerfile:5: final stage base "cgr.dev/chainguard/static" has no tag (implicitly :latest); use a fixed tag such as ":nonroot" or pin a digest (@sha256:...)',
     },
     {
+      name: "eol-base: Google distroless on Debian 12",
+      text: withLine(5, "FROM gcr.io/distroless/static-debian12:nonroot"),
+      rule: "eol-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "gcr.io/distroless/static-debian12:nonroot" is a Debian 12 image; Debian 12 distroless images reached end of life in 2026-09 — use the -debian13 variant, e.g. "gcr.io/distroless/static-debian13:nonroot"',
+    },
+    {
+      name: "eol-base: Debian 11, pinned by digest (the suggestion drops the old digest)",
+      text: withLine(5, `FROM gcr.io/distroless/base-debian11:nonroot@sha256:${"e".repeat(64)}`),
+      rule: "eol-base",
+      line: 5,
+      message: `Dockerfile:5: final stage base "gcr.io/distroless/base-debian11:nonroot@sha256:${"e".repeat(64)}" is a Debian 11 image; Debian 11 distroless images reached end of life — use the -debian13 variant, e.g. "gcr.io/distroless/base-debian13:nonroot"`,
+    },
+    {
+      name: "eol-base: Debian 10",
+      text: withLine(5, "FROM gcr.io/distroless/cc-debian10:nonroot"),
+      rule: "eol-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "gcr.io/distroless/cc-debian10:nonroot" is a Debian 10 image; Debian 10 distroless images reached end of life — use the -debian13 variant, e.g. "gcr.io/distroless/cc-debian13:nonroot"',
+    },
+    {
+      name: "eol-base: a runtime image (its version may not exist on Debian 13)",
+      text: withLine(5, "FROM gcr.io/distroless/nodejs20-debian12:nonroot"),
+      rule: "eol-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "gcr.io/distroless/nodejs20-debian12:nonroot" is a Debian 12 image; Debian 12 distroless images reached end of life in 2026-09 — use the -debian13 variant, e.g. "gcr.io/distroless/nodejs20-debian13:nonroot", if Google publishes that runtime version for Debian 13',
+    },
+    {
+      name: "eol-base: a mirrored Debian 12 image from the allowed mirror",
+      text: withLine(5, "FROM mirror.internal/distroless/static-debian12:nonroot"),
+      opts: { allowedRegistries: ["mirror.internal/distroless"] },
+      rule: "eol-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "mirror.internal/distroless/static-debian12:nonroot" is a Debian 12 image; Debian 12 distroless images reached end of life in 2026-09 — use the -debian13 variant, e.g. "mirror.internal/distroless/static-debian13:nonroot"',
+    },
+    {
+      name: "distroless-base: a non-distroless -debian12 name gets no eol-base noise",
+      text: withLine(5, "FROM example.com/app-debian12:1"),
+      rule: "distroless-base",
+      line: 5,
+      message:
+        'Dockerfile:5: final stage base "example.com/app-debian12:1" is not distroless; build on a gcr.io/distroless/* or cgr.dev/chainguard/* image (no shell, no package manager) and keep build tools in an earlier stage',
+    },
+    {
+      name: "no-onbuild: ONBUILD RUN (a child build has no shell to run it)",
+      text: withExtra("ONBUILD RUN apk add curl"),
+      rule: "no-onbuild",
+      line: 9,
+      message:
+        'Dockerfile:9: final stage declares "ONBUILD RUN apk add curl"; ONBUILD defers the instruction to every image built FROM this one, where a RUN trigger fails for lack of a shell and any other trigger acts unseen — remove it and write the step in the Dockerfile that needs it',
+    },
+    {
+      name: "no-onbuild: any ONBUILD, e.g. COPY",
+      text: withExtra("ONBUILD COPY . /app"),
+      rule: "no-onbuild",
+      line: 9,
+      message:
+        'Dockerfile:9: final stage declares "ONBUILD COPY . /app"; ONBUILD defers the instruction to every image built FROM this one, where a RUN trigger fails for lack of a shell and any other trigger acts unseen — remove it and write the step in the Dockerfile that needs it',
+    },
+    {
       name: "no-run",
       text: withExtra("RUN apk add curl"),
       rule: "no-run",
@@ -148,7 +214,23 @@ describe("auditDockerfile", () => {
       rule: "exec-form",
       line: 9,
       message:
-        "Dockerfile:9: CMD uses shell form \"CMD ['--serve']\"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD [\"['--serve']\"]",
+        'Dockerfile:9: CMD uses shell form "CMD [\'--serve\']"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["--serve"]',
+    },
+    {
+      name: "exec-form: single-quoted array of several items keeps the items",
+      text: withLine(8, "ENTRYPOINT [ '/app',  '--port=8080' ]"),
+      rule: "exec-form",
+      line: 8,
+      message:
+        'Dockerfile:8: ENTRYPOINT uses shell form "ENTRYPOINT [ \'/app\', \'--port=8080\' ]"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. ENTRYPOINT ["/app","--port=8080"]',
+    },
+    {
+      name: "exec-form: plain shell-form CMD",
+      text: withExtra("CMD /app --serve"),
+      rule: "exec-form",
+      line: 9,
+      message:
+        'Dockerfile:9: CMD uses shell form "CMD /app --serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","--serve"]',
     },
     {
       name: "non-root-user: USER root",
@@ -275,6 +357,7 @@ describe("auditDockerfile", () => {
       "HEALTHCHECK CMD curl -f http://localhost/",
       "USER node",
       "CMD node server.js",
+      "ONBUILD RUN npm ci",
     ].join("\n");
     assert.deepStrictEqual(
       auditDockerfile(text).map((f) => [f.rule, f.line]),
@@ -284,6 +367,7 @@ describe("auditDockerfile", () => {
         ["no-healthcheck", 3],
         ["non-root-user", 4],
         ["exec-form", 5],
+        ["no-onbuild", 6],
       ],
     );
   });
@@ -343,10 +427,10 @@ describe("auditDockerfile", () => {
     );
   });
 
-  it("checks only the final stage: a builder's USER root and shell-form CMD are fine", () => {
+  it("checks only the final stage: a builder's USER root, shell-form CMD and ONBUILD are fine", () => {
     const text = GOOD.replace(
       "RUN go build -o /out/app .",
-      "USER root\nCMD go version\nRUN go build -o /out/app .",
+      "USER root\nCMD go version\nONBUILD RUN go mod download\nRUN go build -o /out/app .",
     );
     assert.deepStrictEqual(auditDockerfile(text), []);
   });

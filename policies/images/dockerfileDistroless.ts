@@ -35,8 +35,9 @@ function displayName(file: string, dirs: string[]): string {
 export const dockerfileDistroless: ImageRule = {
   name: "dockerfileDistroless",
   description:
-    "The Dockerfile's final stage is distroless from an allowed registry, not :debug/-dev/:latest, with " +
-    "exec-form CMD/ENTRYPOINT, no HEALTHCHECK, no RUN and a numeric non-root USER or a nonroot base.",
+    "The Dockerfile's final stage is distroless from an allowed registry, not :debug/-dev/:latest or an " +
+    "end-of-life -debian12 (or older) base, with exec-form CMD/ENTRYPOINT, no HEALTHCHECK, no RUN or ONBUILD " +
+    "and a numeric non-root USER or a nonroot base.",
   section: "image",
   defaultEnforcement: "mandatory",
   resourceTypes: BUILDING_IMAGE_TYPES,

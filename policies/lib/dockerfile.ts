@@ -9,6 +9,7 @@ import {
   Healthcheck,
   JSONInstruction,
   ModifiableInstruction,
+  Onbuild,
   type Instruction,
 } from "dockerfile-ast";
 
@@ -22,7 +23,9 @@ export const DOCKERFILE_RULES = [
   "allowed-registry",
   "no-debug-tag",
   "no-latest",
+  "eol-base",
   "no-run",
+  "no-onbuild",
   "no-healthcheck",
   "exec-form",
   "non-root-user",
@@ -350,6 +353,41 @@ function isExecForm(ins: JSONInstruction): boolean {
   return ins.getOpeningBracket() !== null && ins.getClosingBracket() !== null;
 }
 
+/**
+ * The items of a JSON-like array written with single quotes (`['/app', '--serve']`), which docker does not
+ * accept as exec form; undefined when the text is not such an array.
+ */
+function singleQuotedArray(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t.startsWith("[") || !t.endsWith("]")) return undefined;
+  const items: string[] = [];
+  let i = 1;
+  const skipSpace = (): void => {
+    while (i < t.length - 1 && /\s/.test(t[i])) i += 1;
+  };
+  skipSpace();
+  if (i === t.length - 1) return undefined;
+  for (;;) {
+    const quote = t[i];
+    if (quote !== "'" && quote !== '"') return undefined;
+    let item = "";
+    i += 1;
+    while (i < t.length - 1 && t[i] !== quote) {
+      if (t[i] === "\\" && i + 1 < t.length - 1) i += 1;
+      item += t[i];
+      i += 1;
+    }
+    if (t[i] !== quote) return undefined;
+    items.push(item);
+    i += 1;
+    skipSpace();
+    if (i === t.length - 1) return items;
+    if (t[i] !== ",") return undefined;
+    i += 1;
+    skipSpace();
+  }
+}
+
 const isNumeric = (s: string): boolean => s.length > 0 && [...s].every((c) => c >= "0" && c <= "9");
 
 /** The user (and group) name a nonroot base defines as 65532 in its /etc/passwd and /etc/group. */
@@ -380,6 +418,30 @@ function checkUser(value: string, file: string, line: number, nonrootBase: boole
  */
 function isNonrootVariant(ref: ImageRef): boolean {
   return (ref.tag ?? "").split("-").includes("nonroot") || under(ref.repository, "cgr.dev/chainguard");
+}
+
+/** Oldest Debian release with supported distroless images (Debian 12 ones reached end of life in 2026-09). */
+const SUPPORTED_DEBIAN = 13;
+
+/**
+ * The Debian release in a Google-style distroless name (`static-debian12`, `nodejs22-debian12`), from the
+ * last path segment of the repository; undefined for names without one (Chainguard, unversioned Google names).
+ */
+function debianRelease(repository: string): number | undefined {
+  const name = repository.slice(repository.lastIndexOf("/") + 1);
+  const match = /-debian(\d+)$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+function eolBaseMessage(image: string, ref: ImageRef, release: number, file: string, line: number): string {
+  const when = release === 12 ? " in 2026-09" : "";
+  const newer = `${ref.repository.replace(/-debian\d+$/, `-debian${SUPPORTED_DEBIAN}`)}${ref.tag !== undefined ? `:${ref.tag}` : ""}`;
+  // A runtime image's version (nodejs20, java17) may not be published for the newer release.
+  const name = ref.repository.slice(ref.repository.lastIndexOf("/") + 1);
+  const runtime = /^(nodejs|python|java)\d/.test(name)
+    ? `, if Google publishes that runtime version for Debian ${SUPPORTED_DEBIAN}`
+    : "";
+  return `${file}:${line}: final stage base "${image}" is a Debian ${release} image; Debian ${release} distroless images reached end of life${when} — use the -debian${SUPPORTED_DEBIAN} variant, e.g. "${newer}"${runtime}`;
 }
 
 function checkBase(chain: Chain, allowed: readonly string[], file: string): DockerfileFinding[] {
@@ -430,6 +492,10 @@ function checkBase(chain: Chain, allowed: readonly string[], file: string): Dock
       message: `${file}:${line}: final stage base "${image}" ${what}; use a fixed tag such as ":nonroot" or pin a digest (@sha256:...)`,
     });
   }
+  const release = distroless ? debianRelease(ref.repository) : undefined;
+  if (release !== undefined && release < SUPPORTED_DEBIAN) {
+    findings.push({ rule: "eol-base", line, message: eolBaseMessage(image, ref, release, file, line) });
+  }
   return findings;
 }
 
@@ -467,6 +533,12 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
           line,
           message: `${file}:${line}: final stage runs "${shown(ins)}"; distroless images have no shell — move RUN into a builder stage and COPY the result`,
         });
+      } else if (ins instanceof Onbuild) {
+        findings.push({
+          rule: "no-onbuild",
+          line,
+          message: `${file}:${line}: final stage declares "${shown(ins)}"; ONBUILD defers the instruction to every image built FROM this one, where a RUN trigger fails for lack of a shell and any other trigger acts unseen — remove it and write the step in the Dockerfile that needs it`,
+        });
       } else if (ins instanceof Healthcheck) {
         // HEALTHCHECK NONE only switches off a check inherited from the base, which is harmless.
         if (ins.getSubcommand()?.getValue().toUpperCase() !== "NONE") {
@@ -478,7 +550,9 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
         }
       } else if ((keyword === "CMD" || keyword === "ENTRYPOINT") && ins instanceof JSONInstruction) {
         if (!isExecForm(ins)) {
-          const words = JSON.stringify(ins.getArguments().map((a) => a.getValue()));
+          const words = JSON.stringify(
+            singleQuotedArray(ins.getArgumentsContent() ?? "") ?? ins.getArguments().map((a) => a.getValue()),
+          );
           findings.push({
             rule: "exec-form",
             line,
