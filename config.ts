@@ -6,10 +6,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
+import { baseImageFor } from "./components/baseimage";
 import {
   DEFAULT_CANARY_STEPS,
   minReplicasForExactWeight,
-  precisionWarning,
   splitReplicas,
   trafficRoutedReplicas,
 } from "./components/canary-math";
@@ -45,6 +45,14 @@ const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)
 const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
+// `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
+const PINNED_IMAGE =
+  /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
+// buildx builder names (`docker buildx create --name`).
+const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** Where a user finds the image the stable track runs now. */
+export const STABLE_IMAGE_SOURCE =
+  "copy the service's stableImage from `pulumi stack output services --json`";
 
 /** Numeric value of a Kubernetes quantity ("250m" → 0.25, "64Mi" → 67108864). */
 export function quantityValue(quantity: string): number {
@@ -203,6 +211,11 @@ const imagesSchema = strictObject({
     .min(1, { error: `expected a non-empty list of platforms from ${SUPPORTED_PLATFORMS.join(", ")}` })
     .refine((list) => new Set(list).size === list.length, { error: "expected each platform once" })
     .default([...SUPPORTED_PLATFORMS]),
+  builder: pattern(
+    BUILDER_NAME,
+    'expected the name of a buildx builder (see `docker buildx ls`), e.g. "distroless"',
+    63,
+  ).optional(),
   nodejsVersion: z
     .enum(["22", "24"], { error: 'expected "22" or "24" (Node.js versions Google publishes on Debian 13)' })
     .default("22"),
@@ -251,6 +264,11 @@ const serviceSchema = strictObject({
   ).optional(),
   runtime: z.enum(["nodejs", "go"], { error: 'expected "nodejs" or "go"' }),
   version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
+  stableImage: pattern(
+    PINNED_IMAGE,
+    `expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex> (${STABLE_IMAGE_SOURCE})`,
+    512,
+  ).optional(),
   port: int(1024, 65535, " (a non-root process cannot bind lower ports)").default(8080),
   replicas: int(1, 1000).default(2),
   canary: strictObject({
@@ -314,7 +332,10 @@ const DEFAULT_SERVICES = [
   { name: "go-service", app: "apps/go-service", runtime: "go", version: "1.0.0" },
 ];
 
-/** The whole stack configuration; every key has a default so a new stack starts from a working local setup. */
+/**
+ * The whole stack configuration. Every key has a default (Pulumi.yaml declares the same ones): a stack without
+ * settings builds the two sample apps for the registry at localhost:5000 and creates the gvisor RuntimeClass.
+ */
 export const configSchema = strictObject({
   environment: z
     .enum(["local", "staging", "prod"], { error: 'expected "local", "staging" or "prod"' })
@@ -539,21 +560,20 @@ export function loadConfig(
         problems.push(
           problem(`${at}.canary.weight`, weight, `expected one of ${allowed.join(", ")} (canary.steps)`),
         );
-      } else if (environment === "prod") {
+      } else if (environment === "prod" && gateway?.name === undefined) {
+        // Without a gateway the pod ratio is the traffic split; a gateway splits by route weight, exact at any
+        // replica count. Outside prod, CanaryRelease warns with the effective percentage instead.
         const multiple = exactReplicaMultiple(steps);
         if (svc.replicas % multiple !== 0) {
           problems.push(
             problem(
               `${at}.replicas`,
               svc.replicas,
-              `expected a multiple of ${multiple} in environment prod, so every canary step ` +
+              `expected a multiple of ${multiple} in environment prod without a gateway, so every canary step ` +
                 `(${steps.join(", ")}) is an exact pod split`,
             ),
           );
         }
-      } else {
-        const warning = precisionWarning(svc.replicas, weight);
-        if (warning !== undefined && gateway?.name === undefined) warnings.push(`${at}: ${warning}`);
       }
     }
     if (weight > 0 && svc.canary.version === undefined) {
@@ -562,6 +582,27 @@ export function loadConfig(
           `${at}.canary.version`,
           undefined,
           `expected the canary's version when canary.weight is ${weight}`,
+        ),
+      );
+    }
+    // Only the working tree's version is built; while a canary runs, the stable track keeps the image it runs.
+    if (svc.canary.version !== undefined && svc.stableImage === undefined) {
+      problems.push(
+        problem(
+          `${at}.stableImage`,
+          undefined,
+          `expected the digest-pinned image version ${svc.version} runs now when canary.version is set ` +
+            `(only the canary's version is built from ${svc.app}); ${STABLE_IMAGE_SOURCE}`,
+        ),
+      );
+    }
+    if (svc.canary.version === undefined && svc.stableImage !== undefined) {
+      problems.push(
+        problem(
+          `${at}.stableImage`,
+          svc.stableImage,
+          `expected no stableImage without canary.version (the image built from ${svc.app} is the stable one); ` +
+            `remove it with \`pulumi config rm --path '${at}.stableImage'\``,
         ),
       );
     }
@@ -713,6 +754,15 @@ export function loadConfig(
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
+  if (environment === "prod") {
+    warnings.push(
+      ...unpinnedBaseWarnings(
+        images as PlatformConfig["images"],
+        registry as PlatformConfig["registry"],
+        services as ServiceConfig[],
+      ),
+    );
+  }
   return {
     config: {
       environment: environment ?? "local",
@@ -727,6 +777,39 @@ export function loadConfig(
     },
     warnings,
   };
+}
+
+/**
+ * Prod builds on base images pinned by digest. A digest cannot be looked up without registry access at preview, so a
+ * missing one is a warning naming the key to set and how to obtain the digest, not an error.
+ */
+function unpinnedBaseWarnings(
+  images: PlatformConfig["images"],
+  registry: PlatformConfig["registry"],
+  services: readonly ServiceConfig[],
+): string[] {
+  // Chainguard without a digest is already an error; baseDigests only apply to generated Dockerfiles.
+  if (images.provider === "chainguard") return [];
+  const families = new Set(
+    services.filter((s) => s.dockerfile === undefined).map((s) => BASE_FAMILY[s.runtime]),
+  );
+  return [...families]
+    .sort()
+    .filter((family) => images.baseDigests[family] === undefined)
+    .map((family) => {
+      const image = baseImageFor({
+        family,
+        provider: images.provider,
+        debian: images.debian,
+        ...(family === "nodejs" ? { runtimeVersion: images.nodejsVersion } : {}),
+        ...(registry.mirror !== undefined ? { mirror: registry.mirror } : {}),
+      });
+      return (
+        `images.baseDigests.${family}: (unset) in environment prod, so the ${family} base image is pulled by its ` +
+        `moving tag ${image}; pin it with \`pulumi config set --path images.baseDigests.${family} sha256:<digest>\`, ` +
+        `the digest shown by \`docker buildx imagetools inspect ${image}\``
+      );
+    });
 }
 
 const ADOPT_ALLOWED =

@@ -1,11 +1,22 @@
 // distroless-platform: validates the stack config, then creates the restricted namespace, the gVisor runtime
-// class, a digest-pinned distroless image per service version and a canary release per service.
+// class, one digest-pinned distroless image per service and a canary release per service.
+//
+// Only the version in the working tree is built: the service's app directory is the build context, and a rebuilt
+// context overwrites the image. While a canary runs (canary.version set) that code is the canary's, so the stable
+// track runs the already-built image given by digest in services[].stableImage; without a canary the built image is
+// the stable one. At weight 100 CanaryRelease moves the canary's image to the stable track.
 //
 // The program is the exported function (Pulumi runs it and its result becomes the stack outputs), so tests can
 // run it per stack under mocks. Config is read inside it, never at module load.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BASE_FAMILY, readStackConfig, type PlatformConfig, type ServiceConfig } from "./config";
+import {
+  BASE_FAMILY,
+  readStackConfig,
+  STABLE_IMAGE_SOURCE,
+  type PlatformConfig,
+  type ServiceConfig,
+} from "./config";
 import { CanaryRelease, type CanaryGatewayArgs } from "./components/canary";
 import {
   DistrolessImage,
@@ -20,11 +31,16 @@ import { GvisorRuntimeClass } from "./components/runtimeclass";
 interface ServiceOutputs {
   /** Kubernetes Service clients use (with a gateway: the stable backend's). */
   serviceName: pulumi.Output<string>;
-  /** Digest-pinned image of the stable version (`repo@sha256:…`). */
+  /** Digest-pinned image built from the app this run (`repo@sha256:…`): the canary's version while one runs. */
   image: pulumi.Output<string>;
-  /** Digest-pinned image of the canary version; absent without a canary version. */
+  /** Version built into `image` (canary.version while a canary runs, else version). */
+  imageVersion: string;
+  /** Digest-pinned image the canary Deployment runs (`image`); absent without a canary version. */
   canaryImage?: pulumi.Output<string>;
-  /** Image the stable Deployment runs (the canary's once promoted at weight 100). */
+  /**
+   * Image the stable Deployment runs (services[].stableImage while a canary runs, the canary's once promoted at
+   * weight 100, else `image`). The value to copy into services[].stableImage when the next canary starts.
+   */
   stableImage: pulumi.Output<string>;
   /** Requested canary weight (canary.weight). */
   weight: pulumi.Output<number>;
@@ -82,8 +98,9 @@ function imageName(svc: ServiceConfig, version: string): string {
   return `${svc.name}-${version}`;
 }
 
-function versionsOf(svc: ServiceConfig): string[] {
-  return svc.canary.version !== undefined ? [svc.version, svc.canary.version] : [svc.version];
+/** The version the working tree holds, the only one built: the canary's while a canary runs. */
+function builtVersion(svc: ServiceConfig): string {
+  return svc.canary.version ?? svc.version;
 }
 
 /**
@@ -93,12 +110,10 @@ function versionsOf(svc: ServiceConfig): string[] {
 function auditDockerfiles(config: PlatformConfig): void {
   const failures: string[] = [];
   for (const svc of config.services) {
-    for (const version of versionsOf(svc)) {
-      try {
-        planDockerfile(dockerfileInputs(config, svc, version));
-      } catch (e) {
-        failures.push(e instanceof Error ? e.message : String(e));
-      }
+    try {
+      planDockerfile(dockerfileInputs(config, svc, builtVersion(svc)));
+    } catch (e) {
+      failures.push(e instanceof Error ? e.message : String(e));
     }
   }
   if (failures.length > 0) throw new Error(failures.join("\n"));
@@ -111,6 +126,7 @@ function imageArgs(config: PlatformConfig, svc: ServiceConfig, version: string):
     repository: `${registry.server}/${registry.repositoryPrefix}/${svc.name}`,
     context: svc.app,
     platforms: [...images.platforms],
+    ...(images.builder !== undefined ? { builder: images.builder } : {}),
     ...(registry.username !== undefined && registry.password !== undefined
       ? {
           registry: {
@@ -140,9 +156,11 @@ function gatewayArgs(config: PlatformConfig, svc: ServiceConfig): CanaryGatewayA
 /** The program. Throws before registering anything when the stack config is invalid. */
 async function main(): Promise<PlatformOutputs> {
   // Validation first: a bad value or Dockerfile fails preview here, every problem listed, nothing registered.
-  // CanaryRelease logs the replica-precision warning against its own resource, so it is not repeated here.
-  const { config } = readStackConfig(__dirname);
+  // Config warnings (unpinned prod base images) are logged; CanaryRelease logs the replica-precision warning
+  // against its own resource, and config.ts leaves that one to it.
+  const { config, warnings } = readStackConfig(__dirname);
   auditDockerfiles(config);
+  for (const warning of warnings) void pulumi.log.warn(warning);
   const gatewayNamespace = config.gateway.name !== undefined ? config.gateway.namespace : undefined;
 
   const namespace = new RestrictedNamespace("platform", {
@@ -168,11 +186,18 @@ async function main(): Promise<PlatformOutputs> {
 
   const services: Record<string, ServiceOutputs> = {};
   for (const svc of config.services) {
-    // One image per version, named by it: promoting the canary's version to stable reuses its image resource.
-    const image = (version: string) =>
-      new DistrolessImage(imageName(svc, version), imageArgs(config, svc, version));
-    const stableImage = image(svc.version);
-    const canaryImage = svc.canary.version !== undefined ? image(svc.canary.version) : undefined;
+    // One image per service, named by the version built: closing a release (version = canary.version) keeps the
+    // same image resource, so the promoted image is neither rebuilt nor replaced.
+    const version = builtVersion(svc);
+    const image = new DistrolessImage(imageName(svc, version), imageArgs(config, svc, version));
+    const canaryVersion = svc.canary.version;
+    const stableImage = canaryVersion !== undefined ? svc.stableImage : image.ref;
+    if (stableImage === undefined) {
+      // config.ts refuses a canary without stableImage; this keeps the types honest.
+      throw new Error(
+        `services.${svc.name}.stableImage is unset while canary.version is set; ${STABLE_IMAGE_SOURCE}`,
+      );
+    }
     const gateway = gatewayArgs(config, svc);
 
     const release = new CanaryRelease(
@@ -180,10 +205,8 @@ async function main(): Promise<PlatformOutputs> {
       {
         namespace: namespace.name,
         appName: svc.name,
-        stable: { image: stableImage.ref, version: svc.version },
-        ...(canaryImage !== undefined && svc.canary.version !== undefined
-          ? { canary: { image: canaryImage.ref, version: svc.canary.version } }
-          : {}),
+        stable: { image: stableImage, version: svc.version },
+        ...(canaryVersion !== undefined ? { canary: { image: image.ref, version: canaryVersion } } : {}),
         weight: svc.canary.weight,
         steps: [...config.canary.steps],
         replicas: svc.replicas,
@@ -209,8 +232,9 @@ async function main(): Promise<PlatformOutputs> {
 
     services[svc.name] = {
       serviceName: release.serviceName,
-      image: stableImage.ref,
-      ...(canaryImage !== undefined ? { canaryImage: canaryImage.ref } : {}),
+      image: image.ref,
+      imageVersion: version,
+      ...(canaryVersion !== undefined ? { canaryImage: image.ref } : {}),
       stableImage: release.stableImage,
       weight: release.weight,
       effectiveWeight: release.effectiveWeight,

@@ -74,6 +74,13 @@ export interface DistrolessImageArgs {
   readonly platforms?: pulumi.Input<pulumi.Input<string>[]>;
   /** Credentials for the registry pushed to (and pulled from); the password is kept secret. */
   readonly registry?: pulumi.Input<RegistryCredentialsArgs>;
+  /**
+   * Name of the buildx builder to build with (`--builder`); default: Docker's current builder. Pushing a
+   * multi-platform image needs a `docker-container` builder or Docker's containerd image store (the legacy `docker`
+   * driver cannot export one). For a registry on the host, such as the local stack's `localhost:5000`, create it
+   * with `docker buildx create --name distroless --driver docker-container --driver-opt network=host`.
+   */
+  readonly builder?: pulumi.Input<string>;
   /** Registry cache refs to import; defaults to `<repository>:buildcache`. */
   readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry cache ref to export (mode max); defaults to `<repository>:buildcache`. */
@@ -84,6 +91,13 @@ export interface DistrolessImageArgs {
   readonly tags?: pulumi.Input<pulumi.Input<string>[]>;
   /** Application version, passed as the `VERSION` build arg. */
   readonly version?: pulumi.Input<string>;
+  /**
+   * Keep the pushed tags and manifests when this resource is deleted (default true). docker-build otherwise tries
+   * to delete them, yet a digest-pinned ref may still run after its Image left the program — a canary's stable
+   * track runs `services[].stableImage`, built by an earlier version's Image — or be needed to roll back. Plain:
+   * it is a resource option.
+   */
+  readonly retainOnDelete?: boolean;
 }
 
 /** The plain values that decide the Dockerfile; all must be known to audit it. */
@@ -321,8 +335,9 @@ export class DistrolessImage extends pulumi.ComponentResource {
             { registry: { ref, mode: dockerbuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } },
           ]),
         ...(registries ? { registries } : {}),
+        ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
       },
-      { parent: this },
+      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
     );
 
     this.digest = image.digest;

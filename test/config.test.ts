@@ -12,6 +12,15 @@ import { ProgramFailure, runProgram } from "./helpers/run-program";
 
 const NODE = { name: "node-service", app: "apps/node-service", runtime: "nodejs", version: "1.0.0" };
 const GO = { name: "go-service", app: "apps/go-service", runtime: "go", version: "1.0.0" };
+/** A digest-pinned image of the stable version, as `pulumi stack output services --json` reports it. */
+const STABLE_IMAGE = `ghcr.io/acme/apps/node-service@sha256:${"ab".repeat(32)}`;
+/** A namespace quota large enough for ten replicas per service. */
+const LARGE_NAMESPACE = {
+  quota: { requestsCpu: "16", requestsMemory: "16Gi", limitsCpu: "32", limitsMemory: "32Gi", pods: 100 },
+};
+const STABLE_IMAGE_ALLOWED =
+  "expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex> (copy the service's stableImage " +
+  "from `pulumi stack output services --json`)";
 
 /** The two sample services with the first one changed. */
 function withService(patch: Record<string, unknown>): { services: Record<string, unknown>[] } {
@@ -345,13 +354,16 @@ const CASES: readonly Case[] = [
   },
   {
     key: "services[0].canary.weight not a step",
-    raw: withService({ canary: { weight: 15, version: "1.1.0" } }),
+    raw: withService({ stableImage: STABLE_IMAGE, canary: { weight: 15, version: "1.1.0" } }),
     message:
       "services[0].canary.weight: 15 is not allowed; expected one of 0, 10, 20, 50, 100 (canary.steps)",
   },
   {
     key: "services[0].canary.weight not one of custom steps",
-    raw: { canary: { steps: [25, 100] }, ...withService({ canary: { weight: 10, version: "1.1.0" } }) },
+    raw: {
+      canary: { steps: [25, 100] },
+      ...withService({ stableImage: STABLE_IMAGE, canary: { weight: 10, version: "1.1.0" } }),
+    },
     message: "services[0].canary.weight: 10 is not allowed; expected one of 0, 25, 100 (canary.steps)",
   },
   {
@@ -362,7 +374,7 @@ const CASES: readonly Case[] = [
   },
   {
     key: "services[0].canary.version equal to version",
-    raw: withService({ canary: { weight: 0, version: "1.0.0" } }),
+    raw: withService({ stableImage: STABLE_IMAGE, canary: { weight: 0, version: "1.0.0" } }),
     message:
       'services[0].canary.version: "1.0.0" is not allowed; expected a version different from services[0].version',
   },
@@ -370,8 +382,52 @@ const CASES: readonly Case[] = [
     key: "services[0].replicas in prod",
     raw: { environment: "prod", services: [{ ...NODE, replicas: 4 }] },
     message:
-      "services[0].replicas: 4 is not allowed; expected a multiple of 10 in environment prod, so every canary " +
-      "step (10, 20, 50, 100) is an exact pod split",
+      "services[0].replicas: 4 is not allowed; expected a multiple of 10 in environment prod without a gateway, " +
+      "so every canary step (10, 20, 50, 100) is an exact pod split",
+  },
+  {
+    key: "services[0].stableImage missing while a canary runs",
+    raw: withService({ canary: { weight: 10, version: "1.1.0" } }),
+    message:
+      "services[0].stableImage: (unset) is not allowed; expected the digest-pinned image version 1.0.0 runs now " +
+      "when canary.version is set (only the canary's version is built from apps/node-service); copy the " +
+      "service's stableImage from `pulumi stack output services --json`",
+  },
+  {
+    key: "services[0].stableImage by tag",
+    raw: withService({
+      stableImage: "ghcr.io/acme/apps/node-service:1.0.0",
+      canary: { weight: 10, version: "1.1.0" },
+    }),
+    message: `services[0].stableImage: "ghcr.io/acme/apps/node-service:1.0.0" is not allowed; ${STABLE_IMAGE_ALLOWED}`,
+  },
+  {
+    key: "services[0].stableImage digest without repository",
+    raw: withService({ stableImage: `sha256:${"ab".repeat(32)}`, canary: { version: "1.1.0" } }),
+    message: `services[0].stableImage: "sha256:${"ab".repeat(32)}" is not allowed; ${STABLE_IMAGE_ALLOWED}`,
+  },
+  {
+    key: "services[0].stableImage with a short digest",
+    raw: withService({
+      stableImage: "ghcr.io/acme/apps/node-service@sha256:abc",
+      canary: { version: "1.1.0" },
+    }),
+    message: `services[0].stableImage: "ghcr.io/acme/apps/node-service@sha256:abc" is not allowed; ${STABLE_IMAGE_ALLOWED}`,
+  },
+  {
+    key: "services[0].stableImage without canary.version",
+    raw: withService({ stableImage: STABLE_IMAGE }),
+    message:
+      `services[0].stableImage: "${STABLE_IMAGE}" is not allowed; expected no stableImage without canary.version ` +
+      "(the image built from apps/node-service is the stable one); remove it with " +
+      "`pulumi config rm --path 'services[0].stableImage'`",
+  },
+  {
+    key: "images.builder",
+    raw: { images: { builder: "my builder" } },
+    message:
+      'images.builder: "my builder" is not allowed; expected the name of a buildx builder (see `docker buildx ls`), ' +
+      'e.g. "distroless"',
   },
   {
     key: "services[0].resources.requests.cpu above the limit",
@@ -439,7 +495,7 @@ const CASES: readonly Case[] = [
     raw: withService({ replica: 3 }),
     message:
       "services[0].replica: (unknown key) is not allowed; expected only the keys name, app, dockerfile, runtime, " +
-      "version, port, replicas, canary, resources, writablePaths, hostnames, env",
+      "version, stableImage, port, replicas, canary, resources, writablePaths, hostnames, env",
   },
 ];
 
@@ -497,7 +553,7 @@ describe("config validation (loadConfig)", () => {
       images: { debian: 12 },
       requireDigest: false,
       services: [
-        { ...NODE, replicas: 10, canary: { weight: 15, version: "1.1.0" } },
+        { ...NODE, replicas: 10, stableImage: STABLE_IMAGE, canary: { weight: 15, version: "1.1.0" } },
         { ...GO, port: 80 },
       ],
     };
@@ -530,20 +586,93 @@ describe("config validation (loadConfig)", () => {
     assert.equal(config.registry.password, "token");
   });
 
-  it("warns (outside prod) when the replicas cannot split the canary weight exactly", () => {
-    const { warnings } = loadConfig(withService({ replicas: 4, canary: { weight: 10, version: "1.1.0" } }));
+  it("leaves the replica-precision warning to CanaryRelease, so preview shows it once", () => {
+    const { warnings } = loadConfig(
+      withService({ replicas: 4, stableImage: STABLE_IMAGE, canary: { weight: 10, version: "1.1.0" } }),
+    );
+    assert.deepEqual(warnings, []);
+  });
+
+  it("accepts a canary with a digest-pinned stableImage and keeps it on the service", () => {
+    const { config } = loadConfig({
+      namespace: LARGE_NAMESPACE,
+      ...withService({ replicas: 10, stableImage: STABLE_IMAGE, canary: { weight: 10, version: "1.1.0" } }),
+    });
+    assert.deepEqual(
+      [config.services[0].stableImage, config.services[0].canary],
+      [STABLE_IMAGE, { weight: 10, version: "1.1.0" }],
+    );
+    assert.equal(config.services[1].stableImage, undefined);
+  });
+
+  it("accepts images.builder and leaves it unset by default", () => {
+    assert.equal(loadConfig({ images: { builder: "distroless" } }).config.images.builder, "distroless");
+    assert.equal(loadConfig({}).config.images.builder, undefined);
+  });
+
+  it("allows any replica count in prod when a gateway splits traffic by route weight", () => {
+    const { config } = loadConfig({
+      environment: "prod",
+      gateway: { name: "public", namespace: "gateway-system" },
+      images: { baseDigests: { nodejs: `sha256:${"cd".repeat(32)}` } },
+      services: [
+        { ...NODE, replicas: 4, stableImage: STABLE_IMAGE, canary: { weight: 10, version: "1.1.0" } },
+      ],
+    });
+    assert.deepEqual(
+      config.services.map((s) => [s.replicas, s.canary.weight]),
+      [[4, 10]],
+    );
+  });
+
+  it("warns in prod for every base image family used without images.baseDigests, naming key and command", () => {
+    const { warnings } = loadConfig({
+      environment: "prod",
+      namespace: LARGE_NAMESPACE,
+      services: [
+        { ...NODE, replicas: 10 },
+        { ...GO, replicas: 10 },
+      ],
+    });
     assert.deepEqual(warnings, [
-      "services[0]: canary weight 10% with 4 replicas runs 1 canary pod of 4 (25%); use at least 10 replicas for " +
-        "exact 10% steps",
+      "images.baseDigests.nodejs: (unset) in environment prod, so the nodejs base image is pulled by its moving " +
+        "tag gcr.io/distroless/nodejs22-debian13:nonroot; pin it with " +
+        "`pulumi config set --path images.baseDigests.nodejs sha256:<digest>`, the digest shown by " +
+        "`docker buildx imagetools inspect gcr.io/distroless/nodejs22-debian13:nonroot`",
+      "images.baseDigests.static: (unset) in environment prod, so the static base image is pulled by its moving " +
+        "tag gcr.io/distroless/static-debian13:nonroot; pin it with " +
+        "`pulumi config set --path images.baseDigests.static sha256:<digest>`, the digest shown by " +
+        "`docker buildx imagetools inspect gcr.io/distroless/static-debian13:nonroot`",
     ]);
   });
 
-  it("does not warn when a gateway splits traffic by route weight", () => {
+  it("names the mirrored base image in the prod warning and stays silent once the digest is set", () => {
     const { warnings } = loadConfig({
-      gateway: { name: "public", namespace: "gateway-system" },
-      services: [{ ...NODE, replicas: 4, canary: { weight: 10, version: "1.1.0" } }],
+      environment: "prod",
+      namespace: LARGE_NAMESPACE,
+      registry: { mirror: "mirror.internal/distroless" },
+      images: { nodejsVersion: "24", baseDigests: { static: `sha256:${"cd".repeat(32)}` } },
+      services: [
+        { ...NODE, replicas: 10 },
+        { ...GO, replicas: 10 },
+      ],
     });
-    assert.deepEqual(warnings, []);
+    assert.deepEqual(warnings, [
+      "images.baseDigests.nodejs: (unset) in environment prod, so the nodejs base image is pulled by its moving " +
+        "tag mirror.internal/distroless/nodejs24-debian13:nonroot; pin it with " +
+        "`pulumi config set --path images.baseDigests.nodejs sha256:<digest>`, the digest shown by " +
+        "`docker buildx imagetools inspect mirror.internal/distroless/nodejs24-debian13:nonroot`",
+    ]);
+  });
+
+  it("does not warn about base digests outside prod or for a service's own Dockerfile", () => {
+    assert.deepEqual(loadConfig({ environment: "staging" }).warnings, []);
+    const own = loadConfig({
+      environment: "prod",
+      namespace: LARGE_NAMESPACE,
+      services: [{ ...NODE, replicas: 10, dockerfile: "Dockerfile" }],
+    });
+    assert.deepEqual(own.warnings, []);
   });
 
   it("derives the prod replica multiple from the configured steps", () => {
@@ -562,6 +691,26 @@ describe("config validation (loadConfig)", () => {
 });
 
 describe("config validation in the program", () => {
+  // Every bad value of the table, run as the whole program on a stack without a settings file (Pulumi.yaml's
+  // defaults overlaid by the case's keys, what loadConfig validated above): the same single problem, nothing
+  // registered.
+  for (const c of CASES) {
+    it(`registers no resource and fails with the exact message for ${c.key}`, async () => {
+      const failure = await runProgram("staging", {
+        stackFile: false,
+        config: c.raw,
+        ...(c.options?.secretKeys !== undefined ? { secretKeys: c.options.secretKeys } : {}),
+      }).then(
+        () => assert.fail("expected the program to fail"),
+        (e: unknown) => e,
+      );
+      assert.ok(failure instanceof ProgramFailure, `expected a ProgramFailure, got ${String(failure)}`);
+      assert.ok(failure.cause instanceof ConfigError, `expected a ConfigError, got ${String(failure.cause)}`);
+      assert.equal(failure.message, `invalid stack configuration (1 problem):\n  ${c.message}`);
+      assert.deepEqual(failure.resources, []);
+    });
+  }
+
   it("registers no resource when the stack config is invalid", async () => {
     const failure = await runProgram("staging", {
       config: { images: { debian: 12 }, requireDigest: "yes" },

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
 import { nodeDockerfile, goDockerfile } from "../components/dockerfiles";
 import { isKnown, one, promiseOf, Registered, setMocks } from "./helpers/mocks";
@@ -27,6 +28,25 @@ function useMocks(preview: boolean): void {
     }
     return { id: preview ? "" : `${args.name}-id`, state: args.inputs };
   });
+}
+
+interface RegisterRequest {
+  getName(): string;
+  getRetainondelete(): boolean;
+}
+
+/** Records the retainOnDelete option of every registration; the mock monitor does not pass options to newResource. */
+function recordRetainOnDelete(): Map<string, boolean> {
+  const monitor = runtimeSettings.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, callback: unknown) => unknown;
+  };
+  const original = monitor.registerResource.bind(monitor);
+  const seen = new Map<string, boolean>();
+  monitor.registerResource = (req, callback) => {
+    seen.set(req.getName(), req.getRetainondelete());
+    return original(req, callback);
+  };
+  return seen;
 }
 
 function imageInputs(): Record<string, unknown> {
@@ -108,6 +128,10 @@ describe("DistrolessImage", () => {
       ]);
     });
 
+    it("leaves the builder to Docker's current one when none is named", () => {
+      assert.strictEqual(imageInputs().builder, undefined);
+    });
+
     it("outputs the ref pinned by digest, the digest, the platforms and the base image", async () => {
       assert.strictEqual(await promiseOf(image.ref), `${REPO}@${DIGEST}`);
       assert.strictEqual(await promiseOf(image.digest), DIGEST);
@@ -160,6 +184,43 @@ describe("DistrolessImage", () => {
         await promiseOf(image.baseImage),
         "mirror.internal/distroless/static-debian13:nonroot",
       );
+    });
+  });
+
+  describe("buildx builder", () => {
+    it("builds with the named builder, passed as docker-build's builder.name", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("node-service", { ...nodeArgs, builder: "distroless" });
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().builder, { name: "distroless" });
+    });
+
+    it("accepts the builder name as an Output", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("node-service", {
+        ...nodeArgs,
+        builder: pulumi.output("ci-builder"),
+      });
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().builder, { name: "ci-builder" });
+    });
+  });
+
+  describe("registry tags on delete", () => {
+    it("keeps the pushed tags when the Image is deleted, by default", async () => {
+      useMocks(false);
+      const retain = recordRetainOnDelete();
+      const image = new DistrolessImage("node-service", nodeArgs);
+      await promiseOf(image.ref);
+      assert.strictEqual(retain.get("node-service-image"), true);
+    });
+
+    it("lets docker-build delete them when retainOnDelete is false", async () => {
+      useMocks(false);
+      const retain = recordRetainOnDelete();
+      const image = new DistrolessImage("node-service", { ...nodeArgs, retainOnDelete: false });
+      await promiseOf(image.ref);
+      assert.strictEqual(retain.get("node-service-image"), false);
     });
   });
 

@@ -59,20 +59,37 @@ interface TrackExpectation {
   readonly deployment: string;
   readonly replicas: number;
   readonly version: string;
+  /** The image the track's Deployment runs. */
+  readonly image: string;
 }
 
 interface StackExpectation {
   readonly namespace: string;
   readonly repo: string;
   readonly quota: Record<string, string>;
+  /** Image resource name → version built; exactly one per service. */
   readonly images: Record<string, string>;
+  /** buildx builder the images are built with (images.builder). */
+  readonly builder?: string;
   readonly tracks: readonly TrackExpectation[];
   readonly pdbs: readonly string[];
   readonly outputs: Record<string, unknown>;
+  readonly warnings: readonly string[];
 }
 
 const LOCAL_REPO = "localhost:5000/distroless-platform";
 const TEAM_REPO = "ghcr.io/acme/distroless-platform";
+/** The illustrative stable image staging and prod give node-service while its canary runs (services[].stableImage). */
+const NODE_STABLE_IMAGE = `${TEAM_REPO}/node-service@sha256:${"0123456789abcdef".repeat(4)}`;
+
+/** The preview warning prod logs for a base image family without images.baseDigests. */
+function unpinnedBaseWarning(family: string, image: string): string {
+  return (
+    `images.baseDigests.${family}: (unset) in environment prod, so the ${family} base image is pulled by its ` +
+    `moving tag ${image}; pin it with \`pulumi config set --path images.baseDigests.${family} sha256:<digest>\`, ` +
+    `the digest shown by \`docker buildx imagetools inspect ${image}\``
+  );
+}
 
 const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
   local: {
@@ -86,9 +103,20 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       pods: "20",
     },
     images: { "node-service-1.0.0-image": "1.0.0", "go-service-1.0.0-image": "1.0.0" },
+    builder: "distroless",
     tracks: [
-      { deployment: "node-service-stable", replicas: 1, version: "1.0.0" },
-      { deployment: "go-service-stable", replicas: 1, version: "1.0.0" },
+      {
+        deployment: "node-service-stable",
+        replicas: 1,
+        version: "1.0.0",
+        image: pinned(LOCAL_REPO, "node-service", "1.0.0"),
+      },
+      {
+        deployment: "go-service-stable",
+        replicas: 1,
+        version: "1.0.0",
+        image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+      },
     ],
     pdbs: [],
     outputs: {
@@ -101,6 +129,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         "node-service": {
           serviceName: "node-service",
           image: pinned(LOCAL_REPO, "node-service", "1.0.0"),
+          imageVersion: "1.0.0",
           stableImage: pinned(LOCAL_REPO, "node-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -110,6 +139,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         "go-service": {
           serviceName: "go-service",
           image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+          imageVersion: "1.0.0",
           stableImage: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -118,6 +148,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         },
       },
     },
+    warnings: [],
   },
   staging: {
     namespace: "distroless-staging",
@@ -129,15 +160,22 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       "limits.memory": "16Gi",
       pods: "30",
     },
-    images: {
-      "node-service-1.0.0-image": "1.0.0",
-      "node-service-1.1.0-image": "1.1.0",
-      "go-service-1.0.0-image": "1.0.0",
-    },
+    // While node-service's canary runs only 1.1.0 (the working tree) is built; 1.0.0 runs from stableImage.
+    images: { "node-service-1.1.0-image": "1.1.0", "go-service-1.0.0-image": "1.0.0" },
     tracks: [
-      { deployment: "node-service-stable", replicas: 4, version: "1.0.0" },
-      { deployment: "node-service-canary", replicas: 1, version: "1.1.0" },
-      { deployment: "go-service-stable", replicas: 2, version: "1.0.0" },
+      { deployment: "node-service-stable", replicas: 4, version: "1.0.0", image: NODE_STABLE_IMAGE },
+      {
+        deployment: "node-service-canary",
+        replicas: 1,
+        version: "1.1.0",
+        image: pinned(TEAM_REPO, "node-service", "1.1.0"),
+      },
+      {
+        deployment: "go-service-stable",
+        replicas: 2,
+        version: "1.0.0",
+        image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+      },
     ],
     pdbs: ["go-service-stable-pdb", "node-service-canary-pdb", "node-service-stable-pdb"],
     outputs: {
@@ -149,9 +187,10 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       services: {
         "node-service": {
           serviceName: "node-service",
-          image: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          image: pinned(TEAM_REPO, "node-service", "1.1.0"),
+          imageVersion: "1.1.0",
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
-          stableImage: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          stableImage: NODE_STABLE_IMAGE,
           weight: 20,
           effectiveWeight: 20,
           phase: "canary",
@@ -160,6 +199,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         "go-service": {
           serviceName: "go-service",
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          imageVersion: "1.0.0",
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -168,6 +208,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         },
       },
     },
+    warnings: [],
   },
   prod: {
     namespace: "distroless-prod",
@@ -179,15 +220,22 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       "limits.memory": "32Gi",
       pods: "60",
     },
-    images: {
-      "node-service-1.0.0-image": "1.0.0",
-      "node-service-1.1.0-image": "1.1.0",
-      "go-service-1.0.0-image": "1.0.0",
-    },
+    // While node-service's canary runs only 1.1.0 (the working tree) is built; 1.0.0 runs from stableImage.
+    images: { "node-service-1.1.0-image": "1.1.0", "go-service-1.0.0-image": "1.0.0" },
     tracks: [
-      { deployment: "node-service-stable", replicas: 9, version: "1.0.0" },
-      { deployment: "node-service-canary", replicas: 1, version: "1.1.0" },
-      { deployment: "go-service-stable", replicas: 10, version: "1.0.0" },
+      { deployment: "node-service-stable", replicas: 9, version: "1.0.0", image: NODE_STABLE_IMAGE },
+      {
+        deployment: "node-service-canary",
+        replicas: 1,
+        version: "1.1.0",
+        image: pinned(TEAM_REPO, "node-service", "1.1.0"),
+      },
+      {
+        deployment: "go-service-stable",
+        replicas: 10,
+        version: "1.0.0",
+        image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+      },
     ],
     pdbs: ["go-service-stable-pdb", "node-service-canary-pdb", "node-service-stable-pdb"],
     outputs: {
@@ -199,9 +247,10 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       services: {
         "node-service": {
           serviceName: "node-service",
-          image: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          image: pinned(TEAM_REPO, "node-service", "1.1.0"),
+          imageVersion: "1.1.0",
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
-          stableImage: pinned(TEAM_REPO, "node-service", "1.0.0"),
+          stableImage: NODE_STABLE_IMAGE,
           weight: 10,
           effectiveWeight: 10,
           phase: "canary",
@@ -210,6 +259,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         "go-service": {
           serviceName: "go-service",
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
+          imageVersion: "1.0.0",
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -218,6 +268,11 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         },
       },
     },
+    // Prod's base images are tag-only until images.baseDigests is set: one warning per family, nothing invented.
+    warnings: [
+      unpinnedBaseWarning("nodejs", "gcr.io/distroless/nodejs22-debian13:nonroot"),
+      unpinnedBaseWarning("static", "gcr.io/distroless/static-debian13:nonroot"),
+    ],
   },
 };
 
@@ -246,9 +301,15 @@ for (const stack of ["local", "staging", "prod"] as const) {
       assert.ok(policies.includes("platform-default-deny-ingress"));
     });
 
-    it("registers one digest-pinned multi-platform image per service version", () => {
+    it("builds exactly one image per service: the version in its app directory", () => {
       const images = ofType(run, IMAGE);
       assert.deepEqual(names(images), Object.keys(expected.images).sort());
+      const contexts = images.map((i) => (i.inputs.context as { location: string }).location).sort();
+      assert.deepEqual(contexts, ["apps/go-service", "apps/node-service"]);
+    });
+
+    it("registers each image multi-platform, tagged with its version, from the audited Dockerfile", () => {
+      const images = ofType(run, IMAGE);
       for (const image of images) {
         const version = expected.images[image.name];
         const service = image.name.slice(0, image.name.length - `-${version}-image`.length);
@@ -259,12 +320,17 @@ for (const stack of ["local", "staging", "prod"] as const) {
           buildArgs: Record<string, string>;
           context: { location: string };
           dockerfile: { inline: string };
+          builder?: { name: string };
         };
         assert.equal(inputs.push, true);
         assert.deepEqual(inputs.platforms, ["linux/amd64", "linux/arm64"]);
         assert.deepEqual(inputs.tags, [`${expected.repo}/${service}:${version}`]);
         assert.deepEqual(inputs.buildArgs, { VERSION: version });
         assert.deepEqual(inputs.context, { location: `apps/${service}` });
+        assert.deepEqual(
+          inputs.builder,
+          expected.builder !== undefined ? { name: expected.builder } : undefined,
+        );
         const base =
           service === "node-service"
             ? "FROM gcr.io/distroless/nodejs22-debian13:nonroot"
@@ -273,11 +339,10 @@ for (const stack of ["local", "staging", "prod"] as const) {
       }
     });
 
-    it("runs each track with its replicas, its version's image by digest and the gvisor runtime class", () => {
+    it("runs each track with its replicas, its image by digest and the gvisor runtime class", () => {
       assert.deepEqual(names(ofType(run, DEPLOYMENT)), expected.tracks.map((t) => t.deployment).sort());
       for (const track of expected.tracks) {
         const d = deployment(run, track.deployment);
-        const service = track.deployment.replace(/-(stable|canary)$/, "");
         assert.equal(d.metadata.namespace, expected.namespace);
         assert.equal(d.metadata.labels["app.kubernetes.io/version"], track.version);
         assert.equal(d.spec.replicas, track.replicas, `${track.deployment} replicas`);
@@ -285,7 +350,7 @@ for (const stack of ["local", "staging", "prod"] as const) {
         assert.equal(pod.runtimeClassName, "gvisor");
         assert.equal(pod.automountServiceAccountToken, false);
         assert.equal(pod.containers.length, 1);
-        assert.equal(pod.containers[0].image, pinned(expected.repo, service, track.version));
+        assert.equal(pod.containers[0].image, track.image, `${track.deployment} image`);
         // The release sets TRACK and APP_VERSION per track (the apps report them); PORT comes from the config.
         const trackName = track.deployment.endsWith("-canary") ? "canary" : "stable";
         assert.deepEqual(
@@ -304,12 +369,26 @@ for (const stack of ["local", "staging", "prod"] as const) {
       }
     });
 
+    it("runs services[].stableImage on the stable track while a canary runs, else the built image", () => {
+      const services = run.config["distroless-platform:services"] as {
+        name: string;
+        version: string;
+        stableImage?: string;
+        canary?: { version?: string };
+      }[];
+      for (const svc of services) {
+        const built = pinned(expected.repo, svc.name, svc.canary?.version ?? svc.version);
+        const image = deployment(run, `${svc.name}-stable`).spec.template.spec.containers[0].image;
+        assert.equal(image, svc.canary?.version !== undefined ? svc.stableImage : built, svc.name);
+      }
+    });
+
     it("protects every multi-replica service with PodDisruptionBudgets", () => {
       assert.deepEqual(names(ofType(run, PDB)), [...expected.pdbs]);
     });
 
-    it("logs no warning", () => {
-      assert.deepEqual(run.warnings, []);
+    it("logs exactly the stack's config warnings", () => {
+      assert.deepEqual(run.warnings, [...expected.warnings]);
     });
   });
 }
@@ -364,8 +443,10 @@ describe("program: preview (image digests unknown)", () => {
     assert.deepEqual(services["node-service"], {
       serviceName: "node-service",
       image: undefined,
+      imageVersion: "1.1.0",
       canaryImage: undefined,
-      stableImage: undefined,
+      // The stable track runs an image given by digest, so it is known before anything is built.
+      stableImage: NODE_STABLE_IMAGE,
       weight: 10,
       effectiveWeight: 10,
       phase: "canary",
@@ -374,9 +455,8 @@ describe("program: preview (image digests unknown)", () => {
     assert.equal(run.outputs.namespace, "distroless-prod");
   });
 
-  it("sends the Deployments an unknown image and known replicas", () => {
+  it("sends the built tracks an unknown image, the canary's stable track its pinned image, known replicas", () => {
     for (const [name, replicas] of [
-      ["node-service-stable", 9],
       ["node-service-canary", 1],
       ["go-service-stable", 10],
     ] as const) {
@@ -384,6 +464,9 @@ describe("program: preview (image digests unknown)", () => {
       assert.equal(d.spec.replicas, replicas);
       assert.ok(isUnknown(d.spec.template.spec.containers[0].image), `${name} image is unknown at preview`);
     }
+    const stable = deployment(run, "node-service-stable");
+    assert.equal(stable.spec.replicas, 9);
+    assert.equal(stable.spec.template.spec.containers[0].image, NODE_STABLE_IMAGE);
   });
 });
 
@@ -431,6 +514,7 @@ describe("program: config-driven variants", () => {
             app: "apps/node-service",
             runtime: "nodejs",
             version: "1.0.0",
+            stableImage: NODE_STABLE_IMAGE,
             replicas: 5,
             canary: { weight: 100, version: "1.1.0" },
           },
@@ -448,6 +532,30 @@ describe("program: config-driven variants", () => {
     );
   });
 
+  it("closing a release keeps the canary's image: same resource and inputs, now run by the stable track", async () => {
+    const node = { name: "node-service", app: "apps/node-service", runtime: "nodejs", replicas: 5 };
+    const during = await runProgram("staging", {
+      config: {
+        services: [
+          {
+            ...node,
+            version: "1.0.0",
+            stableImage: NODE_STABLE_IMAGE,
+            canary: { weight: 100, version: "1.1.0" },
+          },
+        ],
+      },
+    });
+    const closed = await runProgram("staging", { config: { services: [{ ...node, version: "1.1.0" }] } });
+    const built = (run: ProgramRun) => ofType(run, IMAGE);
+    assert.deepEqual(names(built(during)), ["node-service-1.1.0-image"]);
+    assert.deepEqual(built(closed), built(during));
+    const image = pinned(TEAM_REPO, "node-service", "1.1.0");
+    assert.equal(deployment(closed, "node-service-stable").spec.template.spec.containers[0].image, image);
+    const out = (closed.outputs.services as Record<string, Record<string, unknown>>)["node-service"];
+    assert.deepEqual([out.phase, out.image, out.stableImage], ["stable", image, image]);
+  });
+
   it("routes through a gateway with one HTTPRoute per service and admits only the gateway's namespace", async () => {
     const run = await runProgram("staging", {
       config: {
@@ -458,6 +566,7 @@ describe("program: config-driven variants", () => {
             app: "apps/node-service",
             runtime: "nodejs",
             version: "1.0.0",
+            stableImage: NODE_STABLE_IMAGE,
             replicas: 5,
             canary: { weight: 20, version: "1.1.0" },
             hostnames: ["shop.example.com"],
@@ -522,6 +631,7 @@ describe("program: config-driven variants", () => {
             app: "apps/node-service",
             runtime: "nodejs",
             version: "1.0.0",
+            stableImage: NODE_STABLE_IMAGE,
             replicas: 4,
             canary: { weight: 10, version: "1.1.0" },
           },

@@ -138,6 +138,29 @@ describe("stack files", () => {
     assert.equal(prod.registry.server, "ghcr.io");
   });
 
+  for (const stack of ["staging", "prod"]) {
+    it(`${stack} runs its canary's stable track from a digest-pinned stableImage, flagged as illustrative`, () => {
+      const node = loaded(stack).services[0];
+      assert.equal(node.canary.version, "1.1.0");
+      assert.match(
+        node.stableImage ?? "",
+        /^ghcr\.io\/acme\/distroless-platform\/node-service@sha256:[0-9a-f]{64}$/,
+      );
+      const text = fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8");
+      assert.match(text, /ILLUSTRATIVE VALUE/);
+      assert.equal(loaded(stack).services[1].stableImage, undefined);
+    });
+  }
+
+  it("prod leaves base digests unset and warns for each family instead of inventing digests", () => {
+    const { config, warnings } = loadConfig(decoded(stacks.prod, "distroless-platform:"));
+    assert.deepEqual(config.images.baseDigests, {});
+    assert.deepEqual(
+      warnings.map((w) => w.slice(0, w.indexOf(":"))),
+      ["images.baseDigests.nodejs", "images.baseDigests.static"],
+    );
+  });
+
   it("staging is smaller than prod and splits its canary weight exactly", () => {
     const { config, warnings } = loadConfig(decoded(stacks.staging, "distroless-platform:"));
     assert.deepEqual(
@@ -162,5 +185,7 @@ describe("stack files", () => {
       local.services.map((s) => s.replicas),
       [1, 1],
     );
+    // The legacy docker driver cannot push a multi-platform image; README "Local cluster" creates this builder.
+    assert.equal(local.images.builder, "distroless");
   });
 });

@@ -50,6 +50,11 @@ export interface RunProgramOptions {
   readonly config?: Readonly<Record<string, unknown>>;
   /** Short keys to mark as secret, as `pulumi config set --secret` (or a secure nested value) does. */
   readonly secretKeys?: readonly string[];
+  /**
+   * Whether Pulumi.<stack>.yaml is loaded (default true). False runs a stack without a settings file: Pulumi.yaml's
+   * defaults overlaid by `config` only, which is what loadConfig(config) validates.
+   */
+  readonly stackFile?: boolean;
 }
 
 /** Raised when the program throws; carries what was registered before the failure. */
@@ -87,12 +92,13 @@ export function stackConfig(stack: string): Record<string, unknown> {
   return { ...((doc.config ?? {}) as Record<string, unknown>) };
 }
 
-/** The effective config of a stack: project defaults overlaid by the stack file and `overrides`. */
+/** The effective config of a stack: project defaults overlaid by the stack file (unless left out) and `overrides`. */
 export function effectiveConfig(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
+  withStackFile = true,
 ): Record<string, unknown> {
-  const config = { ...projectDefaults(), ...stackConfig(stack) };
+  const config = { ...projectDefaults(), ...(withStackFile ? stackConfig(stack) : {}) };
   for (const [key, value] of Object.entries(overrides)) {
     const full = `${PROJECT_NAME}:${key}`;
     if (value === undefined) delete config[full];
@@ -166,7 +172,7 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T | undefined> {
  */
 export async function runProgram(stack: string, options: RunProgramOptions = {}): Promise<ProgramRun> {
   const preview = options.preview ?? false;
-  const config = effectiveConfig(stack, options.config);
+  const config = effectiveConfig(stack, options.config, options.stackFile ?? true);
   const encoded: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) encoded[key] = encodeConfigValue(value);
   pulumi.runtime.setAllConfig(
