@@ -31,9 +31,26 @@
 // `enforcementLevel` is built into every policy's config by the runtime (it must not appear in a
 // configSchema); each policy's default is its rule's `defaultEnforcement`. A rule whose enforcement depends
 // on the environment (imageDigestPinned) becomes two policies, `<name>` (mandatory) and `<name>Advisory`
-// (advisory): each reports only where the environment's setting matches its level, and is not applicable
-// elsewhere. The environment is the `environment` stack tag, else the policy's `environment` config,
-// else `prod` (the strictest, so an untagged stack is not let off).
+// (advisory), because a policy reports at one level only: each reports only where the environment's
+// setting matches its level, and is not applicable elsewhere. A policy sees only its own config, so the
+// per-environment map (`requireDigest`, merged over the defaults) must be given to both with the same
+// value; each one's not-applicable reason names the twin that is expected to report. The environment is
+// the `environment` stack tag, else the policy's `environment` config, else `prod` (the strictest, so an
+// untagged stack is not let off).
+//
+// Kinds, versions and patches
+// ---------------------------
+// Pod-carrying resources are matched by kind at any group and version (`kubernetes:apps/v1beta2:Deployment`,
+// `kubernetes:extensions/v1beta1:DaemonSet`, ...), as the stack rules and the plain-manifest checker match
+// them. Server-side apply patches (`<Kind>Patch`) of a
+// pod-carrying kind, a Namespace or a ServiceAccount set only some fields of an object that lives
+// elsewhere; a field the patch leaves out keeps its live value, which the pack cannot see. Policies
+// therefore check the patch laid over a compliant object of its kind: every value the patch sets is
+// checked (a patch setting `privileged: true` or `enforce: privileged` is a violation) and absent fields
+// are never reported. Patches are not remediated: a remediation would make the patch take ownership of
+// fields it did not set. A `kubernetes:helm.sh/v3:Release` is installed by Helm inside the provider, so
+// its objects never reach resource policies: `helmReleaseContents` says so (advisory). Helm v4 `Chart`,
+// `yaml/v2` and `kustomize/v2` components register every object as a resource, which is checked.
 //
 // Exemptions
 // ----------
@@ -51,8 +68,15 @@ import {
   unknownCheckingProxy,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import type { ObjectMeta, PodParts, PodSpec } from "./k8s";
-import { extractPod, isPodCarryingKind, kindOfResourceType, POD_CARRYING_RESOURCE_TYPES } from "./pods";
+import { checkPodAt, checksFor } from "../pss/registry";
+import type { Container, ObjectMeta, PodParts, PodSpec } from "./k8s";
+import {
+  extractPod,
+  kindOfResourceType,
+  parseResourceType,
+  podCarryingKindOfPatchType,
+  podCarryingKindOfType,
+} from "./pods";
 import {
   decideExemption,
   DEFAULT_RULE_CONFIG,
@@ -67,7 +91,7 @@ import {
   type StackObject,
   type StackRule,
 } from "./rule";
-import type { Check, Level, VersionedCheck } from "./types";
+import type { Check, Level } from "./types";
 
 // The runtime's markers on its proxies (proxy.js `isSpecialProxy`/`getSpecialProxyTarget`).
 const IS_SPECIAL_PROXY = "__isSpecialProxy";
@@ -148,13 +172,15 @@ export const CONFIG_PROPERTIES: Record<ConfigKey, PolicyConfigJSONSchema> = {
   requireDigest: {
     type: "object",
     additionalProperties: { type: "string", enum: ENFORCEMENT_VALUES },
-    description: "Digest pinning per environment: mandatory, advisory or disabled.",
+    description:
+      "Digest pinning per environment: mandatory, advisory or disabled, merged over the defaults. Give imageDigestPinned and imageDigestPinnedAdvisory the same value.",
     default: DEFAULT_RULE_CONFIG.requireDigest,
   },
   requireDigestDefault: {
     type: "string",
     enum: ENFORCEMENT_VALUES,
-    description: "Digest pinning in environments absent from requireDigest.",
+    description:
+      "Digest pinning in environments absent from requireDigest. Give imageDigestPinned and imageDigestPinnedAdvisory the same value.",
     default: DEFAULT_RULE_CONFIG.requireDigestDefault,
   },
   pssVersion: {
@@ -205,6 +231,10 @@ export function configSchema(keys: readonly ConfigKey[] = []): PolicyConfigSchem
   return { properties };
 }
 
+function isRecord(v: unknown): v is Record<string, EnvironmentEnforcement> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 function stringArray(v: unknown, fallback: string[]): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : fallback;
 }
@@ -219,7 +249,8 @@ export function resolveRuleConfig(
     environment: stackTags.get(ENVIRONMENT_TAG) ?? user.environment ?? d.environment,
     allowedRegistries: stringArray(user.allowedRegistries, d.allowedRegistries),
     allowedRuntimeClasses: stringArray(user.allowedRuntimeClasses, d.allowedRuntimeClasses),
-    requireDigest: { ...(user.requireDigest ?? d.requireDigest) },
+    // Entries given override the defaults one environment at a time: setting `dev` keeps prod mandatory.
+    requireDigest: { ...d.requireDigest, ...(isRecord(user.requireDigest) ? user.requireDigest : {}) },
     requireDigestDefault: user.requireDigestDefault ?? d.requireDigestDefault,
     pssVersion: user.pssVersion ?? d.pssVersion,
     exemptions: Array.isArray(user.exemptions) ? user.exemptions : d.exemptions,
@@ -262,21 +293,119 @@ interface PodTarget {
   name: string;
   namespace?: string;
   pod?: PodParts;
+  /** A server-side apply patch: `pod` is the patch laid over a compliant pod; never remediated. */
+  patch: boolean;
 }
 
-function podTarget(args: ResourceValidationArgs): PodTarget {
-  const kind = kindOfResourceType(args.type);
-  if (!POD_CARRYING_RESOURCE_TYPES.includes(args.type) || !isPodCarryingKind(kind)) {
-    args.notApplicable("applies to pod-carrying Kubernetes resources only");
-  }
+function podTarget(args: ResourceValidationArgs, config: RuleConfig): PodTarget {
+  const direct = podCarryingKindOfType(args.type);
+  const patched = direct === undefined ? podCarryingKindOfPatchType(args.type) : undefined;
+  const kind = direct ?? patched;
+  if (kind === undefined) args.notApplicable("applies to pod-carrying Kubernetes resources only");
   const md = metaOf(args.props);
+  const props = patched === undefined ? args.props : podPatchView(kind, args.props, config);
   return {
     kind,
     name: md.name ?? args.name,
     namespace: md.namespace,
-    pod: extractPod(kind, args.props),
+    pod: extractPod(kind, props),
+    patch: patched !== undefined,
   };
 }
+
+// Patches ----------------------------------------------------------------------------------------------------
+
+/** Any image reference the image rules accept; stands for the live image a patch leaves unchanged. */
+const UNCHANGED_IMAGE = `registry.invalid/unchanged:patch@sha256:${"0".repeat(64)}`;
+
+function isPlainObject(v: unknown): v is Props {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Secret);
+}
+
+/** `patch` over `base`: objects merge key by key, anything else the patch sets replaces the base value. */
+export function overlay(base: unknown, patch: unknown): unknown {
+  if (patch === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch;
+  const out: Props = { ...base };
+  for (const [k, v] of Object.entries(patch)) out[k] = overlay(base[k], v);
+  return out;
+}
+
+/** A container passing every check and rule, for the fields a patch does not set. */
+function compliantContainer(list: "containers" | "initContainers" | "ephemeralContainers"): Container {
+  const c: Container = {
+    image: UNCHANGED_IMAGE,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+    },
+  };
+  // Ephemeral containers may not set resources or probes.
+  if (list === "ephemeralContainers") return c;
+  const resources = { cpu: "100m", memory: "64Mi" };
+  c.resources = { requests: resources, limits: resources };
+  if (list === "containers") {
+    c.livenessProbe = { httpGet: { path: "/", port: 8080 } };
+    c.readinessProbe = { httpGet: { path: "/", port: 8080 } };
+  }
+  return c;
+}
+
+/** A pod spec passing every check and rule under `config`, without containers (see patchedPodSpec). */
+export function compliantPodSpec(config: RuleConfig): PodSpec {
+  const spec: PodSpec = {
+    automountServiceAccountToken: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+  };
+  if (config.allowedRuntimeClasses.length > 0) spec.runtimeClassName = config.allowedRuntimeClasses[0];
+  return spec;
+}
+
+/** The pod spec a patch sets, laid over a compliant one; each container it sets over a compliant container. */
+export function patchedPodSpec(patch: PodSpec, config: RuleConfig): PodSpec {
+  const out = overlay(compliantPodSpec(config), patch) as PodSpec;
+  for (const list of ["containers", "initContainers", "ephemeralContainers"] as const) {
+    const cs: unknown = patch[list];
+    if (Array.isArray(cs)) {
+      out[list] = cs.map((c: unknown) => overlay(compliantContainer(list), c) as Container);
+    }
+  }
+  return out;
+}
+
+/**
+ * The props a patch of a pod-carrying kind is checked as: its pod spec laid over a compliant one. Built on
+ * the raw data (unknown sentinels kept) and wrapped again, so an unknown value still throws only when a
+ * rule reads it, at the same path.
+ */
+function podPatchView(kind: string, props: Props, config: RuleConfig): Props {
+  const raw = rawCopy(props, true) as Props;
+  const pod = extractPod(kind, raw);
+  const spec = patchedPodSpec(pod?.spec ?? {}, config);
+  return unknownCheckingProxy(withPodSpec(kind, raw, spec)) as Props;
+}
+
+/** Compliant objects of the non-pod kinds whose patches object rules check, by kind. */
+const COMPLIANT_OBJECTS: Readonly<Record<string, () => Props>> = {
+  Namespace: () => ({
+    metadata: {
+      labels: Object.fromEntries(
+        ["enforce", "audit", "warn"].flatMap((mode) => [
+          [`pod-security.kubernetes.io/${mode}`, "restricted"],
+          [`pod-security.kubernetes.io/${mode}-version`, DEFAULT_RULE_CONFIG.pssVersion],
+        ]),
+      ),
+    },
+  }),
+  ServiceAccount: () => ({ automountServiceAccountToken: false }),
+};
 
 /** `props` with the pod spec replaced, copying only the path down to it. */
 export function withPodSpec(
@@ -329,9 +458,11 @@ function variantsOf(rule: RuleBase): Variant[] {
     (level: Enforcement) =>
     (config: RuleConfig): string | undefined => {
       const actual = eff(config);
-      return actual === level
-        ? undefined
-        : `${rule.name} is ${actual} in environment ${JSON.stringify(config.environment)}`;
+      if (actual === level) return undefined;
+      const env = `${rule.name} is ${actual} in environment ${JSON.stringify(config.environment)}`;
+      if (actual === "disabled") return env;
+      // Names the twin expected to report: if its reason does not say the same, their configs differ.
+      return `${env}; ${actual === "mandatory" ? rule.name : `${rule.name}Advisory`} reports it`;
     };
   return [
     { name: rule.name, enforcement: "mandatory", applies: gate("mandatory") },
@@ -378,13 +509,14 @@ function resourcePolicy<C>(
 export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
   return variantsOf(rule).map((variant) => {
     const ctxOf = (args: ResourceValidationArgs, report: (m: string) => void) => {
-      const target = podTarget(args);
       const { config } = configOf(args);
+      const target = podTarget(args, config);
       const na = variant.applies?.(config);
       if (na !== undefined) args.notApplicable(na);
       if (!target.pod) return undefined;
       if (exempted(config, target.namespace, [target.name, args.name], report)) return undefined;
-      return { kind: target.kind, name: target.name, namespace: target.namespace, ...target.pod, config };
+      const { kind, name, namespace, patch } = target;
+      return { kind, name, namespace, ...target.pod, config, patch };
     };
     const remediate = rule.remediate;
     return resourcePolicy(
@@ -393,7 +525,7 @@ export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
       rule,
       ctxOf,
       (ctx) => rule.check(ctx),
-      remediate && ((ctx, raw) => remediatePod(ctx.kind, raw, remediate)),
+      remediate && ((ctx, raw) => (ctx.patch ? undefined : remediatePod(ctx.kind, raw, remediate))),
     );
   });
 }
@@ -401,19 +533,28 @@ export function podRulePolicies(rule: PodRule): ResourceValidationPolicy[] {
 /** The CrossGuard policy of an object rule (Namespace, ServiceAccount, ...). */
 export function objectRulePolicy(rule: ObjectRule): ResourceValidationPolicy {
   const ctxOf = (args: ResourceValidationArgs, report: (m: string) => void) => {
-    if (!rule.resourceTypes.includes(args.type)) {
+    const patchOf = rule.resourceTypes.find((t) => args.type === `${t}Patch`);
+    const kind = kindOfResourceType(patchOf ?? args.type);
+    const compliant = kind === undefined ? undefined : COMPLIANT_OBJECTS[kind];
+    if (!rule.resourceTypes.includes(args.type) && !(patchOf && compliant)) {
       args.notApplicable(`applies to ${rule.resourceTypes.join(", ")} only`);
     }
     const { config } = configOf(args);
     const md = metaOf(args.props);
     const name = md.name ?? args.name;
     if (exempted(config, md.namespace, [name, args.name], report)) return undefined;
+    // A patch is checked laid over a compliant object of its kind, as pod patches are (see the header).
+    const obj =
+      patchOf && compliant
+        ? (unknownCheckingProxy(overlay(compliant(), rawCopy(args.props, true))) as Props)
+        : args.props;
     return {
-      kind: kindOfResourceType(args.type) ?? args.type,
+      kind: kind ?? args.type,
       name,
       namespace: md.namespace,
-      obj: args.props,
+      obj,
       config,
+      patch: patchOf !== undefined,
     };
   };
   const remediate = rule.remediate;
@@ -423,7 +564,7 @@ export function objectRulePolicy(rule: ObjectRule): ResourceValidationPolicy {
     rule,
     ctxOf,
     (ctx) => rule.check(ctx),
-    remediate && ((_ctx, raw) => remediate(raw)),
+    remediate && ((ctx, raw) => (ctx.patch ? undefined : remediate(raw))),
   );
 }
 
@@ -464,26 +605,6 @@ export function stackRulePolicy(rule: StackRule): StackValidationPolicy {
   };
 }
 
-/** `v1.N` → N; `latest` → the latest version's N; undefined when malformed. */
-export function pssMinor(version: string, latest: string): number | undefined {
-  const m = /^v1\.(0|[1-9][0-9]*)$/.exec(version === "latest" ? latest : version);
-  return m ? Number(m[1]) : undefined;
-}
-
-/** The check's behaviour at a version: the entry with the greatest minimumVersion not above it. */
-export function versionedCheckAt(check: Check, minor: number, latest: string): VersionedCheck | undefined {
-  let chosen: VersionedCheck | undefined;
-  let chosenMinor = -1;
-  for (const v of check.versions) {
-    const m = pssMinor(v.minimumVersion, latest);
-    if (m !== undefined && m <= minor && m > chosenMinor) {
-      chosen = v;
-      chosenMinor = m;
-    }
-  }
-  return chosen;
-}
-
 /** The pack's name for a PSS check's policy. */
 export function pssPolicyName(checkId: string): string {
   return `pss-${checkId}`;
@@ -496,43 +617,48 @@ export function pssMessage(reason: string | undefined, detail: string | undefine
 }
 
 /**
- * The CrossGuard policies of the PSS checks, one per check. `checks` is the full registry: a baseline
- * check overridden by a restricted one at the configured version (upstream's overrideCheckIDs) is not
- * applicable at the restricted level, as in pod-security-admission's evaluator.
+ * The CrossGuard policies of the PSS checks, one per check, resolved by the registry as pod-security-admission
+ * does: `checksFor(level, version)` is the set that applies (a baseline check overridden by a restricted one
+ * at that version, upstream's overrideCheckIDs, is not in it) and each applicable check runs the behaviour
+ * it resolved for that version. A check outside the set is not applicable, with the reason.
  */
 export function pssPolicies(
   checks: readonly Check[],
-  latestVersion: string,
   remediations: Readonly<Record<string, (spec: PodSpec) => PodSpec>> = {},
 ): ResourceValidationPolicy[] {
   return checks.map((check) => {
     const name = pssPolicyName(check.id);
     const evaluate = (args: ResourceValidationArgs, report: (m: string) => void) => {
-      const target = podTarget(args);
       const { user, config } = configOf(args);
+      const target = podTarget(args, config);
       const level: Level = user.pssLevel ?? "restricted";
       if (level === "baseline" && check.level === "restricted") {
         args.notApplicable(`${name} is a restricted check; the configured level is baseline`);
       }
-      const minor = pssMinor(config.pssVersion, latestVersion);
-      if (minor === undefined) {
+      let applicable: ReturnType<typeof checksFor>;
+      try {
+        applicable = checksFor(level, config.pssVersion);
+      } catch {
         report(`invalid pssVersion ${JSON.stringify(config.pssVersion)}; expected v1.N or latest`);
         return undefined;
       }
-      const versioned = versionedCheckAt(check, minor, latestVersion);
-      if (!versioned)
-        args.notApplicable(`${name} does not exist at Pod Security Standards ${config.pssVersion}`);
-      if (level === "restricted") {
-        const by = checks.find(
-          (c) =>
-            c.level === "restricted" &&
-            versionedCheckAt(c, minor, latestVersion)?.overrideCheckIDs?.includes(check.id),
+      const resolved = applicable.find((c) => c.check.id === check.id);
+      if (!resolved) {
+        if (checkPodAt(check, config.pssVersion) === undefined) {
+          args.notApplicable(`${name} does not exist at Pod Security Standards ${config.pssVersion}`);
+        }
+        const by = applicable.find((c) =>
+          c.check.versions.some((v) => v.overrideCheckIDs?.includes(check.id)),
         );
-        if (by) args.notApplicable(`${name} is overridden by ${pssPolicyName(by.id)} at restricted`);
+        args.notApplicable(
+          by
+            ? `${name} is overridden by ${pssPolicyName(by.check.id)} at restricted`
+            : `${name} does not apply at ${level} ${config.pssVersion}`,
+        );
       }
       if (!target.pod) return undefined;
       if (exempted(config, target.namespace, [target.name, args.name], report)) return undefined;
-      return { target, pod: target.pod, result: versioned.checkPod(target.pod.metadata, target.pod.spec) };
+      return { target, result: resolved.checkPod(target.pod.metadata, target.pod.spec) };
     };
     const policy: ResourceValidationPolicy = {
       name,
@@ -550,10 +676,44 @@ export function pssPolicies(
       policy.remediateResource = (args) => {
         const { view, raw } = remediationViews(args.props);
         const e = evaluate({ ...args, props: view }, () => undefined);
-        if (!e || e.result.allowed) return undefined;
+        if (!e || e.result.allowed || e.target.patch) return undefined;
         return remediatePod(e.target.kind, raw, remediate);
       };
     }
     return policy;
   });
 }
+
+/** The Helm release types whose objects Helm installs inside the provider, out of the policies' sight. */
+export const HELM_RELEASE_TYPES: readonly string[] = ["kubernetes:helm.sh/v3:Release"];
+
+/**
+ * Advisory: a Helm Release's objects are never checked by the pack's resource policies. Helm v4 Charts and
+ * the yaml/kustomize components register each object as a resource, so they are not applicable here.
+ */
+export const helmReleaseContentsPolicy: ResourceValidationPolicy = {
+  name: "helmReleaseContents",
+  description:
+    "A Helm Release is installed by Helm inside the provider: the objects it renders are not checked by the pack's resource policies.",
+  enforcementLevel: "advisory",
+  configSchema: configSchema(),
+  validateResource: (args, reportViolation) => {
+    if (!HELM_RELEASE_TYPES.includes(args.type)) {
+      const t = parseResourceType(args.type);
+      args.notApplicable(
+        t?.group === "helm.sh" || t?.group === "yaml" || t?.group === "kustomize"
+          ? "its objects are registered as resources of the stack, which the pack checks"
+          : `applies to ${HELM_RELEASE_TYPES.join(", ")} only`,
+      );
+    }
+    const { config } = configOf(args);
+    // A Release names its namespace at the top level; exemptions match it and the resource name.
+    const ns = args.props.namespace;
+    if (exempted(config, typeof ns === "string" ? ns : undefined, [args.name], (m) => reportViolation(m))) {
+      return;
+    }
+    reportViolation(
+      `Release ${JSON.stringify(args.name)}: its rendered objects are not checked; render the chart with the same values (helm template ... > rendered.yaml) and run npm run policy:check -- --profile hardened rendered.yaml, or deploy it with kubernetes:helm.sh/v4:Chart, whose objects are checked`,
+    );
+  },
+};

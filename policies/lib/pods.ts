@@ -16,7 +16,12 @@ export const POD_CARRYING_KINDS = [
 
 export type PodCarryingKind = (typeof POD_CARRYING_KINDS)[number];
 
-/** Pulumi resource types (`kubernetes:<group>/<version>:<Kind>`) for every pod-carrying kind. */
+/**
+ * Pulumi resource types (`kubernetes:<group>/<version>:<Kind>`) of the pod-carrying kinds at their GA
+ * versions. Matching goes by kind, any group and version ({@link podCarryingKindOfType}): the beta
+ * versions (`apps/v1beta1`, `apps/v1beta2`, `extensions/v1beta1`, `batch/v1beta1`, ...) carry the same
+ * pod template.
+ */
 export const POD_CARRYING_RESOURCE_TYPES: readonly string[] = [
   "kubernetes:core/v1:Pod",
   "kubernetes:core/v1:PodTemplate",
@@ -33,6 +38,47 @@ export const POD_CARRYING_RESOURCE_TYPES: readonly string[] = [
 export function kindOfResourceType(type: string): string | undefined {
   const m = /^kubernetes:[^:]+:([A-Za-z]+)$/.exec(type);
   return m ? m[1] : undefined;
+}
+
+/** A Pulumi Kubernetes resource type split up: `kubernetes:apps/v1beta2:Deployment`. */
+export interface ResourceTypeParts {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export function parseResourceType(type: string): ResourceTypeParts | undefined {
+  const m = /^kubernetes:([^:/]+)\/([^:/]+):([A-Za-z0-9]+)$/.exec(type);
+  return m ? { group: m[1], version: m[2], kind: m[3] } : undefined;
+}
+
+/**
+ * The pod-carrying kind of a resource type, at any version of any group: `kubernetes:apps/v1beta2:Deployment`,
+ * `kubernetes:extensions/v1beta1:DaemonSet`, or a custom resource of the same kind and shape such as
+ * OpenKruise's `kubernetes:apps.kruise.io/v1beta1:StatefulSet` (as the stack rules and the checker, which go
+ * by kind). An object of such a kind without a pod template at the usual path yields no pod and no verdict.
+ */
+export function podCarryingKindOfType(type: string): PodCarryingKind | undefined {
+  const t = parseResourceType(type);
+  return t && isPodCarryingKind(t.kind) ? t.kind : undefined;
+}
+
+/**
+ * The kind a server-side apply patch type patches (`kubernetes:apps/v1:DeploymentPatch` → `Deployment`);
+ * undefined when the type is not a `<Kind>Patch`.
+ */
+export function patchedKindOfType(type: string): string | undefined {
+  const t = parseResourceType(type);
+  return t && t.kind.endsWith("Patch") && t.kind.length > "Patch".length
+    ? t.kind.slice(0, -"Patch".length)
+    : undefined;
+}
+
+/** The pod-carrying kind a patch type patches, as {@link podCarryingKindOfType} for the unpatched type. */
+export function podCarryingKindOfPatchType(type: string): PodCarryingKind | undefined {
+  return patchedKindOfType(type) === undefined
+    ? undefined
+    : podCarryingKindOfType(type.slice(0, -"Patch".length));
 }
 
 export function isPodCarryingKind(kind: string | undefined): kind is PodCarryingKind {

@@ -2,21 +2,27 @@
 // (importing index.ts would start the policy server).
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { imagePolicies } from "../images";
-import { LATEST_PSS_VERSION, PSS_CHECKS } from "../pss/registry";
+import { PSS_CHECKS } from "../pss/registry";
 import { OBJECT_RULES, POD_RULES, PSS_REMEDIATIONS, STACK_RULES } from "../rules";
-import { objectRulePolicy, podRulePolicies, pssPolicies, stackRulePolicy } from "./crossguard";
+import {
+  helmReleaseContentsPolicy,
+  objectRulePolicy,
+  podRulePolicies,
+  pssPolicies,
+  stackRulePolicy,
+} from "./crossguard";
 
 /** Section 1: one policy per Pod Security Standards check, `pss-<checkId>`. */
-export const pssCheckPolicies: ResourceValidationPolicy[] = pssPolicies(
-  PSS_CHECKS,
-  LATEST_PSS_VERSION,
-  PSS_REMEDIATIONS,
-);
+export const pssCheckPolicies: ResourceValidationPolicy[] = pssPolicies(PSS_CHECKS, PSS_REMEDIATIONS);
 
-/** Sections 2 and 3, per resource: pod rules (with environment variants) and object rules. */
+/**
+ * Sections 2 and 3, per resource: pod rules (with environment variants), object rules, and the advisory
+ * notice that a Helm Release's objects escape the resource policies.
+ */
 export const hardenedPolicies: ResourceValidationPolicy[] = [
   ...POD_RULES.flatMap(podRulePolicies),
   ...OBJECT_RULES.map(objectRulePolicy),
+  helmReleaseContentsPolicy,
 ];
 
 /** Sections 2 and 3, per stack. */

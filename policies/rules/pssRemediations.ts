@@ -1,7 +1,14 @@
-// Safe fixes for Pod Security Standards checks, keyed by upstream check ID. Only fields whose fix
-// cannot change what the workload does beyond dropping privilege: no UID changes, no capability adds
-// removed (those need a human), no volume edits.
-import type { PodSpec } from "../lib/k8s";
+// Safe fixes for Pod Security Standards checks, keyed by upstream check ID.
+//
+// Criterion: a remediation only takes privilege away, and cannot stop a correctly hardened image (the
+// platform's contract: distroless, numeric non-root USER, no need for privilege) from starting, and always
+// yields an object the API server accepts. So: privileged false, allowPrivilegeEscalation false, drop ALL,
+// seccomp RuntimeDefault, procMount Default, runAsNonRoot true. runAsNonRoot qualifies because a hardened
+// image runs as a numeric non-root user (dockerfileDistroless requires it); for an image that runs as root
+// the kubelet refuses to start the container, which is the check's purpose, surfaced at rollout instead of
+// the workload running as root. Not remediated: anything that needs a choice or changes behaviour beyond
+// privilege — UIDs, removing added capabilities, volumes, host namespaces, ports, sysctls, AppArmor/SELinux.
+import type { Container, PodSpec } from "../lib/k8s";
 import { mapContainers, patchSecurityContext } from "./common";
 
 /** Pod-level seccomp RuntimeDefault when unset or Unconfined; Unconfined containers become RuntimeDefault. */
@@ -18,9 +25,41 @@ function seccompRuntimeDefault(spec: PodSpec): PodSpec {
   return out;
 }
 
+/** Containers whose procMount is set to anything but Default get Default (the masked /proc). */
+function procMountDefault(spec: PodSpec): PodSpec {
+  return mapContainers(spec, (c) => {
+    const pm = c.securityContext?.procMount;
+    return pm === undefined || pm === null || pm === "Default"
+      ? c
+      : patchSecurityContext(c, { procMount: "Default" });
+  });
+}
+
+/**
+ * Whether the API server would reject allowPrivilegeEscalation=false on the container: it must not be
+ * combined with privileged=true or with adding CAP_SYS_ADMIN (pod validation). Such a container keeps its
+ * setting and stays reported; pss-privileged's remediation, which runs first, lifts the first case.
+ */
+function escalationCannotBeDisabled(c: Container): boolean {
+  const sc = c.securityContext;
+  const add = sc?.capabilities?.add;
+  return (
+    sc?.privileged === true ||
+    (Array.isArray(add) && add.some((cap) => cap === "CAP_SYS_ADMIN" || cap === "SYS_ADMIN"))
+  );
+}
+
 export const PSS_REMEDIATIONS: Readonly<Record<string, (spec: PodSpec) => PodSpec>> = {
+  privileged: (spec) =>
+    mapContainers(spec, (c) =>
+      c.securityContext?.privileged === true ? patchSecurityContext(c, { privileged: false }) : c,
+    ),
+  procMount: procMountDefault,
+  procMount_restricted: procMountDefault,
   allowPrivilegeEscalation: (spec) =>
-    mapContainers(spec, (c) => patchSecurityContext(c, { allowPrivilegeEscalation: false })),
+    mapContainers(spec, (c) =>
+      escalationCannotBeDisabled(c) ? c : patchSecurityContext(c, { allowPrivilegeEscalation: false }),
+    ),
   runAsNonRoot: (spec) => {
     const out = mapContainers(spec, (c) =>
       c.securityContext?.runAsNonRoot === false ? patchSecurityContext(c, { runAsNonRoot: true }) : c,

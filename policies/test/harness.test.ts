@@ -6,7 +6,7 @@ import { Secret, unknownCheckingProxy, type ResourceValidationPolicy } from "@pu
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
 import type { PodSpec } from "../lib/k8s";
 import { allPolicies, hardenedPolicies, pssCheckPolicies, stackPolicies } from "../lib/policies";
-import { withPodSpec } from "../lib/crossguard";
+import { resolveRuleConfig, withPodSpec } from "../lib/crossguard";
 import { PSS_CHECKS } from "../pss/registry";
 import { PolicyHarness, UNKNOWN, unproxy, type HarnessResource } from "./harness";
 import {
@@ -77,6 +77,7 @@ describe("policy pack through the runtime harness", () => {
           ["runtimeClassGvisor", "mandatory"],
           ["serviceAccountAutomountToken", "advisory"],
           ["namespacePodSecurityLabels", "mandatory"],
+          ["helmReleaseContents", "advisory"],
           ["workloadsInRestrictedNamespace", "mandatory"],
           ["runtimeClassHandlerRunsc", "mandatory"],
         ],
@@ -231,7 +232,7 @@ describe("policy pack through the runtime harness", () => {
       assert.deepStrictEqual(r.notApplicable, [
         {
           policyName: "imageDigestPinnedAdvisory",
-          reason: 'imageDigestPinned is mandatory in environment "prod"',
+          reason: 'imageDigestPinned is mandatory in environment "prod"; imageDigestPinned reports it',
         },
       ]);
     });
@@ -277,6 +278,273 @@ describe("policy pack through the runtime harness", () => {
           'imageDigestPinned is disabled in environment "dev"',
         ],
       );
+    });
+  });
+
+  describe("digest pinning configuration (one requireDigest, given to both policies)", () => {
+    const tagOnly = () => deployment(mutate((s) => (s.containers![0].image = "gcr.io/acme/web:1.2.3")));
+    const msg = 'container "web" image "gcr.io/acme/web:1.2.3" is not pinned by digest (name@sha256:...)';
+    const digestPolicies = [byName("imageDigestPinned"), byName("imageDigestPinnedAdvisory")];
+    const both = (entry: Record<string, unknown>) => ({
+      imageDigestPinned: entry,
+      imageDigestPinnedAdvisory: entry,
+    });
+    const at = async (environment: string, config: ReturnType<typeof both>) =>
+      triples(
+        await new PolicyHarness(digestPolicies, { config, stackTags: { environment } }).analyze(tagOnly()),
+      );
+
+    it("merges requireDigest entries over the defaults (prod mandatory, staging advisory)", () => {
+      assert.deepStrictEqual(
+        resolveRuleConfig({ requireDigest: { dev: "disabled" } }, new Map()).requireDigest,
+        {
+          prod: "mandatory",
+          staging: "advisory",
+          dev: "disabled",
+        },
+      );
+      assert.deepStrictEqual(
+        resolveRuleConfig({ requireDigest: { prod: "advisory" } }, new Map()).requireDigest,
+        {
+          prod: "advisory",
+          staging: "advisory",
+        },
+      );
+      assert.deepStrictEqual(resolveRuleConfig({}, new Map()).requireDigest, {
+        prod: "mandatory",
+        staging: "advisory",
+      });
+    });
+
+    it("the README's config: prod stays mandatory, staging becomes mandatory, dev advisory, others off", async () => {
+      const config = both({
+        requireDigest: { staging: "mandatory", dev: "advisory" },
+        requireDigestDefault: "disabled",
+      });
+      assert.deepStrictEqual(await at("prod", config), [["imageDigestPinned", msg, "mandatory"]]);
+      assert.deepStrictEqual(await at("staging", config), [["imageDigestPinned", msg, "mandatory"]]);
+      assert.deepStrictEqual(await at("dev", config), [["imageDigestPinnedAdvisory", msg, "advisory"]]);
+      assert.deepStrictEqual(await at("qa", config), []);
+    });
+
+    it("prod advisory: reported once, by the advisory policy", async () => {
+      const config = both({ requireDigest: { prod: "advisory" } });
+      assert.deepStrictEqual(await at("prod", config), [["imageDigestPinnedAdvisory", msg, "advisory"]]);
+      assert.deepStrictEqual(await at("staging", config), [["imageDigestPinnedAdvisory", msg, "advisory"]]);
+    });
+
+    it("a requireDigest given to one policy only: the not-applicable reasons name different reporters", async () => {
+      // Each policy sees only its own config (a limit of the policy runtime), hence "give both the same".
+      const r = await new PolicyHarness(digestPolicies, {
+        config: { imageDigestPinned: { requireDigest: { prod: "advisory" } } },
+        ...PROD,
+      }).analyze(tagOnly());
+      assert.deepStrictEqual(r.diagnostics, []);
+      assert.deepStrictEqual(r.notApplicable, [
+        {
+          policyName: "imageDigestPinned",
+          reason: 'imageDigestPinned is advisory in environment "prod"; imageDigestPinnedAdvisory reports it',
+        },
+        {
+          policyName: "imageDigestPinnedAdvisory",
+          reason: 'imageDigestPinned is mandatory in environment "prod"; imageDigestPinned reports it',
+        },
+      ]);
+    });
+  });
+
+  describe("resource types: any API version, server-side apply patches, Helm releases", () => {
+    const privileged = mutate((s) => (s.containers![0].securityContext!.privileged = true));
+    const privMsg = 'privileged (container "web" must not set securityContext.privileged=true)';
+    const OLD_TYPES: [string, string][] = [
+      ["Deployment", "kubernetes:apps/v1beta1:Deployment"],
+      ["Deployment", "kubernetes:apps/v1beta2:Deployment"],
+      ["StatefulSet", "kubernetes:apps/v1beta2:StatefulSet"],
+      ["DaemonSet", "kubernetes:extensions/v1beta1:DaemonSet"],
+      ["ReplicaSet", "kubernetes:extensions/v1beta1:ReplicaSet"],
+      ["Deployment", "kubernetes:extensions/v1beta1:Deployment"],
+      ["CronJob", "kubernetes:batch/v1beta1:CronJob"],
+    ];
+
+    it("checks pod-carrying kinds at every version of their group, like the GA ones", async () => {
+      for (const [kind, type] of OLD_TYPES) {
+        const ok = await new PolicyHarness(allPolicies, PROD).analyze({
+          type,
+          name: "web",
+          props: podCarrier(kind, hardenedPodSpec()),
+        });
+        assert.deepStrictEqual(ok.diagnostics, [], type);
+        const bad = await new PolicyHarness(allPolicies, PROD).analyze({
+          type,
+          name: "web",
+          props: podCarrier(kind, privileged),
+        });
+        assert.deepStrictEqual(triples(bad), [["pss-privileged", privMsg, "mandatory"]], type);
+      }
+    });
+
+    it("goes by kind, as the stack rules and the checker: a custom StatefulSet of the same shape too", async () => {
+      const kruise = await new PolicyHarness([byName("pss-privileged")]).analyze({
+        type: "kubernetes:apps.kruise.io/v1beta1:StatefulSet",
+        name: "web",
+        props: podCarrier("StatefulSet", privileged),
+      });
+      assert.deepStrictEqual(triples(kruise), [["pss-privileged", privMsg, "mandatory"]]);
+      const other = await new PolicyHarness([byName("pss-privileged")]).analyze({
+        type: "kubernetes:batch.volcano.sh/v1alpha1:Queue",
+        name: "q",
+        props: { spec: { weight: 1 } },
+      });
+      assert.deepStrictEqual(other.notApplicable, [
+        { policyName: "pss-privileged", reason: "applies to pod-carrying Kubernetes resources only" },
+      ]);
+    });
+
+    const patch = (
+      props: Record<string, unknown>,
+      type = "kubernetes:apps/v1:DeploymentPatch",
+    ): HarnessResource => ({
+      type,
+      name: "web-patch",
+      props: { metadata: { name: "web", namespace: "apps" }, ...props },
+    });
+    const podPatch = (spec: Record<string, unknown>) => patch({ spec: { template: { spec } } });
+
+    it("a patch that sets nothing forbidden passes every policy: absent fields keep their live value", async () => {
+      const r = await new PolicyHarness(allPolicies, PROD).analyze(patch({ spec: { replicas: 3 } }));
+      assert.deepStrictEqual(r.diagnostics, []);
+      const c = await new PolicyHarness(allPolicies, PROD).analyze(
+        podPatch({ containers: [{ name: "web", env: [{ name: "LOG_LEVEL", value: "debug" }] }] }),
+      );
+      assert.deepStrictEqual(c.diagnostics, []);
+    });
+
+    it("a patch that sets a forbidden value is reported by exactly the policies that forbid it", async () => {
+      const r = await new PolicyHarness(allPolicies, PROD).analyze(
+        podPatch({ containers: [{ name: "web", securityContext: { privileged: true } }] }),
+      );
+      assert.deepStrictEqual(triples(r), [["pss-privileged", privMsg, "mandatory"]]);
+      const pod = await new PolicyHarness(allPolicies, PROD).analyze(
+        patch(
+          { spec: { hostNetwork: true, containers: [{ name: "web", image: "gcr.io/acme/web:latest" }] } },
+          "kubernetes:core/v1:PodPatch",
+        ),
+      );
+      assert.deepStrictEqual(triples(pod), [
+        ["pss-hostNamespaces", "host namespaces (hostNetwork=true)", "mandatory"],
+        [
+          "imageTagNotLatest",
+          'container "web" image "gcr.io/acme/web:latest" uses the "latest" tag; use a version tag or a digest',
+          "mandatory",
+        ],
+        [
+          "imageDigestPinned",
+          'container "web" image "gcr.io/acme/web:latest" is not pinned by digest (name@sha256:...)',
+          "mandatory",
+        ],
+      ]);
+      const cron = await new PolicyHarness(allPolicies, PROD).analyze(
+        patch(
+          { spec: { jobTemplate: { spec: { template: { spec: { securityContext: { runAsUser: 0 } } } } } } },
+          "kubernetes:batch/v1:CronJobPatch",
+        ),
+      );
+      assert.deepStrictEqual(
+        cron.violations.map((v) => v.policyName),
+        ["pss-runAsUser"],
+      );
+    });
+
+    it("does not remediate a patch (it would take ownership of fields it does not set)", async () => {
+      const h = new PolicyHarness([byName("pss-privileged")], { config: { "pss-privileged": "remediate" } });
+      const r = await h.run(
+        podPatch({ containers: [{ name: "web", securityContext: { privileged: true } }] }),
+      );
+      assert.deepStrictEqual(r.remediation.remediations, []);
+      assert.deepStrictEqual(triples(r), [["pss-privileged", privMsg, "mandatory"]]);
+    });
+
+    it("an unknown value in a patch skips only the policies that read it, at its own path", async () => {
+      const r = await new PolicyHarness(allPolicies, PROD).analyze(
+        podPatch({ containers: [{ name: "web", image: UNKNOWN }] }),
+      );
+      assert.deepStrictEqual(r.violations, []);
+      assert.deepStrictEqual(
+        r.previewSkips.map((d) => [d.policyName, d.violation.replace(/^.* during preview: /, "")]),
+        ["imageTagNotLatest", "imageDigestPinned"].map((n) => [
+          n,
+          "string value at .spec.template.spec.containers.0.image can't be known during preview",
+        ]),
+      );
+    });
+
+    it("Namespace and ServiceAccount patches: the labels and fields they set", async () => {
+      const h = new PolicyHarness(allPolicies, PROD);
+      const ns = (labels: Record<string, string>) =>
+        h.analyze({
+          type: "kubernetes:core/v1:NamespacePatch",
+          name: "apps",
+          props: { metadata: { name: "apps", labels } },
+        });
+      assert.deepStrictEqual((await ns({ team: "web" })).diagnostics, []);
+      assert.deepStrictEqual(triples(await ns({ "pod-security.kubernetes.io/enforce": "privileged" })), [
+        [
+          "namespacePodSecurityLabels",
+          'Namespace "apps" has label pod-security.kubernetes.io/enforce="privileged"; it must be "restricted"',
+          "mandatory",
+        ],
+      ]);
+      const sa = (props: Record<string, unknown>) =>
+        h.analyze({
+          type: "kubernetes:core/v1:ServiceAccountPatch",
+          name: "web",
+          props: { metadata: { name: "web" }, ...props },
+        });
+      assert.deepStrictEqual((await sa({})).diagnostics, []);
+      assert.deepStrictEqual(triples(await sa({ automountServiceAccountToken: true })), [
+        [
+          "serviceAccountAutomountToken",
+          'ServiceAccount "web" must set automountServiceAccountToken=false',
+          "advisory",
+        ],
+      ]);
+    });
+
+    it("a Helm Release gets an advisory notice; a v4 Chart's objects are resources, checked as such", async () => {
+      const h = new PolicyHarness([byName("helmReleaseContents")]);
+      const release = await h.analyze({
+        type: "kubernetes:helm.sh/v3:Release",
+        name: "ingress",
+        props: { chart: "ingress-nginx", namespace: "edge" },
+      });
+      assert.deepStrictEqual(triples(release), [
+        [
+          "helmReleaseContents",
+          'Release "ingress": its rendered objects are not checked; render the chart with the same values (helm template ... > rendered.yaml) and run npm run policy:check -- --profile hardened rendered.yaml, or deploy it with kubernetes:helm.sh/v4:Chart, whose objects are checked',
+          "advisory",
+        ],
+      ]);
+      const exempt = await h
+        .with({
+          config: {
+            helmReleaseContents: {
+              exemptions: [{ namespace: "edge", reason: "rendered and checked in CI" }],
+            },
+          },
+        })
+        .analyze({ type: "kubernetes:helm.sh/v3:Release", name: "ingress", props: { namespace: "edge" } });
+      assert.deepStrictEqual(exempt.diagnostics, []);
+      const chart = await h.analyze({ type: "kubernetes:helm.sh/v4:Chart", name: "ingress", props: {} });
+      assert.deepStrictEqual(chart.notApplicable, [
+        {
+          policyName: "helmReleaseContents",
+          reason: "its objects are registered as resources of the stack, which the pack checks",
+        },
+      ]);
+      const dep = await h.analyze(deployment());
+      assert.deepStrictEqual(dep.notApplicable, [
+        { policyName: "helmReleaseContents", reason: "applies to kubernetes:helm.sh/v3:Release only" },
+      ]);
     });
   });
 
@@ -460,6 +728,9 @@ describe("policy pack through the runtime harness", () => {
     const REMEDIABLE = [
       "readOnlyRootFilesystem",
       "automountServiceAccountToken",
+      "pss-privileged",
+      "pss-procMount",
+      "pss-procMount_restricted",
       "pss-allowPrivilegeEscalation",
       "pss-runAsNonRoot",
       "pss-capabilities_restricted",
@@ -471,7 +742,12 @@ describe("policy pack through the runtime harness", () => {
       mutate((s) => {
         delete s.automountServiceAccountToken;
         s.securityContext = { runAsUser: 65532, runAsGroup: 65532 };
-        s.containers![0].securityContext = { allowPrivilegeEscalation: true };
+        // privileged=true first: allowPrivilegeEscalation=false is only accepted once it is lifted.
+        s.containers![0].securityContext = {
+          allowPrivilegeEscalation: true,
+          privileged: true,
+          procMount: "Unmasked",
+        };
         s.containers![0].env = [
           { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "pw" } } },
         ];
@@ -498,10 +774,12 @@ describe("policy pack through the runtime harness", () => {
         assert.deepStrictEqual(
           before.violations.map((v) => v.policyName),
           [
+            "pss-privileged",
             "pss-allowPrivilegeEscalation",
             "pss-runAsNonRoot",
             "pss-seccompProfile_restricted",
             "pss-capabilities_restricted",
+            "pss-procMount_restricted",
             "readOnlyRootFilesystem",
             "automountServiceAccountToken",
           ],
@@ -518,6 +796,8 @@ describe("policy pack through the runtime harness", () => {
           };
           s.containers![0].securityContext = {
             allowPrivilegeEscalation: false,
+            privileged: false,
+            procMount: "Default",
             capabilities: { drop: ["ALL"] },
             readOnlyRootFilesystem: true,
           };
@@ -529,10 +809,12 @@ describe("policy pack through the runtime harness", () => {
         assert.deepStrictEqual(
           r.remediation.remediations.map((x) => x.policyName),
           [
+            "pss-privileged",
             "pss-allowPrivilegeEscalation",
             "pss-runAsNonRoot",
             "pss-seccompProfile_restricted",
             "pss-capabilities_restricted",
+            "pss-procMount_restricted",
             "readOnlyRootFilesystem",
             "automountServiceAccountToken",
           ],

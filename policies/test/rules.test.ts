@@ -588,7 +588,32 @@ describe("rule modules", () => {
       ],
       initContainers: [{ name: "init" }],
     });
+    /** A spec breaking the check `id` (privileged and procMount get their own, see below). */
+    const brokenFor = (id: string): PodSpec => {
+      const s = broken();
+      if (id === "privileged") s.containers![0].securityContext!.privileged = true;
+      if (id === "procMount" || id === "procMount_restricted") {
+        s.containers![0].securityContext!.procMount = "Unmasked";
+        s.initContainers![0].securityContext = { procMount: "Default" };
+      }
+      return s;
+    };
+    it("remediates exactly the privilege-removing checks", () => {
+      assert.deepStrictEqual(Object.keys(PSS_REMEDIATIONS).sort(), [
+        "allowPrivilegeEscalation",
+        "capabilities_restricted",
+        "privileged",
+        "procMount",
+        "procMount_restricted",
+        "runAsNonRoot",
+        "seccompProfile_baseline",
+        "seccompProfile_restricted",
+      ]);
+    });
     for (const id of [
+      "privileged",
+      "procMount",
+      "procMount_restricted",
       "allowPrivilegeEscalation",
       "runAsNonRoot",
       "capabilities_restricted",
@@ -596,7 +621,7 @@ describe("rule modules", () => {
       "seccompProfile_baseline",
     ]) {
       it(`${id}: the remediated spec passes the check and the input is unchanged`, () => {
-        const input = broken();
+        const input = brokenFor(id);
         const before = structuredClone(input);
         const check = PSS_CHECKS_BY_ID.get(id)!;
         const latest = check.versions[check.versions.length - 1];
@@ -606,6 +631,38 @@ describe("rule modules", () => {
         assert.deepStrictEqual(latest.checkPod({}, fixed), { allowed: true });
       });
     }
+    it("privileged and procMount change only the offending field", () => {
+      const p = PSS_REMEDIATIONS.privileged(brokenFor("privileged"));
+      assert.deepStrictEqual(p.containers![0].securityContext, {
+        ...broken().containers![0].securityContext,
+        privileged: false,
+      });
+      assert.deepStrictEqual(p.initContainers, [{ name: "init" }]);
+      const m = PSS_REMEDIATIONS.procMount(brokenFor("procMount"));
+      assert.deepStrictEqual(m.containers![0].securityContext, {
+        ...broken().containers![0].securityContext,
+        procMount: "Default",
+      });
+      assert.deepStrictEqual(m.initContainers, [{ name: "init", securityContext: { procMount: "Default" } }]);
+      assert.deepStrictEqual(m.securityContext, broken().securityContext);
+    });
+    it("allowPrivilegeEscalation leaves a container the API would then reject: privileged or adding CAP_SYS_ADMIN", () => {
+      const s: PodSpec = {
+        containers: [
+          { name: "priv", securityContext: { privileged: true } },
+          { name: "sysadmin", securityContext: { capabilities: { add: ["CAP_SYS_ADMIN"] } } },
+          { name: "plain" },
+        ],
+      };
+      assert.deepStrictEqual(
+        PSS_REMEDIATIONS.allowPrivilegeEscalation(s).containers!.map((c) => c.securityContext),
+        [
+          { privileged: true },
+          { capabilities: { add: ["CAP_SYS_ADMIN"] } },
+          { allowPrivilegeEscalation: false },
+        ],
+      );
+    });
     it("sets exactly the safe fields", () => {
       const s = broken();
       assert.deepStrictEqual(
