@@ -35,7 +35,12 @@ import {
   fail,
   HardenedPodOptions,
   instanceName,
+  isPlainInput,
   LABEL_VERSION,
+  liftInputs,
+  type Lifted,
+  mapLifted,
+  mapLifted2,
   PlainLabels,
   show,
   validateHardenedPodOptions,
@@ -73,11 +78,8 @@ export type CanaryPodOptions = Omit<
 export interface CanaryTrackArgs {
   /** Image reference pinned by digest (`repo@sha256:…`); usually a DistrolessImage's `ref` Output. */
   readonly image: pulumi.Input<string>;
-  /**
-   * Version the track reports (app.kubernetes.io/version label), so traffic per version can be told apart. Plain:
-   * it is a label value validated at preview.
-   */
-  readonly version: string;
+  /** Version the track reports (app.kubernetes.io/version label), so traffic per version can be told apart. */
+  readonly version: pulumi.Input<string>;
 }
 
 export interface CanaryGatewayArgs {
@@ -91,17 +93,22 @@ export interface CanaryGatewayArgs {
   readonly hostnames?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/**
+ * Arguments of CanaryRelease. Plain values are validated before anything is registered, so a bad one fails preview
+ * with nothing created; an Output is validated once it resolves. The few plain-only fields decide which children
+ * exist or are resource options, which cannot wait for an Output.
+ */
 export interface CanaryReleaseArgs {
   /** Namespace every child is created in (usually a RestrictedNamespace's name). */
   readonly namespace: pulumi.Input<string>;
   /**
    * app.kubernetes.io/name of both tracks and base of every Kubernetes object name (`<appName>-stable`, …). Plain:
-   * it is a label and part of selectors, validated at preview.
+   * it keys the selectors both tracks, the Service(s) and the HTTPRoute share, so they are built in one place.
    */
   readonly appName: string;
   /** The version serving production traffic. */
   readonly stable: CanaryTrackArgs;
-  /** The version under test. Absent: no canary track exists and all traffic goes to stable. */
+  /** The version under test. Absent: no canary track exists and all traffic goes to stable. Plain: decides the track. */
   readonly canary?: CanaryTrackArgs;
   /**
    * Percentage of traffic for the canary (stack config `canary.weight`): 0 (abort back to stable) or one of
@@ -116,29 +123,68 @@ export interface CanaryReleaseArgs {
    * stable track keeps all of them and the canary adds ceil(replicas × weight / 100).
    */
   readonly replicas: pulumi.Input<number>;
-  /** Gateway API Gateway to split traffic with an HTTPRoute. Absent: one Service spans both tracks. */
+  /**
+   * Gateway API Gateway to split traffic with an HTTPRoute. Absent: one Service spans both tracks. Plain object
+   * (its fields may be Outputs): its presence decides the per-track Services and the HTTPRoute.
+   */
   readonly gateway?: CanaryGatewayArgs;
   /**
    * Hardened pod options shared by both tracks (container port, probes, resources, writable paths, env, …). Each
    * track's env also gets TRACK (`stable`/`canary`) and APP_VERSION (the track's version); `env` may not set them.
    */
-  readonly pod: CanaryPodOptions;
+  readonly pod: pulumi.Input<CanaryPodOptions>;
   /** Port the Service(s) expose, targeting the named container port. Default 80. */
-  readonly servicePort?: number;
+  readonly servicePort?: pulumi.Input<number>;
   /** Name of the ServiceAccount both tracks run as (its token is never mounted). Default `appName`. */
-  readonly serviceAccountName?: string;
-  /** Seconds a Deployment may go without progress before it is marked failed. Default 600. */
+  readonly serviceAccountName?: pulumi.Input<string>;
+  /**
+   * Seconds a Deployment may go without progress before it is marked failed. Default 600. Plain: it also sets the
+   * Deployments' customTimeouts, a resource option, which cannot be an Output.
+   */
   readonly progressDeadlineSeconds?: number;
-  /** Create a PodDisruptionBudget per track. Default: when replicas > 1 (assumed true if replicas is an Output). */
+  /**
+   * Create a PodDisruptionBudget per track. Default: when replicas > 1 (assumed true if replicas is an Output).
+   * Plain: it decides whether the PDBs exist.
+   */
   readonly pdb?: boolean;
   /** PDB maxUnavailable per track: an integer >= 1 or a percentage. Default 1. */
-  readonly pdbMaxUnavailable?: number | string;
+  readonly pdbMaxUnavailable?: pulumi.Input<number | string>;
   /** Peers allowed to connect to the container port (the gateway's pods, callers, …). Default none. */
-  readonly ingressFrom?: readonly NetworkPeer[];
+  readonly ingressFrom?: pulumi.Input<readonly NetworkPeer[]>;
   /** Egress allowed besides DNS. Default none. */
-  readonly egressTo?: readonly EgressAllowance[];
+  readonly egressTo?: pulumi.Input<readonly EgressAllowance[]>;
   /** ReplicaSets kept per track for `kubectl rollout undo`. Default 5. */
+  readonly revisionHistoryLimit?: pulumi.Input<number>;
+}
+
+/** The Inputs of CanaryReleaseArgs that shape pods, Services and policies, resolved (images stay Inputs). */
+export interface ResolvedCanaryInputs {
+  /** See CanaryReleaseArgs.pod. */
+  readonly pod: CanaryPodOptions;
+  /** The stable track's version. */
+  readonly stableVersion: string;
+  /** The canary track's version; absent without a canary. */
+  readonly canaryVersion?: string;
+  /** See CanaryReleaseArgs.servicePort. */
+  readonly servicePort?: number;
+  /** See CanaryReleaseArgs.serviceAccountName. */
+  readonly serviceAccountName?: string;
+  /** See CanaryReleaseArgs.pdbMaxUnavailable. */
+  readonly pdbMaxUnavailable?: number | string;
+  /** See CanaryReleaseArgs.ingressFrom. */
+  readonly ingressFrom?: readonly NetworkPeer[];
+  /** See CanaryReleaseArgs.egressTo. */
+  readonly egressTo?: readonly EgressAllowance[];
+  /** See CanaryReleaseArgs.revisionHistoryLimit. */
   readonly revisionHistoryLimit?: number;
+}
+
+/** One track with its version resolved; the image may still be an Output (built in the same program). */
+export interface PlainTrack {
+  /** Image reference pinned by digest. */
+  readonly image: pulumi.Input<string>;
+  /** Version the track reports. */
+  readonly version: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -148,15 +194,22 @@ export interface CanaryReleaseArgs {
 export type CanaryPhase = "stable" | "abort" | "canary" | "promote";
 
 export interface CanaryPlanInput {
+  /** Pods of the release (1..1000); see CanaryReleaseArgs.replicas for how they are shared. */
   readonly replicas: number;
+  /** Requested canary weight: 0 or one of `steps`. */
   readonly weight: number;
+  /** Allowed weights besides 0, ending with 100. Default [10, 20, 50, 100]. */
   readonly steps?: readonly number[];
+  /** Whether a canary track is configured; without one everything runs on stable. */
   readonly hasCanary: boolean;
+  /** Whether an HTTPRoute splits traffic (exact weights) rather than the replica ratio. */
   readonly hasGateway: boolean;
 }
 
 export interface CanaryPlan {
+  /** The requested (validated) weight. */
   readonly weight: number;
+  /** What this step does: stable, abort, canary or promote. */
   readonly phase: CanaryPhase;
   /** Pods of the stable Deployment. */
   readonly stableReplicas: number;
@@ -164,8 +217,9 @@ export interface CanaryPlan {
   readonly canaryReplicas: number;
   /** Share of traffic served by the canary's version, in percent (2 decimals). 100 after promotion. */
   readonly effectiveWeight: number;
-  /** HTTPRoute weights (used with a gateway only). */
+  /** HTTPRoute weight of the stable Service (used with a gateway only). */
   readonly stableRouteWeight: number;
+  /** HTTPRoute weight of the canary Service (used with a gateway only). */
   readonly canaryRouteWeight: number;
   /** True at promotion: the stable Deployment runs the canary's image and version. */
   readonly stableRunsCanary: boolean;
@@ -260,24 +314,35 @@ export function trackOrdering(phase: CanaryPhase): {
 }
 
 export interface HttpRouteSpecOptions {
+  /** The Gateway (and optionally listener and host names) the route attaches to. */
   readonly gateway: CanaryGatewayArgs;
+  /** Name of the stable track's Service, the first backendRef. */
   readonly stableService: pulumi.Input<string>;
-  /** Absent when there is no canary track. */
+  /** Name of the canary track's Service. Absent when there is no canary track. */
   readonly canaryService?: pulumi.Input<string>;
-  readonly port: number;
+  /** Service port both backendRefs target. */
+  readonly port: pulumi.Input<number>;
+  /** Weight of the stable backendRef (100 - canary weight, or 100). */
   readonly stableWeight: pulumi.Input<number>;
+  /** Weight of the canary backendRef (ignored without `canaryService`). */
   readonly canaryWeight: pulumi.Input<number>;
 }
 
 export interface HttpRouteBackendRef {
+  /** Core API group (Service). */
   group: "";
+  /** Always a Service. */
   kind: "Service";
+  /** Service name. */
   name: pulumi.Input<string>;
-  port: number;
+  /** Service port. */
+  port: pulumi.Input<number>;
+  /** Share of requests, relative to the other backendRefs. */
   weight: pulumi.Input<number>;
 }
 
 export interface HttpRouteSpec {
+  /** The Gateway the route attaches to. */
   parentRefs: {
     group: "gateway.networking.k8s.io";
     kind: "Gateway";
@@ -285,7 +350,9 @@ export interface HttpRouteSpec {
     namespace: pulumi.Input<string>;
     sectionName?: pulumi.Input<string>;
   }[];
+  /** Host names the route answers for; absent: the listener's. */
   hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+  /** One catch-all rule weighing the backendRefs. */
   rules: { matches: { path: { type: "PathPrefix"; value: "/" } }[]; backendRefs: HttpRouteBackendRef[] }[];
 }
 
@@ -335,9 +402,9 @@ export const TRACK_ENV_NAMES: readonly string[] = [ENV_TRACK, ENV_APP_VERSION];
  * canary pod reports `canary` and its own version (and, once promoted, the stable track the canary's version).
  */
 export function trackPodOptions(
-  args: Pick<CanaryReleaseArgs, "appName" | "pod" | "serviceAccountName">,
+  args: { readonly appName: string; readonly pod: CanaryPodOptions; readonly serviceAccountName?: string },
   track: string,
-  spec: CanaryTrackArgs,
+  spec: PlainTrack,
 ): HardenedPodOptions {
   return {
     ...args.pod,
@@ -353,9 +420,7 @@ export function trackPodOptions(
 // ---------------------------------------------------------------------------------------------------------------
 // Validation of the plain arguments.
 
-function isPlain<T>(value: pulumi.Input<T> | undefined): value is T {
-  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
-}
+const isPlain = isPlainInput;
 
 function assertNamespace(key: string, value: string): void {
   // Namespace names are DNS-1123 labels (they may start with a digit).
@@ -365,7 +430,11 @@ function assertNamespace(key: string, value: string): void {
 }
 
 /** Runs the hardened pod checks for one track; image and version errors name the track (`canary.image: …`). */
-function validateTrack(args: CanaryReleaseArgs, track: string, spec: CanaryTrackArgs): void {
+function validateTrack(
+  args: { readonly appName: string; readonly pod: CanaryPodOptions; readonly serviceAccountName?: string },
+  track: string,
+  spec: PlainTrack,
+): void {
   try {
     validateHardenedPodOptions(trackPodOptions(args, track, spec));
   } catch (e) {
@@ -376,7 +445,8 @@ function validateTrack(args: CanaryReleaseArgs, track: string, spec: CanaryTrack
 
 /**
  * Validates every plain argument synchronously and throws an Error naming the key, the value and what is allowed.
- * weight, steps and replicas are checked here when plain; as Outputs they are checked once they resolve.
+ * Outputs are skipped here: the component checks them once they resolve (weight, steps and replicas through
+ * planCanaryRelease, the rest through the resolved arguments).
  */
 export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
   if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
@@ -393,32 +463,43 @@ export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
   assertDns1035Label("appName", args.appName);
   if (typeof args.stable !== "object" || args.stable === null)
     fail(`stable: ${show(args.stable)} is required`);
+  if (args.pod === undefined || args.pod === null) fail(`pod: ${show(args.pod)} is required`);
+  const pod = isPlain(args.pod) ? args.pod : undefined;
   for (const reserved of TRACK_ENV_NAMES) {
-    const value = args.pod?.env?.[reserved];
+    const value = pod?.env?.[reserved];
     if (value !== undefined) {
       fail(
         `pod.env.${reserved}: ${show(value)} is not allowed; the release sets ${TRACK_ENV_NAMES.join(" and ")} per track`,
       );
     }
   }
-  if (args.serviceAccountName !== undefined)
-    assertDns1123Subdomain("serviceAccountName", args.serviceAccountName);
-  validateTrack(args, STABLE_TRACK, args.stable);
-  if (args.canary !== undefined) validateTrack(args, CANARY_TRACK, args.canary);
-  if (args.servicePort !== undefined) buildServiceSpec({ appName: args.appName, port: args.servicePort });
+  const saName = args.serviceAccountName;
+  if (saName !== undefined && isPlain(saName)) assertDns1123Subdomain("serviceAccountName", saName);
+  if (pod !== undefined && isPlain(saName)) {
+    const podArgs = { appName: args.appName, pod, serviceAccountName: saName };
+    const tracks: [string, CanaryTrackArgs | undefined][] = [
+      [STABLE_TRACK, args.stable],
+      [CANARY_TRACK, args.canary],
+    ];
+    for (const [track, spec] of tracks) {
+      if (spec !== undefined && isPlain(spec.version)) {
+        validateTrack(podArgs, track, { image: spec.image, version: spec.version });
+      }
+    }
+  }
+  if (args.servicePort !== undefined && isPlain(args.servicePort))
+    buildServiceSpec({ appName: args.appName, port: args.servicePort });
   const deadline = args.progressDeadlineSeconds;
   if (deadline !== undefined && !(Number.isInteger(deadline) && deadline >= 30 && deadline <= 3600)) {
     fail(`progressDeadlineSeconds: ${show(deadline)} is not allowed; use an integer from 30 to 3600`);
   }
   if (args.pdb !== undefined && typeof args.pdb !== "boolean")
     fail(`pdb: ${show(args.pdb)} must be true or false`);
-  if (args.pdbMaxUnavailable !== undefined)
+  if (args.pdbMaxUnavailable !== undefined && isPlain(args.pdbMaxUnavailable))
     buildPdbSpec({ appName: args.appName, maxUnavailable: args.pdbMaxUnavailable });
-  if (
-    args.revisionHistoryLimit !== undefined &&
-    !(Number.isInteger(args.revisionHistoryLimit) && args.revisionHistoryLimit >= 0)
-  ) {
-    fail(`revisionHistoryLimit: ${show(args.revisionHistoryLimit)} is not allowed; use an integer >= 0`);
+  const history = args.revisionHistoryLimit;
+  if (history !== undefined && isPlain(history) && !(Number.isInteger(history) && history >= 0)) {
+    fail(`revisionHistoryLimit: ${show(history)} is not allowed; use an integer >= 0`);
   }
   if (args.gateway !== undefined) {
     const gw = args.gateway;
@@ -429,63 +510,109 @@ export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
       fail(`gateway.namespace: ${show(gw.namespace)} is required`);
     }
   }
-  buildNetworkPolicySpec({
-    appName: args.appName,
-    containerPort: args.pod.containerPort,
-    ingressFrom: args.ingressFrom,
-    egressTo: args.egressTo,
-  });
+  if (pod !== undefined && isPlain(args.ingressFrom) && isPlain(args.egressTo)) {
+    buildNetworkPolicySpec({
+      appName: args.appName,
+      containerPort: pod.containerPort,
+      ingressFrom: args.ingressFrom,
+      egressTo: args.egressTo,
+    });
+  }
+}
+
+/** The arguments with the resolved Inputs put back, so validateCanaryReleaseArgs checks every one of them. */
+function withResolved(args: CanaryReleaseArgs, r: ResolvedCanaryInputs): CanaryReleaseArgs {
+  const canary =
+    args.canary !== undefined ? { image: args.canary.image, version: r.canaryVersion ?? "" } : undefined;
+  const { stableVersion, canaryVersion: _canaryVersion, ...rest } = r;
+  return {
+    ...args,
+    ...rest,
+    stable: { image: args.stable.image, version: stableVersion },
+    ...(canary !== undefined ? { canary } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Component.
 
-type Lifted<T> = T | pulumi.Output<T>;
-
-function map<T, U>(value: Lifted<T>, fn: (t: T) => U): Lifted<U> {
-  return pulumi.Output.isInstance(value) ? value.apply(fn) : fn(value);
-}
-
-function sharedLabels(args: CanaryReleaseArgs): PlainLabels {
+function sharedLabels(appName: string, pod: CanaryPodOptions): PlainLabels {
   // Objects spanning both tracks carry no version or track label.
-  const labels = buildLabels({
-    appName: args.appName,
-    version: args.stable.version,
-    component: args.pod.component,
-    partOf: args.pod.partOf,
-  });
+  const labels = buildLabels({ appName, version: "", component: pod.component, partOf: pod.partOf });
   delete labels[LABEL_VERSION];
   return labels;
 }
 
+/** What registerOutputs receives: every public output and child of the release. */
+export function canaryOutputs(release: CanaryRelease): pulumi.Inputs {
+  return {
+    serviceAccount: release.serviceAccount,
+    stableDeployment: release.stableDeployment,
+    canaryDeployment: release.canaryDeployment,
+    service: release.service,
+    canaryService: release.canaryService,
+    route: release.route,
+    networkPolicy: release.networkPolicy,
+    podDisruptionBudgets: release.podDisruptionBudgets,
+    weight: release.weight,
+    effectiveWeight: release.effectiveWeight,
+    phase: release.phase,
+    stableReplicas: release.stableReplicas,
+    canaryReplicas: release.canaryReplicas,
+    serviceName: release.serviceName,
+    canaryServiceName: release.canaryServiceName,
+    stableImage: release.stableImage,
+    stableVersion: release.stableVersion,
+    canaryImage: release.canaryImage,
+    canaryVersion: release.canaryVersion,
+    routeName: release.routeName,
+    previousStep: release.previousStep,
+    nextStep: release.nextStep,
+    warning: release.warning,
+  };
+}
+
 export class CanaryRelease extends pulumi.ComponentResource {
+  /** ServiceAccount both tracks run as; its token is never mounted. */
   public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The stable track's Deployment. */
   public readonly stableDeployment: k8s.apps.v1.Deployment;
-  /** Absent when no canary is configured. */
+  /** The canary track's Deployment. Absent when no canary is configured. */
   public readonly canaryDeployment: k8s.apps.v1.Deployment | undefined;
   /** Without a gateway the shared Service, with one the stable track's Service. */
   public readonly service: k8s.core.v1.Service;
   /** The canary track's Service (gateway mode with a canary only). */
   public readonly canaryService: k8s.core.v1.Service | undefined;
+  /** The HTTPRoute splitting traffic (gateway mode only). */
   public readonly route: k8s.apiextensions.CustomResource | undefined;
+  /** One NetworkPolicy over both tracks. */
   public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  /** One PodDisruptionBudget per track (none when `pdb` is false). */
   public readonly podDisruptionBudgets: k8s.policy.v1.PodDisruptionBudget[];
 
   /** The requested weight (stack config canary.weight). */
   public readonly weight: pulumi.Output<number>;
   /** Share of traffic on the canary's version: the route weight with a gateway, else the pod ratio; 100 once promoted. */
   public readonly effectiveWeight: pulumi.Output<number>;
+  /** What this step does: stable, abort, canary or promote. */
   public readonly phase: pulumi.Output<CanaryPhase>;
+  /** Pods of the stable Deployment. */
   public readonly stableReplicas: pulumi.Output<number>;
+  /** Pods of the canary Deployment. */
   public readonly canaryReplicas: pulumi.Output<number>;
   /** Service clients (or, with a gateway, the stable backend) use. */
   public readonly serviceName: pulumi.Output<string>;
+  /** The canary track's Service name (gateway mode with a canary only). */
   public readonly canaryServiceName: pulumi.Output<string | undefined>;
   /** Image the stable Deployment runs (the canary's once promoted). */
   public readonly stableImage: pulumi.Output<string>;
+  /** Version the stable Deployment runs (the canary's once promoted). */
   public readonly stableVersion: pulumi.Output<string>;
+  /** Image of the canary track, if any. */
   public readonly canaryImage: pulumi.Output<string | undefined>;
+  /** Version of the canary track, if any. */
   public readonly canaryVersion: pulumi.Output<string | undefined>;
+  /** Name of the HTTPRoute (gateway mode only). */
   public readonly routeName: pulumi.Output<string | undefined>;
   /** Step to set canary.weight to for backing off one step (0 below the first step). */
   public readonly previousStep: pulumi.Output<number>;
@@ -495,10 +622,25 @@ export class CanaryRelease extends pulumi.ComponentResource {
   public readonly warning: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Everything plain is validated before the component or any child is registered.
+    // Everything plain is validated before the component or any child is registered; Outputs once they resolve.
     validateCanaryReleaseArgs(args);
-    super("distroless:canary:CanaryRelease", name, {}, opts);
-
+    const resolved = liftInputs<ResolvedCanaryInputs, ResolvedCanaryInputs>(
+      {
+        pod: args.pod,
+        stableVersion: args.stable.version,
+        canaryVersion: args.canary?.version,
+        servicePort: args.servicePort,
+        serviceAccountName: args.serviceAccountName,
+        pdbMaxUnavailable: args.pdbMaxUnavailable,
+        ingressFrom: args.ingressFrom,
+        egressTo: args.egressTo,
+        revisionHistoryLimit: args.revisionHistoryLimit,
+      },
+      (r) => {
+        validateCanaryReleaseArgs(withResolved(args, r));
+        return r;
+      },
+    );
     const hasCanary = args.canary !== undefined;
     const hasGateway = args.gateway !== undefined;
     const planFor = (replicas: number, weight: number, steps: number[] | undefined) =>
@@ -509,52 +651,68 @@ export class CanaryRelease extends pulumi.ComponentResource {
       : pulumi
           .all([args.replicas, args.weight, args.steps])
           .apply(([replicas, weight, steps]) => planFor(replicas, weight, steps));
+    super("distroless:canary:CanaryRelease", name, {}, opts);
 
     const warn = (p: CanaryPlan) => {
       if (p.warning !== undefined) void pulumi.log.warn(p.warning, this);
       return p.warning;
     };
-    const warning = map(plan, warn);
+    const warning = mapLifted(plan, warn);
 
     const appName = args.appName;
-    const saName = args.serviceAccountName ?? appName;
-    const servicePort = args.servicePort ?? DEFAULT_SERVICE_PORT;
     const deadline = args.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
     const awaitTimeout = `${deadline + AWAIT_SLACK_SECONDS}s`;
     const customTimeouts = { create: awaitTimeout, update: awaitTimeout };
-    const shared = sharedLabels(args);
+    const shared = mapLifted(resolved, (r) => sharedLabels(appName, r.pod));
+    const servicePortOf = (r: ResolvedCanaryInputs) => r.servicePort ?? DEFAULT_SERVICE_PORT;
     const canary = args.canary;
+    const stableOf = (r: ResolvedCanaryInputs): PlainTrack => ({
+      image: args.stable.image,
+      version: r.stableVersion,
+    });
+    const canaryOf = (r: ResolvedCanaryInputs): PlainTrack | undefined =>
+      canary !== undefined ? { image: canary.image, version: r.canaryVersion ?? "" } : undefined;
 
     this.serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
       {
-        metadata: { name: saName, namespace: args.namespace, labels: shared },
+        metadata: {
+          name: mapLifted(resolved, (r) => r.serviceAccountName ?? appName),
+          namespace: args.namespace,
+          labels: shared,
+        },
         automountServiceAccountToken: false,
       },
       { parent: this },
     );
 
-    const deploymentSpec = (track: string, spec: CanaryTrackArgs, replicas: number): DeploymentSpec => ({
+    const deploymentSpec = (
+      track: string,
+      spec: PlainTrack,
+      replicas: number,
+      r: ResolvedCanaryInputs,
+    ): DeploymentSpec => ({
       ...buildDeploymentSpec({
-        pod: trackPodOptions(args, track, spec),
+        pod: trackPodOptions({ appName, pod: r.pod, serviceAccountName: r.serviceAccountName }, track, spec),
         replicas,
-        revisionHistoryLimit: args.revisionHistoryLimit,
+        revisionHistoryLimit: r.revisionHistoryLimit,
       }),
       progressDeadlineSeconds: deadline,
     });
-    const deploymentMetadata = (track: string, spec: Lifted<CanaryTrackArgs>) => ({
+    type TrackOf = (p: CanaryPlan, r: ResolvedCanaryInputs) => PlainTrack;
+    const deploymentMetadata = (track: string, trackOf: TrackOf) => ({
       name: instanceName(appName, track),
       namespace: args.namespace,
-      labels: map(spec, (s) =>
+      labels: mapLifted2(plan, resolved, (p, r) =>
         buildLabels({
           appName,
-          version: s.version,
+          version: trackOf(p, r).version,
           track,
-          component: args.pod.component,
-          partOf: args.pod.partOf,
+          component: r.pod.component,
+          partOf: r.pod.partOf,
         }),
       ),
-      annotations: map(plan, (p) => ({
+      annotations: mapLifted(plan, (p) => ({
         [ANNOTATION_WEIGHT]: String(p.weight),
         [ANNOTATION_PREVIOUS_STEP]: String(p.previousStep),
         [ANNOTATION_PHASE]: p.phase,
@@ -563,20 +721,21 @@ export class CanaryRelease extends pulumi.ComponentResource {
     const ordering = planKnown ? trackOrdering((plan as CanaryPlan).phase) : undefined;
 
     // Same hardened template for both tracks; at promotion the stable track takes the canary's image and version.
-    const stableTrackOf = (p: CanaryPlan): CanaryTrackArgs =>
-      p.stableRunsCanary && canary !== undefined ? canary : args.stable;
-    const stableTrack = map(plan, stableTrackOf);
+    const stableTrackOf: TrackOf = (p, r) => {
+      const promoted = p.stableRunsCanary ? canaryOf(r) : undefined;
+      return promoted ?? stableOf(r);
+    };
     const makeDeployment = (
       track: string,
-      trackOf: (p: CanaryPlan) => CanaryTrackArgs,
+      trackOf: TrackOf,
       replicasOf: (p: CanaryPlan) => number,
       dependsOn: pulumi.Resource[],
     ) =>
       new k8s.apps.v1.Deployment(
         `${name}-${track}`,
         {
-          metadata: deploymentMetadata(track, map(plan, trackOf)),
-          spec: map(plan, (p) => deploymentSpec(track, trackOf(p), replicasOf(p))),
+          metadata: deploymentMetadata(track, trackOf),
+          spec: mapLifted2(plan, resolved, (p, r) => deploymentSpec(track, trackOf(p, r), replicasOf(p), r)),
         },
         { parent: this, dependsOn: [this.serviceAccount, ...dependsOn], customTimeouts },
       );
@@ -584,7 +743,7 @@ export class CanaryRelease extends pulumi.ComponentResource {
       canary !== undefined
         ? makeDeployment(
             CANARY_TRACK,
-            () => canary,
+            (_p, r) => canaryOf(r) ?? stableOf(r),
             (p) => p.canaryReplicas,
             dependsOn,
           )
@@ -592,20 +751,18 @@ export class CanaryRelease extends pulumi.ComponentResource {
     const makeStable = (dependsOn: pulumi.Resource[]) =>
       makeDeployment(STABLE_TRACK, stableTrackOf, (p) => p.stableReplicas, dependsOn);
 
-    const serviceMeta = (svcName: string, labels: PlainLabels) => ({
-      name: svcName,
-      namespace: args.namespace,
-      labels,
-    });
     const trackService = (track: string) =>
       new k8s.core.v1.Service(
         `${name}-${track}-service`,
         {
-          metadata: serviceMeta(instanceName(appName, track), {
-            ...shared,
-            ...buildSelectorLabels(appName, track),
-          }),
-          spec: buildTrackServiceSpec(appName, track, servicePort, args.pod.portName),
+          metadata: {
+            name: instanceName(appName, track),
+            namespace: args.namespace,
+            labels: mapLifted(shared, (labels) => ({ ...labels, ...buildSelectorLabels(appName, track) })),
+          },
+          spec: mapLifted(resolved, (r) =>
+            buildTrackServiceSpec(appName, track, servicePortOf(r), r.pod.portName),
+          ),
         },
         { parent: this },
       );
@@ -613,8 +770,10 @@ export class CanaryRelease extends pulumi.ComponentResource {
       this.service = new k8s.core.v1.Service(
         `${name}-service`,
         {
-          metadata: serviceMeta(appName, shared),
-          spec: buildServiceSpec({ appName, port: servicePort, portName: args.pod.portName }),
+          metadata: { name: appName, namespace: args.namespace, labels: shared },
+          spec: mapLifted(resolved, (r) =>
+            buildServiceSpec({ appName, port: servicePortOf(r), portName: r.pod.portName }),
+          ),
         },
         { parent: this },
       );
@@ -636,9 +795,9 @@ export class CanaryRelease extends pulumi.ComponentResource {
                 gateway,
                 stableService: this.service.metadata.name,
                 canaryService: this.canaryService?.metadata.name,
-                port: servicePort,
-                stableWeight: map(plan, (p) => p.stableRouteWeight),
-                canaryWeight: map(plan, (p) => p.canaryRouteWeight),
+                port: mapLifted(resolved, servicePortOf),
+                stableWeight: mapLifted(plan, (p) => p.stableRouteWeight),
+                canaryWeight: mapLifted(plan, (p) => p.canaryRouteWeight),
               }),
             },
             {
@@ -671,16 +830,16 @@ export class CanaryRelease extends pulumi.ComponentResource {
       `${name}-netpol`,
       {
         metadata: { name: appName, namespace: args.namespace, labels: shared },
-        spec: {
+        spec: mapLifted(resolved, (r) => ({
           ...buildNetworkPolicySpec({
             appName,
-            containerPort: args.pod.containerPort,
-            ingressFrom: args.ingressFrom,
-            egressTo: args.egressTo,
+            containerPort: r.pod.containerPort,
+            ingressFrom: r.ingressFrom,
+            egressTo: r.egressTo,
           }),
           // One policy for both tracks: select by app name only.
           podSelector: { matchLabels: buildServiceSelector(appName) },
-        },
+        })),
       },
       { parent: this },
     );
@@ -699,47 +858,34 @@ export class CanaryRelease extends pulumi.ComponentResource {
             metadata: {
               name: instanceName(appName, track),
               namespace: args.namespace,
-              labels: { ...shared, ...buildSelectorLabels(appName, track) },
+              labels: mapLifted(shared, (labels) => ({ ...labels, ...buildSelectorLabels(appName, track) })),
             },
-            spec: buildPdbSpec({ appName, track, maxUnavailable: args.pdbMaxUnavailable }),
+            spec: mapLifted(resolved, (r) =>
+              buildPdbSpec({ appName, track, maxUnavailable: r.pdbMaxUnavailable }),
+            ),
           },
           { parent: this },
         ),
     );
 
     const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
-    this.weight = out(map(plan, (p) => p.weight));
-    this.effectiveWeight = out(map(plan, (p) => p.effectiveWeight));
-    this.phase = out(map(plan, (p) => p.phase));
-    this.stableReplicas = out(map(plan, (p) => p.stableReplicas));
-    this.canaryReplicas = out(map(plan, (p) => p.canaryReplicas));
-    this.previousStep = out(map(plan, (p) => p.previousStep));
-    this.nextStep = out(map(plan, (p) => p.nextStep));
+    const stableTrack = mapLifted2(plan, resolved, stableTrackOf);
+    this.weight = out(mapLifted(plan, (p) => p.weight));
+    this.effectiveWeight = out(mapLifted(plan, (p) => p.effectiveWeight));
+    this.phase = out(mapLifted(plan, (p) => p.phase));
+    this.stableReplicas = out(mapLifted(plan, (p) => p.stableReplicas));
+    this.canaryReplicas = out(mapLifted(plan, (p) => p.canaryReplicas));
+    this.previousStep = out(mapLifted(plan, (p) => p.previousStep));
+    this.nextStep = out(mapLifted(plan, (p) => p.nextStep));
     this.warning = out(warning);
     this.serviceName = this.service.metadata.name;
     this.canaryServiceName = this.canaryService ? this.canaryService.metadata.name : pulumi.output(undefined);
     this.stableImage = pulumi.output(stableTrack).apply((s) => s.image);
     this.stableVersion = pulumi.output(stableTrack).apply((s) => s.version);
     this.canaryImage = canary !== undefined ? pulumi.output(canary.image) : pulumi.output(undefined);
-    this.canaryVersion = pulumi.output(canary?.version);
+    this.canaryVersion = out(mapLifted(resolved, (r) => r.canaryVersion));
     this.routeName = this.route ? this.route.metadata.name : pulumi.output(undefined);
 
-    this.registerOutputs({
-      weight: this.weight,
-      effectiveWeight: this.effectiveWeight,
-      phase: this.phase,
-      stableReplicas: this.stableReplicas,
-      canaryReplicas: this.canaryReplicas,
-      serviceName: this.serviceName,
-      canaryServiceName: this.canaryServiceName,
-      stableImage: this.stableImage,
-      stableVersion: this.stableVersion,
-      canaryImage: this.canaryImage,
-      canaryVersion: this.canaryVersion,
-      routeName: this.routeName,
-      previousStep: this.previousStep,
-      nextStep: this.nextStep,
-      warning: this.warning,
-    });
+    this.registerOutputs(canaryOutputs(this));
   }
 }

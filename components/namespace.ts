@@ -6,6 +6,8 @@ import {
   assertNamespaceName,
   assertQuantity,
   fail,
+  isPlainInput,
+  liftInputs,
   MANAGED_BY,
   LABEL_MANAGED_BY,
   LABEL_PART_OF,
@@ -197,27 +199,39 @@ export function buildLimitRangeSpec(opts: LimitRangeOptions = {}): PlainLimitRan
 // Component.
 
 export interface RestrictedNamespaceArgs {
-  /** Name of the Namespace object. Plain so it is validated at preview. Default: the component name. */
-  readonly namespaceName?: string;
+  /** Name of the Namespace object; a DNS-1123 label. Default: the component name. */
+  readonly namespaceName?: pulumi.Input<string>;
   /** Pinned Pod Security Standards version for the enforce/audit/warn labels; "v1.<minor>". Default "v1.37". */
-  readonly podSecurityVersion?: string;
+  readonly podSecurityVersion?: pulumi.Input<string>;
   /** Extra labels on the Namespace; they cannot override the pod-security labels. */
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Namespaces whose pods may reach every pod here, e.g. the ingress gateway's. Default none. */
+  /**
+   * Namespaces whose pods may reach every pod here, e.g. the ingress gateway's. Default none. Plain: an empty list
+   * means no policy at all (a policy with an empty `from` would admit every source), so it decides the child.
+   */
   readonly allowFromNamespaces?: readonly string[];
-  /** Allow traffic between pods of this namespace. Default true. */
+  /** Allow traffic between pods of this namespace. Default true. Plain: it decides whether the policy exists. */
   readonly allowSameNamespace?: boolean;
-  /** Also deny egress by default (workloads' own policies then allow DNS and their peers). Default false. */
+  /**
+   * Also deny egress by default (workloads' own policies then allow DNS and their peers). Default false. Plain: it
+   * decides whether the policy exists.
+   */
   readonly denyEgress?: boolean;
   /** ResourceQuota limits; pod overhead of the RuntimeClass counts against them. */
-  readonly quota?: QuotaOptions;
+  readonly quota?: pulumi.Input<QuotaOptions>;
   /** LimitRange defaults and maxima for containers. */
-  readonly limitRange?: LimitRangeOptions;
+  readonly limitRange?: pulumi.Input<LimitRangeOptions>;
 }
 
+/**
+ * Validates every plain argument synchronously (Outputs are validated by the component once they resolve);
+ * throws an Error naming the key, the value and what is allowed.
+ */
 export function validateRestrictedNamespaceArgs(name: string, args: RestrictedNamespaceArgs): void {
-  assertNamespaceName("namespaceName", args.namespaceName ?? name);
-  assertPodSecurityVersion(args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+  if (isPlainInput(args.namespaceName)) assertNamespaceName("namespaceName", args.namespaceName ?? name);
+  if (isPlainInput(args.podSecurityVersion)) {
+    assertPodSecurityVersion(args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
+  }
   buildAllowFromNamespacesSpec(args.allowFromNamespaces ?? []);
   if (args.allowSameNamespace !== undefined && typeof args.allowSameNamespace !== "boolean") {
     fail(`allowSameNamespace: ${show(args.allowSameNamespace)} must be true or false`);
@@ -225,17 +239,41 @@ export function validateRestrictedNamespaceArgs(name: string, args: RestrictedNa
   if (args.denyEgress !== undefined && typeof args.denyEgress !== "boolean") {
     fail(`denyEgress: ${show(args.denyEgress)} must be true or false`);
   }
-  buildResourceQuotaSpec(args.quota);
-  buildLimitRangeSpec(args.limitRange);
+  if (isPlainInput(args.quota)) buildResourceQuotaSpec(args.quota);
+  if (isPlainInput(args.limitRange)) buildLimitRangeSpec(args.limitRange);
+}
+
+/** What registerOutputs receives: every public output and child of the namespace. */
+export function namespaceOutputs(ns: RestrictedNamespace): pulumi.Inputs {
+  return {
+    namespace: ns.namespace,
+    defaultDenyIngress: ns.defaultDenyIngress,
+    defaultDenyEgress: ns.defaultDenyEgress,
+    allowSameNamespace: ns.allowSameNamespace,
+    allowFromNamespaces: ns.allowFromNamespaces,
+    resourceQuota: ns.resourceQuota,
+    limitRange: ns.limitRange,
+    name: ns.name,
+    podSecurityVersion: ns.podSecurityVersion,
+    labels: ns.labels,
+    quota: ns.quota,
+  };
 }
 
 export class RestrictedNamespace extends pulumi.ComponentResource {
+  /** The Namespace, labelled restricted in enforce, audit and warn. */
   public readonly namespace: k8s.core.v1.Namespace;
+  /** Isolates every pod for ingress. */
   public readonly defaultDenyIngress: k8s.networking.v1.NetworkPolicy;
+  /** Isolates every pod for egress; only with `denyEgress`. */
   public readonly defaultDenyEgress: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Admits traffic between pods of the namespace; absent with `allowSameNamespace: false`. */
   public readonly allowSameNamespace: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Admits traffic from `allowFromNamespaces`; absent when that list is empty. */
   public readonly allowFromNamespaces: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Caps what the namespace's pods may request and use. */
   public readonly resourceQuota: k8s.core.v1.ResourceQuota;
+  /** Container defaults and maxima. */
   public readonly limitRange: k8s.core.v1.LimitRange;
 
   /** Name of the Namespace, resolved once it exists. */
@@ -244,23 +282,41 @@ export class RestrictedNamespace extends pulumi.ComponentResource {
   public readonly podSecurityVersion: pulumi.Output<string>;
   /** All labels set on the Namespace. */
   public readonly labels: pulumi.Output<Record<string, string>>;
+  /** The ResourceQuota's hard limits, e.g. `{ pods: "50", "requests.cpu": "8", ... }`. */
+  public readonly quota: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: RestrictedNamespaceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    // Plain values are checked before anything is registered; Outputs inside apply once they resolve.
     validateRestrictedNamespaceArgs(name, args);
+    const nsName = liftInputs<{ name?: string }, string>({ name: args.namespaceName }, (r) => {
+      assertNamespaceName("namespaceName", r.name ?? name);
+      return r.name ?? name;
+    });
+    const version = liftInputs<{ version?: string }, string>({ version: args.podSecurityVersion }, (r) => {
+      assertPodSecurityVersion(r.version ?? DEFAULT_POD_SECURITY_VERSION);
+      return r.version ?? DEFAULT_POD_SECURITY_VERSION;
+    });
+    const quota = liftInputs<{ quota?: QuotaOptions }, PlainResourceQuotaSpec>({ quota: args.quota }, (r) =>
+      buildResourceQuotaSpec(r.quota),
+    );
+    const limits = liftInputs<{ limits?: LimitRangeOptions }, PlainLimitRangeSpec>(
+      { limits: args.limitRange },
+      (r) => buildLimitRangeSpec(r.limits),
+    );
     super("distroless:namespace:RestrictedNamespace", name, {}, opts);
 
-    const nsName = args.namespaceName ?? name;
-    const version = args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION;
     const baseLabels: Record<string, string> = {
       [LABEL_MANAGED_BY]: MANAGED_BY,
       [LABEL_PART_OF]: DEFAULT_PART_OF,
     };
     // Pod-security labels go last so user labels cannot weaken them.
-    const labels = pulumi.output(args.labels ?? {}).apply((extra): Record<string, string> => ({
-      ...extra,
-      ...baseLabels,
-      ...buildPodSecurityLabels(version),
-    }));
+    const labels = pulumi
+      .all([pulumi.output(args.labels ?? {}), pulumi.output(version)])
+      .apply(([extra, v]): Record<string, string> => ({
+        ...extra,
+        ...baseLabels,
+        ...buildPodSecurityLabels(v),
+      }));
 
     this.namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
@@ -302,22 +358,19 @@ export class RestrictedNamespace extends pulumi.ComponentResource {
         : undefined;
     this.resourceQuota = new k8s.core.v1.ResourceQuota(
       `${name}-quota`,
-      { metadata: meta("quota"), spec: buildResourceQuotaSpec(args.quota) },
+      { metadata: meta("quota"), spec: quota },
       child,
     );
     this.limitRange = new k8s.core.v1.LimitRange(
       `${name}-limits`,
-      { metadata: meta("limits"), spec: buildLimitRangeSpec(args.limitRange) },
+      { metadata: meta("limits"), spec: limits },
       child,
     );
 
     this.name = namespace;
     this.podSecurityVersion = pulumi.output(version);
     this.labels = labels;
-    this.registerOutputs({
-      name: this.name,
-      podSecurityVersion: this.podSecurityVersion,
-      labels: this.labels,
-    });
+    this.quota = pulumi.output(quota).apply((q) => ({ ...q.hard }));
+    this.registerOutputs(namespaceOutputs(this));
   }
 }

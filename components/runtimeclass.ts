@@ -9,6 +9,10 @@ import {
   DEFAULT_RUNTIME_CLASS,
   DNS1123_LABEL,
   fail,
+  isPlainInput,
+  liftInputs,
+  mapLifted,
+  parseQuantity,
   show,
 } from "./podspec";
 
@@ -109,36 +113,111 @@ export function buildRuntimeClassBody(opts: RuntimeClassSpecOptions = {}): Plain
 }
 
 export interface GvisorRuntimeClassArgs {
-  /** RuntimeClass name pods refer to. Plain so it is validated at preview. Default "gvisor". */
-  readonly runtimeClassName?: string;
+  /** RuntimeClass name pods refer to; a DNS-1123 subdomain. Default "gvisor". */
+  readonly runtimeClassName?: pulumi.Input<string>;
   /** CRI handler configured on the nodes. Default "runsc". */
-  readonly handler?: string;
-  /** overhead.podFixed. Default cpu "250m", memory "64Mi". */
-  readonly overhead?: RuntimeOverhead;
+  readonly handler?: pulumi.Input<string>;
+  /**
+   * overhead.podFixed. Default cpu "250m", memory "64Mi". With `existing: true` it is what the cluster's class is
+   * expected to declare (the namespace quota check counts it): when set, a different value is logged as a warning.
+   */
+  readonly overhead?: pulumi.Input<RuntimeOverhead>;
   /** scheduling.nodeSelector. Default GKE Sandbox's `sandbox.gke.io/runtime: gvisor`; `{}` for none. */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly nodeSelector?: pulumi.Input<Readonly<Record<string, string>>>;
   /** scheduling.tolerations. Default GKE Sandbox's `sandbox.gke.io/runtime=gvisor:NoSchedule`; `[]` for none. */
-  readonly tolerations?: readonly RuntimeToleration[];
+  readonly tolerations?: pulumi.Input<readonly RuntimeToleration[]>;
   /**
    * The cluster already provides this RuntimeClass (GKE Sandbox, a platform team): read it instead of creating it.
    * The read fails preview if it does not exist, and deploy fails if its handler differs from `handler`.
+   * Plain: it decides whether the RuntimeClass is created or read.
    */
   readonly existing?: boolean;
 }
 
+/** The arguments with every Input resolved. */
+export interface PlainGvisorRuntimeClassArgs {
+  /** See GvisorRuntimeClassArgs.runtimeClassName. */
+  readonly runtimeClassName?: string;
+  /** See GvisorRuntimeClassArgs.handler. */
+  readonly handler?: string;
+  /** See GvisorRuntimeClassArgs.overhead. */
+  readonly overhead?: RuntimeOverhead;
+  /** See GvisorRuntimeClassArgs.nodeSelector. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** See GvisorRuntimeClassArgs.tolerations. */
+  readonly tolerations?: readonly RuntimeToleration[];
+  /** See GvisorRuntimeClassArgs.existing. */
+  readonly existing?: boolean;
+}
+
+/**
+ * Validates every argument that is plain (Outputs are validated by the component once they resolve); throws an
+ * Error naming the key, the value and what is allowed.
+ */
 export function validateGvisorRuntimeClassArgs(args: GvisorRuntimeClassArgs): void {
-  assertDns1123Subdomain("runtimeClassName", args.runtimeClassName ?? DEFAULT_RUNTIME_CLASS);
+  if (isPlainInput(args.runtimeClassName)) {
+    assertDns1123Subdomain("runtimeClassName", args.runtimeClassName ?? DEFAULT_RUNTIME_CLASS);
+  }
   if (args.existing !== undefined && typeof args.existing !== "boolean") {
     fail(`existing: ${show(args.existing)} must be true or false`);
   }
   if (args.existing === true) {
-    for (const key of ["overhead", "nodeSelector", "tolerations"] as const) {
+    for (const key of ["nodeSelector", "tolerations"] as const) {
       if (args[key] !== undefined) {
         fail(`${key}: cannot be set with existing: true; the cluster's RuntimeClass is read, not changed`);
       }
     }
   }
-  buildRuntimeClassBody(args);
+  const body = {
+    handler: args.handler,
+    overhead: args.overhead,
+    nodeSelector: args.nodeSelector,
+    tolerations: args.tolerations,
+  };
+  if (Object.values(body).every((v) => isPlainInput(v)))
+    buildRuntimeClassBody(body as RuntimeClassSpecOptions);
+}
+
+/** Whether two quantities are equal in value ("250m" and "0.25" are); false when either is malformed. */
+function sameQuantity(a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return false;
+  try {
+    return parseQuantity(a) === parseQuantity(b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The warning for an adopted RuntimeClass whose overhead.podFixed differs from the declared overhead, or
+ * undefined when they match. Not an error: the cluster's class is authoritative, only the quota estimate is off.
+ */
+export function adoptedOverheadWarning(
+  runtimeClassName: string,
+  actual: { cpu?: string; memory?: string } | undefined,
+  declared: RuntimeOverhead,
+): string | undefined {
+  if (sameQuantity(actual?.cpu, declared.cpu) && sameQuantity(actual?.memory, declared.memory))
+    return undefined;
+  const found =
+    actual === undefined || (actual.cpu === undefined && actual.memory === undefined)
+      ? "no overhead.podFixed"
+      : `overhead.podFixed cpu ${show(actual.cpu)}, memory ${show(actual.memory)}`;
+  return (
+    `overhead: existing RuntimeClass "${runtimeClassName}" declares ${found}, but overhead is cpu ${show(declared.cpu)}, ` +
+    `memory ${show(declared.memory)}; the namespace quota is sized with the declared overhead, so set overhead to the cluster's values`
+  );
+}
+
+/** What registerOutputs receives: every public output and child of the component. */
+export function runtimeClassOutputs(rc: GvisorRuntimeClass): pulumi.Inputs {
+  return {
+    runtimeClass: rc.runtimeClass,
+    name: rc.name,
+    handler: rc.handler,
+    overhead: rc.overhead,
+    existing: rc.existing,
+  };
 }
 
 export class GvisorRuntimeClass extends pulumi.ComponentResource {
@@ -148,27 +227,59 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
   public readonly name: pulumi.Output<string>;
   /** CRI handler of the RuntimeClass. */
   public readonly handler: pulumi.Output<string>;
+  /** overhead.podFixed of the RuntimeClass (the cluster's, when adopted). */
+  public readonly overhead: pulumi.Output<RuntimeOverhead | undefined>;
   /** Whether the RuntimeClass was adopted from the cluster rather than created. */
   public readonly existing: pulumi.Output<boolean>;
 
   constructor(name: string, args: GvisorRuntimeClassArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    // Plain values are checked before anything is registered; Outputs inside liftInputs once they resolve.
     validateGvisorRuntimeClassArgs(args);
+    const resolved = liftInputs<PlainGvisorRuntimeClassArgs, PlainGvisorRuntimeClassArgs>(
+      {
+        runtimeClassName: args.runtimeClassName,
+        handler: args.handler,
+        overhead: args.overhead,
+        nodeSelector: args.nodeSelector,
+        tolerations: args.tolerations,
+        existing: args.existing,
+      },
+      (r) => {
+        validateGvisorRuntimeClassArgs(r);
+        return r;
+      },
+    );
     super("distroless:runtime:GvisorRuntimeClass", name, {}, opts);
 
-    const rcName = args.runtimeClassName ?? DEFAULT_RUNTIME_CLASS;
-    const expectedHandler = args.handler ?? DEFAULT_HANDLER;
+    const rcName = mapLifted(resolved, (r) => r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS);
     if (args.existing === true) {
       // A read resource: Pulumi never updates or deletes it, so `pulumi destroy` leaves the cluster's class alone.
       this.runtimeClass = k8s.node.v1.RuntimeClass.get(`${name}-runtimeclass`, rcName, { parent: this });
-      this.handler = this.runtimeClass.handler.apply((h) => {
+      this.handler = pulumi.all([this.runtimeClass.handler, pulumi.output(resolved)]).apply(([h, r]) => {
+        const rc = r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS;
+        const expectedHandler = r.handler ?? DEFAULT_HANDLER;
         if (h !== expectedHandler) {
           throw new Error(
-            `runtimeClassName: existing RuntimeClass "${rcName}" uses handler ${show(h)}, not "${expectedHandler}"; pods would not run sandboxed`,
+            `runtimeClassName: existing RuntimeClass "${rc}" uses handler ${show(h)}, not "${expectedHandler}"; pods would not run sandboxed`,
           );
         }
         return h;
       });
+      // The declared overhead sizes the namespace quota; a mismatch only warns, the cluster's class stays as is.
+      this.overhead = pulumi.all([this.runtimeClass.overhead, pulumi.output(resolved)]).apply(([o, r]) => {
+        const actual = o?.podFixed as { cpu?: string; memory?: string } | undefined;
+        // Only a declared overhead is compared: without one there is no expectation to contradict.
+        const warning =
+          r.overhead !== undefined
+            ? adoptedOverheadWarning(r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS, actual, r.overhead)
+            : undefined;
+        if (warning !== undefined) void pulumi.log.warn(warning, this);
+        return actual?.cpu !== undefined && actual.memory !== undefined
+          ? { cpu: actual.cpu, memory: actual.memory }
+          : undefined;
+      });
     } else {
+      const body = mapLifted(resolved, (r) => buildRuntimeClassBody(r));
       this.runtimeClass = new k8s.node.v1.RuntimeClass(
         `${name}-runtimeclass`,
         {
@@ -179,14 +290,17 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
               "app.kubernetes.io/part-of": "distroless-platform",
             },
           },
-          ...buildRuntimeClassBody(args),
+          handler: mapLifted(body, (b) => b.handler),
+          overhead: mapLifted(body, (b) => b.overhead),
+          scheduling: mapLifted(body, (b) => b.scheduling),
         },
         { parent: this },
       );
       this.handler = this.runtimeClass.handler;
+      this.overhead = pulumi.output(body).apply((b) => ({ ...b.overhead.podFixed }));
     }
     this.name = this.runtimeClass.metadata.name;
     this.existing = pulumi.output(args.existing === true);
-    this.registerOutputs({ name: this.name, handler: this.handler, existing: this.existing });
+    this.registerOutputs(runtimeClassOutputs(this));
   }
 }

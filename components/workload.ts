@@ -15,6 +15,9 @@ import {
   HardenedPodOptions,
   HardenedPodTemplate,
   instanceName,
+  isPlainInput,
+  liftInputs,
+  mapLifted,
   PlainLabels,
   show,
   validateHardenedPodOptions,
@@ -285,66 +288,99 @@ function assertCidr(key: string, value: unknown): void {
 // Component.
 
 /**
- * Arguments of HardenedWorkload. `namespace` and `pod.image` may be Outputs; the rest are plain values so that
- * every one of them is validated synchronously and a bad value fails preview before any child is registered.
+ * Arguments of HardenedWorkload. Plain values are validated before anything is registered, so a bad one fails
+ * preview with nothing created; an Output is validated once it resolves (the child it feeds then fails).
  */
 export interface HardenedWorkloadArgs {
   /** Namespace every child is created in (usually a RestrictedNamespace's name). */
   readonly namespace: pulumi.Input<string>;
+  /** Hardened pod options; `pod.image` may itself be an Output (e.g. a DistrolessImage's `ref`). */
+  readonly pod: pulumi.Input<HardenedPodOptions>;
+  /** Number of pods. Default 2. */
+  readonly replicas?: pulumi.Input<number>;
   /**
-   * Hardened pod options. Plain values on purpose: they are validated synchronously so a bad value fails preview
-   * before any child is registered. Only `pod.image` may be an Output (e.g. a DistrolessImage's `ref`).
+   * Create a PodDisruptionBudget. Default: only when replicas > 1 (a PDB over one pod only delays drains), and
+   * when `replicas` is an Output. Plain: it decides whether the PDB child exists.
    */
-  readonly pod: HardenedPodOptions;
-  /** Number of pods. Plain, because it decides at preview whether a PDB is created. Default 2. */
-  readonly replicas?: number;
-  /** Create a PodDisruptionBudget. Default: only when replicas > 1 (a PDB over one pod only delays drains). */
   readonly pdb?: boolean;
   /** PDB maxUnavailable: an integer >= 1 or a percentage. Default 1. */
-  readonly pdbMaxUnavailable?: number | string;
+  readonly pdbMaxUnavailable?: pulumi.Input<number | string>;
   /** Port the ClusterIP Service exposes; it targets the named container port. Default 80. */
-  readonly servicePort?: number;
+  readonly servicePort?: pulumi.Input<number>;
   /** Name of the Service. Default `pod.appName`. */
-  readonly serviceName?: string;
+  readonly serviceName?: pulumi.Input<string>;
   /** Name of the ServiceAccount. Default `pod.serviceAccountName`, else the Deployment name. */
-  readonly serviceAccountName?: string;
+  readonly serviceAccountName?: pulumi.Input<string>;
   /** Peers allowed to connect to the container port. Default none (namespace-level policies still apply). */
-  readonly ingressFrom?: readonly NetworkPeer[];
+  readonly ingressFrom?: pulumi.Input<readonly NetworkPeer[]>;
   /** Egress allowed besides DNS. Default none. */
-  readonly egressTo?: readonly EgressAllowance[];
+  readonly egressTo?: pulumi.Input<readonly EgressAllowance[]>;
   /** ReplicaSets kept for rollback. Default 5. */
+  readonly revisionHistoryLimit?: pulumi.Input<number>;
+}
+
+/** HardenedWorkloadArgs with every Input resolved except `namespace` and `pod.image`. */
+export interface PlainHardenedWorkloadArgs {
+  /** See HardenedWorkloadArgs.namespace. */
+  readonly namespace: pulumi.Input<string>;
+  /** See HardenedWorkloadArgs.pod. */
+  readonly pod: HardenedPodOptions;
+  /** See HardenedWorkloadArgs.replicas. */
+  readonly replicas?: number;
+  /** See HardenedWorkloadArgs.pdb. */
+  readonly pdb?: boolean;
+  /** See HardenedWorkloadArgs.pdbMaxUnavailable. */
+  readonly pdbMaxUnavailable?: number | string;
+  /** See HardenedWorkloadArgs.servicePort. */
+  readonly servicePort?: number;
+  /** See HardenedWorkloadArgs.serviceName. */
+  readonly serviceName?: string;
+  /** See HardenedWorkloadArgs.serviceAccountName. */
+  readonly serviceAccountName?: string;
+  /** See HardenedWorkloadArgs.ingressFrom. */
+  readonly ingressFrom?: readonly NetworkPeer[];
+  /** See HardenedWorkloadArgs.egressTo. */
+  readonly egressTo?: readonly EgressAllowance[];
+  /** See HardenedWorkloadArgs.revisionHistoryLimit. */
   readonly revisionHistoryLimit?: number;
 }
 
-/** Validates every workload argument synchronously; throws an Error naming the key, the value and what is allowed. */
+/**
+ * Validates every plain workload argument synchronously; throws an Error naming the key, the value and what is
+ * allowed. Outputs are skipped here (the component validates them once they resolve).
+ */
 export function validateHardenedWorkloadArgs(args: HardenedWorkloadArgs): void {
   if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
   if (typeof args.namespace === "string") assertNamespaceName("namespace", args.namespace);
   else if (args.namespace === undefined || args.namespace === null)
     fail(`namespace: ${show(args.namespace)} is required`);
-  validateHardenedPodOptions(args.pod);
-  if (args.replicas !== undefined) assertReplicas("replicas", args.replicas);
+  const plain = isPlainInput;
+  if (args.pod === undefined || args.pod === null) fail(`pod: ${show(args.pod)} is required`);
+  if (plain(args.pod)) validateHardenedPodOptions(args.pod);
+  if (args.replicas !== undefined && plain(args.replicas)) assertReplicas("replicas", args.replicas);
   if (args.pdb !== undefined && typeof args.pdb !== "boolean")
     fail(`pdb: ${show(args.pdb)} must be true or false`);
-  if (args.pdbMaxUnavailable !== undefined) assertMaxUnavailable("pdbMaxUnavailable", args.pdbMaxUnavailable);
-  if (args.servicePort !== undefined) assertPort("servicePort", args.servicePort);
-  if (args.serviceName !== undefined) assertDns1035Label("serviceName", args.serviceName);
-  if (args.serviceAccountName !== undefined)
+  if (args.pdbMaxUnavailable !== undefined && plain(args.pdbMaxUnavailable))
+    assertMaxUnavailable("pdbMaxUnavailable", args.pdbMaxUnavailable);
+  if (args.servicePort !== undefined && plain(args.servicePort)) assertPort("servicePort", args.servicePort);
+  if (args.serviceName !== undefined && plain(args.serviceName))
+    assertDns1035Label("serviceName", args.serviceName);
+  if (args.serviceAccountName !== undefined && plain(args.serviceAccountName))
     assertDns1123Subdomain("serviceAccountName", args.serviceAccountName);
-  if (
-    args.revisionHistoryLimit !== undefined &&
-    !(Number.isInteger(args.revisionHistoryLimit) && args.revisionHistoryLimit >= 0)
-  ) {
-    fail(`revisionHistoryLimit: ${show(args.revisionHistoryLimit)} is not allowed; use an integer >= 0`);
+  const history = args.revisionHistoryLimit;
+  if (history !== undefined && plain(history) && !(Number.isInteger(history) && history >= 0)) {
+    fail(`revisionHistoryLimit: ${show(history)} is not allowed; use an integer >= 0`);
   }
   // Building the network policy validates peers and allowances with the same messages the component would hit.
-  buildNetworkPolicySpec({
-    appName: args.pod.appName,
-    track: args.pod.track,
-    containerPort: args.pod.containerPort,
-    ingressFrom: args.ingressFrom,
-    egressTo: args.egressTo,
-  });
+  if (plain(args.pod) && plain(args.ingressFrom) && plain(args.egressTo)) {
+    buildNetworkPolicySpec({
+      appName: args.pod.appName,
+      track: args.pod.track,
+      containerPort: args.pod.containerPort,
+      ingressFrom: args.ingressFrom,
+      egressTo: args.egressTo,
+    });
+  }
 }
 
 /** Whether a workload gets a PDB: explicit `pdb`, else only with more than one replica. */
@@ -352,16 +388,98 @@ export function wantsPdb(replicas: number, pdb?: boolean): boolean {
   return pdb ?? replicas > 1;
 }
 
+/** The children and derived values of one workload, all from resolved arguments (pure). */
+export interface WorkloadPlan {
+  /** Kubernetes name of the Deployment, PDB and NetworkPolicy. */
+  readonly deploymentName: string;
+  /** Kubernetes name of the Service. */
+  readonly serviceName: string;
+  /** Kubernetes name of the ServiceAccount the pods run as. */
+  readonly serviceAccountName: string;
+  /** Pods of the Deployment. */
+  readonly replicas: number;
+  /** Labels of the pods and every child. */
+  readonly labels: PlainLabels;
+  /** Deployment selector. */
+  readonly selector: PlainLabels;
+  /** Deployment spec. */
+  readonly deployment: DeploymentSpec;
+  /** Service spec. */
+  readonly service: ServiceSpec;
+  /** PDB spec (used only when a PDB is created). */
+  readonly pdb: PdbSpec;
+  /** NetworkPolicy spec. */
+  readonly networkPolicy: NetworkPolicySpec;
+}
+
+/** Builds every spec of a workload from resolved arguments; throws on a bad value like the validation does. */
+export function planHardenedWorkload(args: PlainHardenedWorkloadArgs): WorkloadPlan {
+  validateHardenedWorkloadArgs(args);
+  const pod = args.pod;
+  const replicas = args.replicas ?? DEFAULT_REPLICAS;
+  const deploymentName = instanceName(pod.appName, pod.track);
+  const serviceAccountName = args.serviceAccountName ?? pod.serviceAccountName ?? deploymentName;
+  return {
+    deploymentName,
+    serviceName: args.serviceName ?? pod.appName,
+    serviceAccountName,
+    replicas,
+    labels: buildLabels(pod),
+    selector: buildSelectorLabels(pod.appName, pod.track),
+    deployment: buildDeploymentSpec({
+      pod: { ...pod, serviceAccountName },
+      replicas,
+      revisionHistoryLimit: args.revisionHistoryLimit,
+    }),
+    service: buildServiceSpec({ appName: pod.appName, port: args.servicePort, portName: pod.portName }),
+    pdb: buildPdbSpec({ appName: pod.appName, track: pod.track, maxUnavailable: args.pdbMaxUnavailable }),
+    networkPolicy: buildNetworkPolicySpec({
+      appName: pod.appName,
+      track: pod.track,
+      containerPort: pod.containerPort,
+      ingressFrom: args.ingressFrom,
+      egressTo: args.egressTo,
+    }),
+  };
+}
+
+/** What registerOutputs receives: every public output and child of the workload. */
+export function workloadOutputs(w: HardenedWorkload): pulumi.Inputs {
+  return {
+    serviceAccount: w.serviceAccount,
+    deployment: w.deployment,
+    service: w.service,
+    podDisruptionBudget: w.podDisruptionBudget,
+    networkPolicy: w.networkPolicy,
+    deploymentName: w.deploymentName,
+    serviceName: w.serviceName,
+    serviceAccountName: w.serviceAccountName,
+    replicas: w.replicas,
+    labels: w.labels,
+    selector: w.selector,
+    pdbEnabled: w.pdbEnabled,
+  };
+}
+
 export class HardenedWorkload extends pulumi.ComponentResource {
+  /** ServiceAccount the pods run as; its token is never mounted. */
   public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The hardened Deployment. */
   public readonly deployment: k8s.apps.v1.Deployment;
+  /** ClusterIP Service in front of the pods. */
   public readonly service: k8s.core.v1.Service;
+  /** PodDisruptionBudget; absent when `pdbEnabled` is false. */
   public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget | undefined;
+  /** NetworkPolicy isolating the pods in both directions. */
   public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
 
+  /** Name of the Deployment. */
   public readonly deploymentName: pulumi.Output<string>;
+  /** Name of the Service. */
   public readonly serviceName: pulumi.Output<string>;
+  /** Name of the ServiceAccount. */
   public readonly serviceAccountName: pulumi.Output<string>;
+  /** Pods of the Deployment. */
   public readonly replicas: pulumi.Output<number>;
   /** Full label set of the pods. */
   public readonly labels: pulumi.Output<Record<string, string>>;
@@ -371,94 +489,76 @@ export class HardenedWorkload extends pulumi.ComponentResource {
   public readonly pdbEnabled: pulumi.Output<boolean>;
 
   constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Validate before registering anything, so a bad value leaves no half-built component behind.
+    // Plain values are validated (and the specs built) before registering anything, so a bad value leaves no
+    // half-built component behind; Outputs are validated inside apply once they resolve.
     validateHardenedWorkloadArgs(args);
+    const plan = liftInputs<Omit<PlainHardenedWorkloadArgs, "namespace">, WorkloadPlan>(
+      {
+        pod: args.pod,
+        replicas: args.replicas,
+        pdb: args.pdb,
+        pdbMaxUnavailable: args.pdbMaxUnavailable,
+        servicePort: args.servicePort,
+        serviceName: args.serviceName,
+        serviceAccountName: args.serviceAccountName,
+        ingressFrom: args.ingressFrom,
+        egressTo: args.egressTo,
+        revisionHistoryLimit: args.revisionHistoryLimit,
+      },
+      (resolved) => planHardenedWorkload({ ...resolved, namespace: args.namespace }),
+    );
     super("distroless:workload:HardenedWorkload", name, {}, opts);
 
-    const pod = args.pod;
-    const replicas = args.replicas ?? DEFAULT_REPLICAS;
-    const deploymentName = instanceName(pod.appName, pod.track);
-    const saName = args.serviceAccountName ?? pod.serviceAccountName ?? deploymentName;
-    const podOptions: HardenedPodOptions = { ...pod, serviceAccountName: saName };
-    const labels = buildLabels(pod);
-    const selector = buildSelectorLabels(pod.appName, pod.track);
-    const meta = (objName: string) => ({ name: objName, namespace: args.namespace, labels: { ...labels } });
+    const meta = (objName: (p: WorkloadPlan) => string) => ({
+      name: mapLifted(plan, objName),
+      namespace: args.namespace,
+      labels: mapLifted(plan, (p) => ({ ...p.labels })),
+    });
 
     this.serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
-      { metadata: meta(saName), automountServiceAccountToken: false },
+      { metadata: meta((p) => p.serviceAccountName), automountServiceAccountToken: false },
       { parent: this },
     );
 
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
-      {
-        metadata: meta(deploymentName),
-        spec: buildDeploymentSpec({
-          pod: podOptions,
-          replicas,
-          revisionHistoryLimit: args.revisionHistoryLimit,
-        }),
-      },
+      { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.deployment) },
       { parent: this, dependsOn: [this.serviceAccount] },
     );
 
     this.service = new k8s.core.v1.Service(
       `${name}-service`,
-      {
-        metadata: meta(args.serviceName ?? pod.appName),
-        spec: buildServiceSpec({ appName: pod.appName, port: args.servicePort, portName: pod.portName }),
-      },
+      { metadata: meta((p) => p.serviceName), spec: mapLifted(plan, (p) => p.service) },
       { parent: this },
     );
 
-    const pdbEnabled = wantsPdb(replicas, args.pdb);
+    // With replicas unknown until deploy, a PDB is assumed (maxUnavailable >= 1 never blocks a drain outright).
+    const pdbEnabled = isPlainInput(args.replicas)
+      ? wantsPdb(args.replicas ?? DEFAULT_REPLICAS, args.pdb)
+      : (args.pdb ?? true);
     this.podDisruptionBudget = pdbEnabled
       ? new k8s.policy.v1.PodDisruptionBudget(
           `${name}-pdb`,
-          {
-            metadata: meta(deploymentName),
-            spec: buildPdbSpec({
-              appName: pod.appName,
-              track: pod.track,
-              maxUnavailable: args.pdbMaxUnavailable,
-            }),
-          },
+          { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.pdb) },
           { parent: this },
         )
       : undefined;
 
     this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
       `${name}-netpol`,
-      {
-        metadata: meta(deploymentName),
-        spec: buildNetworkPolicySpec({
-          appName: pod.appName,
-          track: pod.track,
-          containerPort: pod.containerPort,
-          ingressFrom: args.ingressFrom,
-          egressTo: args.egressTo,
-        }),
-      },
+      { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.networkPolicy) },
       { parent: this },
     );
 
     this.deploymentName = this.deployment.metadata.name;
     this.serviceName = this.service.metadata.name;
     this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.replicas = pulumi.output(replicas);
-    this.labels = pulumi.output(labels);
-    this.selector = pulumi.output(selector);
+    this.replicas = pulumi.output(mapLifted(plan, (p) => p.replicas));
+    this.labels = pulumi.output(mapLifted(plan, (p) => p.labels));
+    this.selector = pulumi.output(mapLifted(plan, (p) => p.selector));
     this.pdbEnabled = pulumi.output(pdbEnabled);
 
-    this.registerOutputs({
-      deploymentName: this.deploymentName,
-      serviceName: this.serviceName,
-      serviceAccountName: this.serviceAccountName,
-      replicas: this.replicas,
-      labels: this.labels,
-      selector: this.selector,
-      pdbEnabled: this.pdbEnabled,
-    });
+    this.registerOutputs(workloadOutputs(this));
   }
 }

@@ -10,7 +10,7 @@ import {
   RestrictedNamespace,
   RestrictedNamespaceArgs,
 } from "../components/namespace";
-import { named, promiseOf, recordResources } from "./helpers/mocks";
+import { failureOf, named, promiseOf, recordResources } from "./helpers/mocks";
 
 async function settle(ns: RestrictedNamespace): Promise<void> {
   const children = [
@@ -255,5 +255,116 @@ describe("namespace: preview (unknown outputs)", () => {
       ...BASE_LABELS,
       ...PSS_LABELS,
     });
+  });
+});
+
+/**
+ * Asserts `output` fails with `message`. The engine prefixes it with the input of each child it broke (one Error
+ * object reaches every Output derived from the bad value, and pulumi amends its message in place).
+ */
+async function assertFailsWith(output: pulumi.Output<unknown>, message: string): Promise<void> {
+  const err = await failureOf(output);
+  assert.ok(err instanceof Error, `expected a failure with ${message}`);
+  const prefix = /^(error serializing property "[^"]+": )*/.exec(err.message)?.[0] ?? "";
+  assert.equal(err.message, `${prefix}${message}`);
+}
+
+describe("namespace: Output-valued arguments", () => {
+  const records = recordResources();
+
+  it("registers the resolved name, version, quota and limits", async () => {
+    const ns = new RestrictedNamespace("apps", {
+      namespaceName: pulumi.output("shop"),
+      podSecurityVersion: pulumi.output("v1.35"),
+      quota: pulumi.output({ pods: 120 }),
+      limitRange: Promise.resolve({ max: { cpu: "2", memory: "4Gi" } }),
+    });
+    await settle(ns);
+    const pinned = (v: string) =>
+      Object.fromEntries(Object.entries(PSS_LABELS).map(([k, x]) => [k, x === "v1.37" ? v : x]));
+    assert.deepEqual(named(records, "apps-ns"), {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "shop", labels: { ...BASE_LABELS, ...pinned("v1.35") } },
+    });
+    const meta = (name: string) => ({ name, namespace: "shop", labels: BASE_LABELS });
+    assert.deepEqual(named(records, "apps-quota"), {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: meta("quota"),
+      spec: buildResourceQuotaSpec({ pods: 120 }),
+    });
+    assert.deepEqual(named(records, "apps-limits"), {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: meta("limits"),
+      spec: buildLimitRangeSpec({ max: { cpu: "2", memory: "4Gi" } }),
+    });
+    assert.equal(await promiseOf(ns.podSecurityVersion), "v1.35");
+    assert.equal(await promiseOf(ns.name), "shop");
+    assert.deepEqual(await promiseOf(ns.quota), buildResourceQuotaSpec({ pods: 120 }).hard);
+  });
+
+  it("validates an Output version once it resolves: the error surfaces through the namespace's outputs", async () => {
+    const ns = new RestrictedNamespace("apps", { podSecurityVersion: pulumi.output("latest") });
+    await assertFailsWith(
+      ns.podSecurityVersion,
+      'podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "v1.37"',
+    );
+    await assertFailsWith(
+      ns.labels,
+      'podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "v1.37"',
+    );
+  });
+
+  it("validates an Output quota once it resolves", async () => {
+    const ns = new RestrictedNamespace("apps", { quota: pulumi.output({ pods: 0 }) });
+    await assertFailsWith(ns.quota, "quota.pods: 0 is not allowed; use an integer >= 1");
+  });
+
+  it("still validates the plain arguments before anything is registered", async () => {
+    assert.throws(
+      () =>
+        new RestrictedNamespace("apps", { quota: pulumi.output({ pods: 3 }), podSecurityVersion: "1.37" }),
+      {
+        message:
+          'podSecurityVersion: "1.37" is not allowed; use a pinned version matching v1.<minor>, e.g. "v1.37"',
+      },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(records, []);
+  });
+});
+
+describe("namespace: registerOutputs", () => {
+  recordResources();
+
+  it("registers every public output and child resource", async () => {
+    let registered: unknown;
+    class Probe extends RestrictedNamespace {
+      protected override registerOutputs(
+        outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>,
+      ): void {
+        // Pulumi calls it once more, without outputs, after its async initialize(); keep the component's call.
+        if (outputs !== undefined) registered = outputs;
+        super.registerOutputs(outputs);
+      }
+    }
+    const ns = new Probe("apps", { denyEgress: true, allowFromNamespaces: ["gateway-system"] });
+    await settle(ns);
+    assert.ok(typeof registered === "object" && registered !== null);
+    const outputs = registered as Record<string, unknown>;
+    assert.equal(outputs.namespace, ns.namespace);
+    assert.equal(outputs.resourceQuota, ns.resourceQuota);
+    assert.equal(outputs.limitRange, ns.limitRange);
+    assert.equal(outputs.defaultDenyIngress, ns.defaultDenyIngress);
+    assert.equal(outputs.defaultDenyEgress, ns.defaultDenyEgress);
+    assert.equal(outputs.allowSameNamespace, ns.allowSameNamespace);
+    assert.equal(outputs.allowFromNamespaces, ns.allowFromNamespaces);
+    assert.ok(ns.defaultDenyEgress && ns.allowSameNamespace && ns.allowFromNamespaces);
+    // Every public property of the component (besides Pulumi's own) is registered, and nothing else.
+    const own = Object.keys(ns).filter((k) => !k.startsWith("__") && k !== "urn");
+    assert.deepEqual(Object.keys(outputs).sort(), own.sort());
+    assert.equal(own.length, 11);
   });
 });

@@ -13,7 +13,7 @@ import {
   validateHardenedWorkloadArgs,
   wantsPdb,
 } from "../components/workload";
-import { byType, one, promiseOf, recordResources } from "./helpers/mocks";
+import { byType, failureOf, one, promiseOf, recordResources } from "./helpers/mocks";
 
 const IMAGE = `registry.example.com/web@sha256:${"ab".repeat(32)}`;
 
@@ -419,5 +419,143 @@ describe("workload: preview (unknown outputs)", () => {
     assert.equal(byType(records, "kubernetes:networking.k8s.io/v1:NetworkPolicy").length, 1);
     // Values the component knows from its plain arguments stay known.
     assert.equal(await promiseOf(w.replicas), 2);
+  });
+});
+
+/**
+ * Asserts `output` fails with `message`. The engine prefixes it with the input of each child it broke (one Error
+ * object reaches every Output derived from the bad value, and pulumi amends its message in place), e.g. `error serializing property "spec": `.
+ */
+async function assertFailsWith(output: pulumi.Output<unknown>, message: string): Promise<void> {
+  const err = await failureOf(output);
+  assert.ok(err instanceof Error, `expected a failure with ${message}`);
+  const prefix = /^(error serializing property "[^"]+": )*/.exec(err.message)?.[0] ?? "";
+  assert.equal(err.message, `${prefix}${message}`);
+}
+
+describe("workload: Output-valued arguments", () => {
+  const records = recordResources();
+
+  it("registers the same children as with plain values once the Outputs resolve", async () => {
+    const plain = new HardenedWorkload("plain", {
+      namespace: "apps",
+      pod: pod({ track: "canary" }),
+      replicas: 3,
+      pdbMaxUnavailable: "25%",
+      servicePort: 8080,
+      serviceName: "web-preview",
+      serviceAccountName: "web-runner",
+      ingressFrom: [{ namespace: "gateway-system" }],
+      egressTo: [{ cidr: "10.0.0.0/8", ports: [443] }],
+      revisionHistoryLimit: 2,
+    });
+    const lifted = new HardenedWorkload("lifted", {
+      namespace: pulumi.output("apps"),
+      pod: pulumi.output(pod({ track: "canary" })),
+      replicas: pulumi.output(3),
+      pdbMaxUnavailable: pulumi.output("25%"),
+      servicePort: Promise.resolve(8080),
+      serviceName: pulumi.output("web-preview"),
+      serviceAccountName: pulumi.output("web-runner"),
+      ingressFrom: pulumi.output([{ namespace: "gateway-system" }]),
+      egressTo: pulumi.output([{ cidr: "10.0.0.0/8", ports: [443] }]),
+      revisionHistoryLimit: pulumi.output(2),
+    });
+    await settle(plain);
+    await settle(lifted);
+    for (const child of ["sa", "deployment", "service", "pdb", "netpol"]) {
+      const want = records.find((r) => r.name === `plain-${child}`);
+      const got = records.find((r) => r.name === `lifted-${child}`);
+      assert.ok(want && got, child);
+      assert.deepEqual(got.inputs, want.inputs, child);
+    }
+    assert.equal(await promiseOf(lifted.replicas), 3);
+    assert.equal(await promiseOf(lifted.serviceName), "web-preview");
+    assert.deepEqual(await promiseOf(lifted.selector), {
+      "app.kubernetes.io/name": "web",
+      "app.kubernetes.io/instance": "web-canary",
+    });
+  });
+
+  it("validates an Output once it resolves: the error surfaces through the workload's outputs", async () => {
+    // Nothing is known to be wrong before super(): the component is created and its children fail at deploy.
+    const w = new HardenedWorkload("web", { namespace: "apps", pod: pod(), servicePort: pulumi.output(0) });
+    await assertFailsWith(w.replicas, "servicePort: 0 is not allowed; use an integer from 1 to 65535");
+  });
+
+  it("validates an Output pod once it resolves", async () => {
+    const w = new HardenedWorkload("web", {
+      namespace: "apps",
+      pod: pulumi.output(pod({ image: "registry.example.com/web:1.4.2" })),
+    });
+    await assertFailsWith(
+      w.labels,
+      'image: "registry.example.com/web:1.4.2" is not pinned by digest; use "<repository>@sha256:<64 hex digits>" or set allowUnpinnedImage: true',
+    );
+  });
+
+  it("still validates the plain arguments before anything is registered", async () => {
+    assert.throws(
+      () =>
+        new HardenedWorkload("web", {
+          namespace: "apps",
+          pod: pod(),
+          servicePort: pulumi.output(80),
+          replicas: -1,
+        }),
+      { message: "replicas: -1 is not allowed; use an integer from 0 to 1000" },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(records, []);
+  });
+
+  it("assumes a PDB while replicas is an Output, unless pdb is set", async () => {
+    const assumed = new HardenedWorkload("web", {
+      namespace: "apps",
+      pod: pod(),
+      replicas: pulumi.output(1),
+    });
+    await settle(assumed);
+    assert.equal(await promiseOf(assumed.pdbEnabled), true);
+    assert.equal(one(records, "kubernetes:policy/v1:PodDisruptionBudget").name, "web-pdb");
+    const off = new HardenedWorkload("off", {
+      namespace: "apps",
+      pod: pod(),
+      replicas: pulumi.output(1),
+      pdb: false,
+    });
+    await settle(off);
+    assert.equal(off.podDisruptionBudget, undefined);
+  });
+});
+
+describe("workload: registerOutputs", () => {
+  recordResources();
+
+  it("registers every public output and child resource", async () => {
+    let registered: unknown;
+    class Probe extends HardenedWorkload {
+      protected override registerOutputs(
+        outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>,
+      ): void {
+        // Pulumi calls it once more, without outputs, after its async initialize(); keep the component's call.
+        if (outputs !== undefined) registered = outputs;
+        super.registerOutputs(outputs);
+      }
+    }
+    const w = new Probe("web", { namespace: "apps", pod: pod(), replicas: 2 });
+    await settle(w);
+    assert.ok(typeof registered === "object" && registered !== null);
+    const outputs = registered as Record<string, unknown>;
+    assert.equal(outputs.deployment, w.deployment);
+    assert.equal(outputs.service, w.service);
+    assert.equal(outputs.serviceAccount, w.serviceAccount);
+    assert.equal(outputs.networkPolicy, w.networkPolicy);
+    assert.equal(outputs.podDisruptionBudget, w.podDisruptionBudget);
+    assert.ok(w.podDisruptionBudget);
+    // Every public property of the component (besides Pulumi's own) is registered, and nothing else.
+    const own = Object.keys(w).filter((k) => !k.startsWith("__") && k !== "urn");
+    assert.deepEqual(Object.keys(outputs).sort(), own.sort());
+    assert.equal(own.length, 12);
   });
 });
