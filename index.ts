@@ -174,7 +174,8 @@ async function main(): Promise<PlatformOutputs> {
   const runtimeClass = new GvisorRuntimeClass(
     "sandbox",
     rc.mode === "adopt"
-      ? { runtimeClassName: rc.name, handler: rc.handler, existing: true }
+      ? // overhead is what the stack expects the cluster's class to declare; a mismatch is warned about.
+        { runtimeClassName: rc.name, handler: rc.handler, existing: true, overhead: { ...rc.overhead } }
       : {
           runtimeClassName: rc.name,
           handler: rc.handler,

@@ -422,6 +422,20 @@ describe("program: runtime class per stack", () => {
       assert.equal(run.outputs.runtimeClassHandler, "runsc");
     });
   }
+
+  it("warns at staging when the cluster's gvisor class declares another overhead than the stack", async () => {
+    const run = await runProgram("staging", {
+      clusterRuntimeClassOverhead: { cpu: "500m", memory: "128Mi" },
+    });
+    assert.deepEqual(
+      run.warnings.filter((w) => w.startsWith("overhead:")),
+      [
+        'overhead: existing RuntimeClass "gvisor" declares overhead.podFixed cpu "500m", memory "128Mi", but ' +
+          'overhead is cpu "250m", memory "64Mi"; the namespace quota is sized with the declared overhead, so set ' +
+          "overhead to the cluster's values",
+      ],
+    );
+  });
 });
 
 describe("program: preview (image digests unknown)", () => {

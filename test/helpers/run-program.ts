@@ -55,7 +55,11 @@ export interface RunProgramOptions {
    * defaults overlaid by `config` only, which is what loadConfig(config) validates.
    */
   readonly stackFile?: boolean;
+  /** `overhead.podFixed` of the cluster's RuntimeClass an adopting stack reads (default GKE Sandbox-like 250m/64Mi). */
+  readonly clusterRuntimeClassOverhead?: Readonly<Record<string, string>>;
 }
+
+const DEFAULT_CLUSTER_OVERHEAD = { cpu: "250m", memory: "64Mi" };
 
 /** Raised when the program throws; carries what was registered before the failure. */
 export class ProgramFailure extends Error {
@@ -118,7 +122,11 @@ export function mockDigest(imageName: string): string {
 }
 
 /** Outputs the mocked providers return beyond the inputs: what a real `pulumi up` would report. */
-function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean): Record<string, unknown> {
+function mockState(
+  args: pulumi.runtime.MockResourceArgs,
+  preview: boolean,
+  clusterOverhead: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const inputs = (args.inputs ?? {}) as Record<string, unknown>;
   if (args.type === "docker-build:index:Image") {
     // A build's digest is known only after it ran: unknown in preview.
@@ -127,7 +135,12 @@ function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean): Rec
   }
   if (args.type === "kubernetes:node.k8s.io/v1:RuntimeClass" && args.id !== undefined && args.id !== "") {
     // Reading an existing RuntimeClass (GKE Sandbox's) returns the cluster's object.
-    return { ...inputs, metadata: { name: args.id }, handler: "runsc" };
+    return {
+      ...inputs,
+      metadata: { name: args.id },
+      handler: "runsc",
+      overhead: { podFixed: { ...clusterOverhead } },
+    };
   }
   return { ...inputs };
 }
@@ -191,7 +204,11 @@ export async function runProgram(stack: string, options: RunProgramOptions = {})
           custom: args.custom === true,
           ...(args.id !== undefined && args.id !== "" ? { readId: args.id } : {}),
         });
-        const state = mockState(args, preview);
+        const state = mockState(
+          args,
+          preview,
+          options.clusterRuntimeClassOverhead ?? DEFAULT_CLUSTER_OVERHEAD,
+        );
         const id =
           args.id !== undefined && args.id !== "" ? args.id : preview ? undefined : `${args.name}-id`;
         return { id, state };
