@@ -14,30 +14,12 @@ import { main } from "../cli";
 import { readOnlyRootFilesystem } from "../rules/readOnlyRootFilesystem";
 import { ruleConfig } from "../lib/rule";
 import { extractPod } from "../lib/pods";
-
-interface FixtureCase {
-  file: string;
-  level: "baseline" | "restricted";
-  version: string;
-  expected: "pass" | "fail";
-}
+import { FIXTURE_CASES, FIXTURES_DIR } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-function fixturesDir(): string {
-  const candidates = [
-    path.resolve(__dirname, "../../../shared/fixtures/pss"),
-    path.resolve(process.cwd(), "../shared/fixtures/pss"),
-  ];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, "index.json")));
-  if (!found) throw new Error(`PSS fixtures not found; looked in ${candidates.join(", ")}`);
-  return found;
-}
-
-const FIXTURES = fixturesDir();
-const CASES = (
-  JSON.parse(fs.readFileSync(path.join(FIXTURES, "index.json"), "utf8")) as { cases: FixtureCase[] }
-).cases;
+const FIXTURES = FIXTURES_DIR;
+const CASES = FIXTURE_CASES;
 
 /** Runs the real CLI as CI would. */
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
