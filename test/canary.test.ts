@@ -9,7 +9,7 @@ import {
   planCanaryRelease,
   trackOrdering,
 } from "../components/canary";
-import { isKnown, promiseOf, type Registered, setMocks } from "./helpers/mocks";
+import { failureOf, isKnown, promiseOf, type Registered, setMocks } from "./helpers/mocks";
 
 const STABLE_IMAGE = `registry.example/shop@sha256:${"a".repeat(64)}`;
 const CANARY_IMAGE = `registry.example/shop@sha256:${"b".repeat(64)}`;
@@ -751,5 +751,141 @@ describe("CanaryRelease", () => {
         nextStep: 100,
       });
     });
+  });
+});
+
+/**
+ * Asserts `output` fails with `message`. The engine prefixes it with the input of each child it broke (one Error
+ * object reaches every Output derived from the bad value, and pulumi amends its message in place).
+ */
+async function assertFailsWith(output: pulumi.Output<unknown>, message: string): Promise<void> {
+  const err = await failureOf(output);
+  assert.ok(err instanceof Error, `expected a failure with ${message}`);
+  const prefix = /^(error serializing property "[^"]+": )*/.exec(err.message)?.[0] ?? "";
+  assert.equal(err.message, `${prefix}${message}`);
+}
+
+/** The message constructing a release with `args` throws (plain arguments fail before anything registers). */
+function plainFailure(args: CanaryReleaseArgs): string {
+  try {
+    new CanaryRelease("probe", args);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected the plain arguments to be rejected");
+}
+
+describe("CanaryRelease: Output-valued arguments", () => {
+  const GATEWAY = { name: "public", namespace: "gateway-system", hostnames: ["shop.example.com"] };
+  const POD = { containerPort: 8080, env: { LOG_LEVEL: "info" }, portName: "web" };
+
+  it("registers the same children as with plain values once the Outputs resolve", async () => {
+    useMocks(false);
+    const plain = new CanaryRelease("plain", {
+      ...baseArgs({ gateway: GATEWAY, pod: POD }),
+      servicePort: 8080,
+      serviceAccountName: "shop-runner",
+      pdbMaxUnavailable: "25%",
+      ingressFrom: [{ namespace: "gateway-system" }],
+      egressTo: [{ cidr: "10.0.0.0/8", ports: [443] }],
+      revisionHistoryLimit: 2,
+    });
+    const lifted = new CanaryRelease("lifted", {
+      ...baseArgs({ gateway: GATEWAY }),
+      stable: { image: pulumi.output(STABLE_IMAGE), version: pulumi.output("1.4.0") },
+      canary: { image: CANARY_IMAGE, version: Promise.resolve("1.5.0") },
+      pod: pulumi.output(POD),
+      servicePort: pulumi.output(8080),
+      serviceAccountName: pulumi.output("shop-runner"),
+      pdbMaxUnavailable: pulumi.output("25%"),
+      ingressFrom: pulumi.output([{ namespace: "gateway-system" }]),
+      egressTo: pulumi.output([{ cidr: "10.0.0.0/8", ports: [443] }]),
+      revisionHistoryLimit: pulumi.output(2),
+    });
+    await settle(plain);
+    await settle(lifted);
+    const children = ["sa", "stable", "canary", "stable-service", "canary-service", "route", "netpol"];
+    for (const child of [...children, "stable-pdb", "canary-pdb"]) {
+      const want = recorded.find((r) => r.name === `plain-${child}`);
+      const got = recorded.find((r) => r.name === `lifted-${child}`);
+      assert.ok(want && got, child);
+      assert.deepEqual(got.inputs, want.inputs, child);
+    }
+    assert.equal(at(find(ROUTE, "lifted-route").inputs, "spec", "rules", 0, "backendRefs", 1, "port"), 8080);
+    assert.equal(await promiseOf(lifted.stableVersion), "1.4.0");
+    assert.equal(await promiseOf(lifted.canaryVersion), "1.5.0");
+    assert.equal(await promiseOf(lifted.stableImage), STABLE_IMAGE);
+  });
+
+  it("validates an Output version once it resolves, with the message a plain value gets", async () => {
+    useMocks(false);
+    const message = plainFailure(baseArgs({ stable: { image: STABLE_IMAGE, version: "1.4.0 beta" } }));
+    assert.match(message, /^stable\.version: "1\.4\.0 beta"/);
+    recorded.length = 0;
+    const release = new CanaryRelease(
+      "shop",
+      baseArgs({ stable: { image: STABLE_IMAGE, version: pulumi.output("1.4.0 beta") } }),
+    );
+    await assertFailsWith(release.stableVersion, message);
+  });
+
+  it("validates an Output pod and servicePort once they resolve", async () => {
+    useMocks(false);
+    const env = plainFailure(baseArgs({ pod: { containerPort: 8080, env: { TRACK: "x" } } }));
+    assert.equal(env, 'pod.env.TRACK: "x" is not allowed; the release sets TRACK and APP_VERSION per track');
+    const badPod = new CanaryRelease(
+      "pod",
+      baseArgs({ pod: pulumi.output({ containerPort: 8080, env: { TRACK: "x" } }) }),
+    );
+    await assertFailsWith(badPod.canaryVersion, env);
+    const badPort = new CanaryRelease("port", baseArgs({ servicePort: pulumi.output(0) }));
+    await assertFailsWith(
+      badPort.stableVersion,
+      "servicePort: 0 is not allowed; use an integer from 1 to 65535",
+    );
+  });
+
+  it("still validates the plain arguments before anything is registered", async () => {
+    useMocks(false);
+    assert.throws(
+      () => new CanaryRelease("shop", baseArgs({ pod: pulumi.output({ containerPort: 8080 }), replicas: 0 })),
+      { message: "replicas: 0 is not allowed; use an integer from 1 to 1000" },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(recorded, []);
+  });
+});
+
+describe("CanaryRelease: registerOutputs", () => {
+  it("registers every public output and child resource", async () => {
+    useMocks(false);
+    let registered: unknown;
+    class Probe extends CanaryRelease {
+      protected override registerOutputs(
+        outputs?: pulumi.Inputs | Promise<pulumi.Inputs> | pulumi.Output<pulumi.Inputs>,
+      ): void {
+        // Pulumi calls it once more, without outputs, after its async initialize(); keep the component's call.
+        if (outputs !== undefined) registered = outputs;
+        super.registerOutputs(outputs);
+      }
+    }
+    const release = new Probe("shop", baseArgs({ gateway: { name: "public", namespace: "gateway-system" } }));
+    await settle(release);
+    assert.ok(typeof registered === "object" && registered !== null);
+    const outputs = registered as Record<string, unknown>;
+    assert.equal(outputs.serviceAccount, release.serviceAccount);
+    assert.equal(outputs.stableDeployment, release.stableDeployment);
+    assert.equal(outputs.canaryDeployment, release.canaryDeployment);
+    assert.equal(outputs.service, release.service);
+    assert.equal(outputs.canaryService, release.canaryService);
+    assert.equal(outputs.route, release.route);
+    assert.equal(outputs.networkPolicy, release.networkPolicy);
+    assert.equal(outputs.podDisruptionBudgets, release.podDisruptionBudgets);
+    assert.ok(release.canaryDeployment && release.canaryService && release.route);
+    assert.equal(release.podDisruptionBudgets.length, 2);
+    // Every public property of the component (besides Pulumi's own) is registered, and nothing else.
+    const own = Object.keys(release).filter((k) => !k.startsWith("__") && k !== "urn");
+    assert.deepEqual(Object.keys(outputs).sort(), own.sort());
+    assert.equal(own.length, 23);
   });
 });

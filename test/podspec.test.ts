@@ -12,6 +12,10 @@ import {
   buildServiceSelector,
   HardenedPodOptions,
   HardenedPodSpec,
+  isPlainInput,
+  liftInputs,
+  mapLifted,
+  mapLifted2,
   NONROOT_UID,
   parseQuantity,
   validateHardenedPodOptions,
@@ -723,5 +727,69 @@ describe("podspec: registered through a Deployment (mocks)", () => {
       err.message,
       'image: "web:latest" is not pinned by digest; use "<repository>@sha256:<64 hex digits>" or set allowUnpinnedImage: true',
     );
+  });
+});
+
+describe("podspec: Input helpers", () => {
+  recordResources();
+
+  it("tells plain values from Outputs and Promises", () => {
+    assert.equal(isPlainInput("web"), true);
+    assert.equal(isPlainInput(undefined), true);
+    assert.equal(isPlainInput({ image: pulumi.output("x") }), true);
+    assert.equal(isPlainInput(pulumi.output("web")), false);
+    assert.equal(isPlainInput(Promise.resolve("web")), false);
+  });
+
+  it("runs liftInputs now when every field is plain, so its checks throw before anything is registered", () => {
+    const nested = pulumi.output("ref");
+    const seen: unknown[] = [];
+    const result = liftInputs<{ a: number; pod: { image: unknown } }, number>(
+      { a: 2, pod: { image: nested } },
+      (r) => {
+        seen.push(r.pod.image);
+        return r.a * 10;
+      },
+    );
+    assert.equal(result, 20);
+    // Nested Inputs of plain fields are passed through, not resolved.
+    assert.equal(seen[0], nested);
+    assert.throws(
+      () =>
+        liftInputs<{ a: number }, number>({ a: -1 }, () => {
+          throw new Error("a: -1 is not allowed");
+        }),
+      { message: "a: -1 is not allowed" },
+    );
+  });
+
+  it("runs liftInputs once known when a field is an Output, and fails the Output on a bad value", async () => {
+    const ok = liftInputs<{ a: number; b: string }, string>(
+      { a: pulumi.output(2), b: "x" },
+      (r) => `${r.b}${r.a}`,
+    );
+    assert.ok(pulumi.Output.isInstance(ok));
+    assert.equal(await promiseOf(ok as pulumi.Output<string>), "x2");
+    const bad = liftInputs<{ a: number }, number>({ a: Promise.resolve(-1) }, (r) => {
+      throw new Error(`a: ${r.a} is not allowed`);
+    });
+    const err = await failureOf(bad as pulumi.Output<number>);
+    assert.ok(err instanceof Error);
+    assert.equal(err.message, "a: -1 is not allowed");
+  });
+
+  it("maps lifted values: plain stays plain, an Output stays an Output", async () => {
+    assert.equal(
+      mapLifted(2, (n) => n + 1),
+      3,
+    );
+    assert.equal(
+      mapLifted2(2, "x", (n, s) => `${s}${n}`),
+      "x2",
+    );
+    const lifted = mapLifted2(pulumi.output(2), "x", (n, s) => `${s}${n}`);
+    assert.ok(pulumi.Output.isInstance(lifted));
+    assert.equal(await promiseOf(lifted as pulumi.Output<string>), "x2");
+    assert.equal(await promiseOf(mapLifted(pulumi.output(2), (n) => n + 1) as pulumi.Output<number>), 3);
   });
 });
