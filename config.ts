@@ -188,6 +188,10 @@ const runtimeClassSchema = strictObject({
   tolerations: z.array(tolerationSchema, { error: "expected a list of tolerations" }).default([]),
 });
 
+const PLATFORMS_ALLOWED =
+  `expected both ${SUPPORTED_PLATFORMS.join(" and ")} (the policy pack's mandatory imagePlatforms rule ` +
+  "refuses an image built for fewer)";
+
 const imagesSchema = strictObject({
   provider: z
     .enum(["google", "chainguard"], {
@@ -208,8 +212,9 @@ const imagesSchema = strictObject({
         error: `expected a list of platforms from ${SUPPORTED_PLATFORMS.join(", ")}`,
       },
     )
-    .min(1, { error: `expected a non-empty list of platforms from ${SUPPORTED_PLATFORMS.join(", ")}` })
     .refine((list) => new Set(list).size === list.length, { error: "expected each platform once" })
+    // The policy pack's mandatory imagePlatforms rule fails any image missing one of them.
+    .refine((list) => SUPPORTED_PLATFORMS.every((p) => list.includes(p)), { error: PLATFORMS_ALLOWED })
     .default([...SUPPORTED_PLATFORMS]),
   builder: pattern(
     BUILDER_NAME,

@@ -175,7 +175,13 @@ async function main(): Promise<PlatformOutputs> {
     "sandbox",
     rc.mode === "adopt"
       ? // overhead is what the stack expects the cluster's class to declare; a mismatch is warned about.
-        { runtimeClassName: rc.name, handler: rc.handler, existing: true, overhead: { ...rc.overhead } }
+        {
+          runtimeClassName: rc.name,
+          handler: rc.handler,
+          existing: true,
+          overhead: { ...rc.overhead },
+          overheadConfigKey: "runtimeClass.overhead",
+        }
       : {
           runtimeClassName: rc.name,
           handler: rc.handler,

@@ -132,6 +132,11 @@ export interface GvisorRuntimeClassArgs {
    * Plain: it decides whether the RuntimeClass is created or read.
    */
   readonly existing?: boolean;
+  /**
+   * How the caller's user spells the overhead setting, named in the overhead-mismatch warning (e.g. the stack
+   * config key "runtimeClass.overhead"). Plain: it only words a message. Default "overhead".
+   */
+  readonly overheadConfigKey?: string;
 }
 
 /** The arguments with every Input resolved. */
@@ -160,6 +165,12 @@ export function validateGvisorRuntimeClassArgs(args: GvisorRuntimeClassArgs): vo
   }
   if (args.existing !== undefined && typeof args.existing !== "boolean") {
     fail(`existing: ${show(args.existing)} must be true or false`);
+  }
+  if (
+    args.overheadConfigKey !== undefined &&
+    (typeof args.overheadConfigKey !== "string" || args.overheadConfigKey === "")
+  ) {
+    fail(`overheadConfigKey: ${show(args.overheadConfigKey)} must be a non-empty string`);
   }
   if (args.existing === true) {
     for (const key of ["nodeSelector", "tolerations"] as const) {
@@ -196,6 +207,8 @@ export function adoptedOverheadWarning(
   runtimeClassName: string,
   actual: { cpu?: string; memory?: string } | undefined,
   declared: RuntimeOverhead,
+  /** The key the user sets the declared overhead with, so the warning points at what to change. */
+  configKey = "overhead",
 ): string | undefined {
   if (sameQuantity(actual?.cpu, declared.cpu) && sameQuantity(actual?.memory, declared.memory))
     return undefined;
@@ -204,8 +217,9 @@ export function adoptedOverheadWarning(
       ? "no overhead.podFixed"
       : `overhead.podFixed cpu ${show(actual.cpu)}, memory ${show(actual.memory)}`;
   return (
-    `overhead: existing RuntimeClass "${runtimeClassName}" declares ${found}, but overhead is cpu ${show(declared.cpu)}, ` +
-    `memory ${show(declared.memory)}; the namespace quota is sized with the declared overhead, so set overhead to the cluster's values`
+    `${configKey}: existing RuntimeClass "${runtimeClassName}" declares ${found}, but ${configKey} is cpu ` +
+    `${show(declared.cpu)}, memory ${show(declared.memory)}; the namespace quota is sized with the declared ` +
+    `overhead, so set ${configKey} to the cluster's values`
   );
 }
 
@@ -271,7 +285,12 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
         // Only a declared overhead is compared: without one there is no expectation to contradict.
         const warning =
           r.overhead !== undefined
-            ? adoptedOverheadWarning(r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS, actual, r.overhead)
+            ? adoptedOverheadWarning(
+                r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS,
+                actual,
+                r.overhead,
+                args.overheadConfigKey,
+              )
             : undefined;
         if (warning !== undefined) void pulumi.log.warn(warning, this);
         return actual?.cpu !== undefined && actual.memory !== undefined

@@ -38,6 +38,9 @@ function problemsOf(raw: Record<string, unknown>, options?: LoadConfigOptions): 
 }
 
 const PSS = 'expected a pinned Pod Security Standards version v1.22..v1.37 (not "latest")';
+const PLATFORMS =
+  "expected both linux/amd64 and linux/arm64 (the policy pack's mandatory imagePlatforms rule refuses an " +
+  "image built for fewer)";
 const ADOPT =
   'expected none with runtimeClass.mode "adopt" (the cluster\'s RuntimeClass is read, not changed, and keeps its own scheduling)';
 
@@ -190,8 +193,24 @@ const CASES: readonly Case[] = [
   },
   {
     key: "images.platforms duplicate",
-    raw: { images: { platforms: ["linux/amd64", "linux/amd64"] } },
-    message: 'images.platforms: ["linux/amd64","linux/amd64"] is not allowed; expected each platform once',
+    raw: { images: { platforms: ["linux/amd64", "linux/arm64", "linux/amd64"] } },
+    message:
+      'images.platforms: ["linux/amd64","linux/arm64","linux/amd64"] is not allowed; expected each platform once',
+  },
+  {
+    key: "images.platforms without linux/arm64",
+    raw: { images: { platforms: ["linux/amd64"] } },
+    message: `images.platforms: ["linux/amd64"] is not allowed; ${PLATFORMS}`,
+  },
+  {
+    key: "images.platforms without linux/amd64",
+    raw: { images: { platforms: ["linux/arm64"] } },
+    message: `images.platforms: ["linux/arm64"] is not allowed; ${PLATFORMS}`,
+  },
+  {
+    key: "images.platforms empty",
+    raw: { images: { platforms: [] } },
+    message: `images.platforms: [] is not allowed; ${PLATFORMS}`,
   },
   {
     key: "images.nodejsVersion",

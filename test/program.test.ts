@@ -428,11 +428,11 @@ describe("program: runtime class per stack", () => {
       clusterRuntimeClassOverhead: { cpu: "500m", memory: "128Mi" },
     });
     assert.deepEqual(
-      run.warnings.filter((w) => w.startsWith("overhead:")),
+      run.warnings.filter((w) => w.includes("existing RuntimeClass")),
       [
-        'overhead: existing RuntimeClass "gvisor" declares overhead.podFixed cpu "500m", memory "128Mi", but ' +
-          'overhead is cpu "250m", memory "64Mi"; the namespace quota is sized with the declared overhead, so set ' +
-          "overhead to the cluster's values",
+        'runtimeClass.overhead: existing RuntimeClass "gvisor" declares overhead.podFixed cpu "500m", memory ' +
+          '"128Mi", but runtimeClass.overhead is cpu "250m", memory "64Mi"; the namespace quota is sized with the ' +
+          "declared overhead, so set runtimeClass.overhead to the cluster's values",
       ],
     );
   });

@@ -91,6 +91,11 @@ describe("runtimeclass: validation (nothing registered)", () => {
       'tolerations[0].value: must be empty when operator is "Exists"',
     ],
     [
+      "empty overheadConfigKey",
+      { existing: true, overheadConfigKey: "" },
+      'overheadConfigKey: "" must be a non-empty string',
+    ],
+    [
       "nodeSelector with existing",
       { existing: true, nodeSelector: { pool: "sandbox" } },
       "nodeSelector: cannot be set with existing: true; the cluster's RuntimeClass is read, not changed",
@@ -277,6 +282,25 @@ describe("runtimeclass: adopted overhead", () => {
     const rc = new GvisorRuntimeClass("sandbox", { existing: true });
     assert.equal(await promiseOf(rc.overhead), undefined);
     assert.deepEqual(warnings, []);
+  });
+
+  it("names the caller's config key in the warning", async () => {
+    mockCluster(records, {
+      metadata: { name: "gvisor" },
+      handler: "runsc",
+      overhead: { podFixed: { cpu: "500m", memory: "128Mi" } },
+    });
+    const rc = new GvisorRuntimeClass("sandbox", {
+      existing: true,
+      overhead: { cpu: "250m", memory: "64Mi" },
+      overheadConfigKey: "runtimeClass.overhead",
+    });
+    assert.deepEqual(await promiseOf(rc.overhead), { cpu: "500m", memory: "128Mi" });
+    const message =
+      'runtimeClass.overhead: existing RuntimeClass "gvisor" declares overhead.podFixed cpu "500m", memory ' +
+      '"128Mi", but runtimeClass.overhead is cpu "250m", memory "64Mi"; the namespace quota is sized with the ' +
+      "declared overhead, so set runtimeClass.overhead to the cluster's values";
+    assert.deepEqual(warnings, [`warning: [runtime] ${message}`]);
   });
 
   it("names a missing overhead in the warning", () => {

@@ -1,5 +1,5 @@
-// Kubernetes' own Pod Security conformance data (../shared/fixtures/pss, 148 cases; see its README), loaded
-// once for every test that checks agreement with it.
+// Kubernetes' own Pod Security conformance data ($PSS_FIXTURES_DIR, else ../shared/fixtures/pss; 148 cases,
+// see its README), loaded once for every test that checks agreement with it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -15,15 +15,38 @@ export interface FixtureCase {
   expected: "pass" | "fail";
 }
 
-/** `shared/` sits beside the project root; tests run from the root (npm test) or from policies/. */
-export function fixturesDir(): string {
+/** Environment variable naming the fixtures folder (the one holding index.json); when set, the only place looked. */
+export const FIXTURES_ENV = "PSS_FIXTURES_DIR";
+
+/**
+ * `$PSS_FIXTURES_DIR` when set (CI checks the fixtures out wherever it likes; a wrong value fails rather than
+ * falling back to another copy), else `shared/` beside the project root, as tests run from the root (npm test)
+ * or from policies/.
+ */
+export function fixturesDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[FIXTURES_ENV];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const dir = path.resolve(fromEnv);
+    if (!fs.existsSync(path.join(dir, "index.json"))) {
+      throw new Error(
+        `PSS fixtures not found: ${FIXTURES_ENV} is ${JSON.stringify(fromEnv)}, but ${dir} holds no index.json; ` +
+          `set ${FIXTURES_ENV} to the folder holding index.json and <level>/<check>/{pass,fail}-*.yaml`,
+      );
+    }
+    return dir;
+  }
   const candidates = [
     path.resolve(__dirname, "../../../shared/fixtures/pss"),
     path.resolve(process.cwd(), "../shared/fixtures/pss"),
     path.resolve(process.cwd(), "../../shared/fixtures/pss"),
   ];
   const found = candidates.find((d) => fs.existsSync(path.join(d, "index.json")));
-  if (!found) throw new Error(`PSS fixtures not found; looked in ${candidates.join(", ")}`);
+  if (!found) {
+    throw new Error(
+      `PSS fixtures not found: ${FIXTURES_ENV} is unset and none of ${candidates.join(", ")} holds ` +
+        `index.json; set ${FIXTURES_ENV} to the folder holding index.json and <level>/<check>/{pass,fail}-*.yaml`,
+    );
+  }
   return found;
 }
 

@@ -65,8 +65,15 @@ async function dockerfileFindings(dockerfile: string, options: HarnessOptions = 
   );
 }
 
+/** Folders made by tempProject, removed once every test of the file has run. */
+const TEMP_DIRS: string[] = [];
+after(() => {
+  for (const dir of TEMP_DIRS.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempProject(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "image-policy-"));
+  TEMP_DIRS.push(dir);
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);
