@@ -4,17 +4,7 @@
 // `container.apparmor.security.beta.kubernetes.io/*` annotations. One versioned check at v1.0 — upstream
 // patched the field check into the v1.0 function, so it applies at every pinned version.
 import type { Check, CheckPod } from "../lib/types";
-import {
-  goQuote,
-  isSet,
-  joinQuote,
-  namedContainers,
-  nameOf,
-  pluralize,
-  sortedSet,
-  str,
-  visitContainers,
-} from "./helpers";
+import { badProfileSetters, goQuote, joinQuote, pluralize, sortedSet, str } from "./helpers";
 
 export const APPARMOR_ANNOTATION_KEY_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 
@@ -27,26 +17,11 @@ function allowedProfileType(type: string): boolean {
 }
 
 export const appArmorProfileV1_0: CheckPod = (metadata, spec) => {
-  const badSetters: string[] = [];
-  const badValues: string[] = [];
-
-  const podProfile = spec.securityContext?.appArmorProfile;
-  if (isSet(podProfile) && !allowedProfileType(str(podProfile.type))) {
-    badSetters.push("pod");
-    badValues.push(str(podProfile.type));
-  }
-
-  const badContainers: string[] = [];
-  visitContainers(spec, (c) => {
-    const profile = c.securityContext?.appArmorProfile;
-    if (isSet(profile) && !allowedProfileType(str(profile.type))) {
-      badContainers.push(nameOf(c));
-      badValues.push(str(profile.type));
-    }
-  });
-  if (badContainers.length > 0) {
-    badSetters.push(namedContainers(badContainers));
-  }
+  const { setters: badSetters, values: badValues } = badProfileSetters(
+    spec,
+    "appArmorProfile",
+    allowedProfileType,
+  );
 
   const forbiddenAnnotations: string[] = [];
   for (const [k, v] of Object.entries(metadata.annotations ?? {})) {

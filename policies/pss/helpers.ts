@@ -72,3 +72,31 @@ export function relaxPolicyForUserNamespacePod(spec: PodSpec): boolean {
 export function isWindowsPod(spec: PodSpec): boolean {
   return spec.os?.name === "windows";
 }
+
+/**
+ * Who sets a disallowed `<field>.type` (seccompProfile, appArmorProfile): "pod" and/or the named containers, in
+ * upstream's order, with the offending types. Shared by the profile checks, which upstream writes out each time.
+ */
+export function badProfileSetters(
+  spec: PodSpec,
+  field: "seccompProfile" | "appArmorProfile",
+  allowed: (type: string) => boolean,
+): { setters: string[]; values: string[] } {
+  const setters: string[] = [];
+  const values: string[] = [];
+  const podProfile = spec.securityContext?.[field];
+  if (isSet(podProfile) && !allowed(str(podProfile.type))) {
+    setters.push("pod");
+    values.push(str(podProfile.type));
+  }
+  const containers: string[] = [];
+  visitContainers(spec, (c) => {
+    const profile = c.securityContext?.[field];
+    if (isSet(profile) && !allowed(str(profile.type))) {
+      containers.push(nameOf(c));
+      values.push(str(profile.type));
+    }
+  });
+  if (containers.length > 0) setters.push(namedContainers(containers));
+  return { setters, values };
+}

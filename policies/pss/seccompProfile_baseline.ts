@@ -3,10 +3,9 @@
 // v1.0–v1.18 read the alpha annotations; v1.19+ read the securityContext.seccompProfile fields.
 import type { Check, CheckPod } from "../lib/types";
 import {
+  badProfileSetters,
   goQuote,
-  isSet,
   joinQuote,
-  namedContainers,
   nameOf,
   pluralize,
   sortedSet,
@@ -48,24 +47,7 @@ export const seccompProfileBaselineV1_0: CheckPod = (metadata, spec) => {
 };
 
 export const seccompProfileBaselineV1_19: CheckPod = (_metadata, spec) => {
-  const badSetters: string[] = [];
-  const badValues: string[] = [];
-  const podProfile = spec.securityContext?.seccompProfile;
-  if (isSet(podProfile) && !validSeccomp(str(podProfile.type))) {
-    badSetters.push("pod");
-    badValues.push(str(podProfile.type));
-  }
-  const explicitlyBadContainers: string[] = [];
-  visitContainers(spec, (c) => {
-    const profile = c.securityContext?.seccompProfile;
-    if (isSet(profile) && !validSeccomp(str(profile.type))) {
-      explicitlyBadContainers.push(nameOf(c));
-      badValues.push(str(profile.type));
-    }
-  });
-  if (explicitlyBadContainers.length > 0) {
-    badSetters.push(namedContainers(explicitlyBadContainers));
-  }
+  const { setters: badSetters, values: badValues } = badProfileSetters(spec, "seccompProfile", validSeccomp);
   if (badSetters.length > 0) {
     return {
       allowed: false,
