@@ -48,6 +48,8 @@ const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
 // `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
 const PINNED_IMAGE =
   /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
+// buildkitd addresses buildctl takes: a unix socket by absolute path, or host:port over TCP.
+const BUILDKIT_ADDRESS = /^(unix:\/\/\/[A-Za-z0-9_.\-/]+|tcp:\/\/[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:\d{1,5})$/;
 // buildx builder names (`docker buildx create --name`).
 const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Where a user finds the image the stable track runs now. */
@@ -221,6 +223,12 @@ const imagesSchema = strictObject({
     'expected the name of a buildx builder (see `docker buildx ls`), e.g. "distroless"',
     63,
   ).optional(),
+  buildkit: strictObject({
+    address: pattern(
+      BUILDKIT_ADDRESS,
+      'expected a buildkitd address, "unix:///<absolute path>" or "tcp://<host>:<port>", e.g. "tcp://127.0.0.1:1234"',
+    ),
+  }).optional(),
   nodejsVersion: z
     .enum(["22", "24"], { error: 'expected "22" or "24" (Node.js versions Google publishes on Debian 13)' })
     .default("22"),
@@ -739,6 +747,17 @@ export function loadConfig(
         );
       }
     }
+  }
+
+  if (images?.builder !== undefined && images.buildkit !== undefined) {
+    problems.push(
+      problem(
+        "images.builder",
+        images.builder,
+        "expected either images.builder (a buildx builder, through @pulumi/docker-build) or images.buildkit " +
+          "(a BuildKit daemon driven directly), not both",
+      ),
+    );
   }
 
   if (images !== undefined && images.provider === "chainguard") {

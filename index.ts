@@ -127,6 +127,7 @@ function imageArgs(config: PlatformConfig, svc: ServiceConfig, version: string):
     context: svc.app,
     platforms: [...images.platforms],
     ...(images.builder !== undefined ? { builder: images.builder } : {}),
+    ...(images.buildkit !== undefined ? { buildkitAddress: images.buildkit.address } : {}),
     ...(registry.username !== undefined && registry.password !== undefined
       ? {
           registry: {

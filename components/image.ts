@@ -2,7 +2,9 @@
 // by digest. The Dockerfile (the user's or a generated one) is audited before any resource is registered.
 import * as fs from "fs";
 import * as dockerbuild from "@pulumi/docker-build";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { BUILDKIT_IMAGE_KIND, BuildKitImage, contentHash, type BuildKitImageArgs } from "./buildkit";
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
   baseImageFor,
@@ -81,6 +83,13 @@ export interface DistrolessImageArgs {
    * with `docker buildx create --name distroless --driver docker-container --driver-opt network=host`.
    */
   readonly builder?: pulumi.Input<string>;
+  /**
+   * Build with this BuildKit daemon directly (`buildctl --addr`, e.g. `tcp://127.0.0.1:1234` or
+   * `unix:///run/buildkit/buildkitd.sock`) through a dynamic provider that needs no plugin, instead of
+   * @pulumi/docker-build and buildx. Pushes with `registry`'s credentials, else the machine's Docker config.
+   * Plain: it decides which child resource is created.
+   */
+  readonly buildkitAddress?: string;
   /** Registry cache refs to import; defaults to `<repository>:buildcache`. */
   readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry cache ref to export (mode max); defaults to `<repository>:buildcache`. */
@@ -129,6 +138,8 @@ type PlanParts = Omit<DockerfileInputs, "name" | "buildArgs">;
 /** The audited Dockerfile: what to give docker-build and the final stage's base. */
 export interface DockerfilePlan {
   dockerfile: { inline: string } | { location: string };
+  /** The audited Dockerfile's text. */
+  text: string;
   baseImage: string;
 }
 
@@ -211,7 +222,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
         findings.map((f) => `  - ${f.message}`).join("\n"),
     );
   }
-  return { dockerfile, baseImage: generatedBase ?? finalStageBase(text, p.buildArgs) };
+  return { dockerfile, text, baseImage: generatedBase ?? finalStageBase(text, p.buildArgs) };
 }
 
 /** Throws unless `repository` is `host[:port]/path` without scheme, tag or digest. */
@@ -317,28 +328,59 @@ export class DistrolessImage extends pulumi.ComponentResource {
         ]
       : undefined;
 
-    const image = new dockerbuild.Image(
-      `${name}-image`,
-      {
-        push: true,
-        context: { location: args.context },
-        dockerfile: plan.dockerfile,
-        platforms: platforms.apply((ps) => ps as dockerbuild.types.enums.Platform[]),
-        tags: pulumi.all([repository, tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`)),
-        buildArgs,
-        cacheFrom: pulumi
-          .output(args.cacheFrom ?? [cacheRef])
-          .apply((refs) => refs.map((ref) => ({ registry: { ref } }))),
-        cacheTo: pulumi
-          .output(args.cacheTo ?? cacheRef)
-          .apply((ref) => [
-            { registry: { ref, mode: dockerbuild.CacheMode.Max, imageManifest: true, ociMediaTypes: true } },
-          ]),
-        ...(registries ? { registries } : {}),
-        ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
-      },
-      { parent: this, retainOnDelete: args.retainOnDelete ?? true },
-    );
+    const refs = pulumi.all([repository, tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`));
+    const retainOnDelete = args.retainOnDelete ?? true;
+    const image =
+      args.buildkitAddress !== undefined
+        ? DistrolessImage.createBuildKitImage(name, this, retainOnDelete, {
+            kind: BUILDKIT_IMAGE_KIND,
+            address: args.buildkitAddress,
+            context: pulumi.output(args.context),
+            dockerfile: plan.text,
+            platforms,
+            buildArgs,
+            repository,
+            tags: refs,
+            cacheRef: pulumi.output(args.cacheTo ?? cacheRef),
+            ...(args.registry !== undefined
+              ? {
+                  registryAuth: pulumi.secret(
+                    pulumi.output(args.registry).apply((r) => ({
+                      address: r.address,
+                      username: r.username,
+                      password: r.password,
+                    })),
+                  ),
+                }
+              : {}),
+          })
+        : new dockerbuild.Image(
+            `${name}-image`,
+            {
+              push: true,
+              context: { location: args.context },
+              dockerfile: plan.dockerfile,
+              platforms: platforms.apply((ps) => ps as dockerbuild.types.enums.Platform[]),
+              tags: refs,
+              buildArgs,
+              cacheFrom: pulumi
+                .output(args.cacheFrom ?? [cacheRef])
+                .apply((cacheRefs) => cacheRefs.map((ref) => ({ registry: { ref } }))),
+              cacheTo: pulumi.output(args.cacheTo ?? cacheRef).apply((ref) => [
+                {
+                  registry: {
+                    ref,
+                    mode: dockerbuild.CacheMode.Max,
+                    imageManifest: true,
+                    ociMediaTypes: true,
+                  },
+                },
+              ]),
+              ...(registries ? { registries } : {}),
+              ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
+            },
+            { parent: this, retainOnDelete },
+          );
 
     this.digest = image.digest;
     this.ref = pulumi.all([repository, image.digest]).apply(([repo, digest]) => {
@@ -359,11 +401,33 @@ export class DistrolessImage extends pulumi.ComponentResource {
     });
   }
 
+  /**
+   * The BuildKit build: a dynamic resource whose content hash (context files, Dockerfile, args, platforms,
+   * tags) is computed here, so an unchanged tree diffs as no change without contacting the daemon.
+   */
+  private static createBuildKitImage(
+    name: string,
+    parent: DistrolessImage,
+    retainOnDelete: boolean,
+    inputs: BuildKitImageArgs,
+  ): BuildKitImage {
+    const hash = pulumi
+      .all([inputs.context, inputs.dockerfile, inputs.buildArgs, inputs.platforms, inputs.tags])
+      .apply(([context, dockerfile, buildArgs, platforms, tags]) =>
+        contentHash(path.resolve(context), { dockerfile, buildArgs, platforms, tags }),
+      );
+    return new BuildKitImage(`${name}-image`, { ...inputs, contentHash: hash }, { parent, retainOnDelete });
+  }
+
   /** The audited Dockerfile, now when its inputs are plain, otherwise once they are known. */
   private static plan(
     name: string,
     args: DistrolessImageArgs,
-  ): { dockerfile: pulumi.Input<dockerbuild.types.input.DockerfileArgs>; baseImage: pulumi.Output<string> } {
+  ): {
+    dockerfile: pulumi.Input<dockerbuild.types.input.DockerfileArgs>;
+    text: pulumi.Output<string>;
+    baseImage: pulumi.Output<string>;
+  } {
     const parts = {
       dockerfile: args.dockerfile,
       runtime: args.runtime,
@@ -396,13 +460,21 @@ export class DistrolessImage extends pulumi.ComponentResource {
         extraArgs as Record<string, string>,
         args.version as string | undefined,
       );
-      return { dockerfile: result.dockerfile, baseImage: pulumi.output(result.baseImage) };
+      return {
+        dockerfile: result.dockerfile,
+        text: pulumi.output(result.text),
+        baseImage: pulumi.output(result.baseImage),
+      };
     }
     // Some input is an Output: audit once it is known. The Image takes its Dockerfile from this result, so
     // nothing unaudited is built.
     const result = pulumi
       .all([pulumi.output(parts), pulumi.output(extraArgs), pulumi.output(args.version)])
       .apply(([values, extra, version]) => build(values, extra, version));
-    return { dockerfile: result.apply((r) => r.dockerfile), baseImage: result.apply((r) => r.baseImage) };
+    return {
+      dockerfile: result.apply((r) => r.dockerfile),
+      text: result.apply((r) => r.text),
+      baseImage: result.apply((r) => r.baseImage),
+    };
   }
 }

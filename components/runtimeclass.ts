@@ -311,7 +311,12 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
           },
           handler: mapLifted(body, (b) => b.handler),
           overhead: mapLifted(body, (b) => b.overhead),
-          scheduling: mapLifted(body, (b) => b.scheduling),
+          // @pulumi/kubernetes 4.25 types this as Input<Scheduling>; an Output resolving to undefined leaves the
+          // field out, which is what a class without scheduling needs.
+          scheduling: mapLifted(
+            body,
+            (b) => b.scheduling,
+          ) as pulumi.Input<k8s.types.input.node.v1.Scheduling>,
         },
         { parent: this },
       );

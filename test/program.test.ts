@@ -9,8 +9,8 @@ import {
   ProgramFailure,
   runProgram,
   type ProgramRun,
-  type RecordedResource,
 } from "./helpers/run-program";
+import { BUILDKIT_IMAGE_KIND, type BuildKitImageInputs } from "../components/buildkit";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const IMAGE = "docker-build:index:Image";
@@ -35,11 +35,64 @@ function deployment(run: ProgramRun, name: string): DeploymentView {
   return findResource(run, DEPLOYMENT, name).inputs as unknown as DeploymentView;
 }
 
-function names(resources: RecordedResource[]): string[] {
+function names(resources: readonly { name: string }[]): string[] {
   return resources.map((r) => r.name).sort();
 }
 
 /** The digest-pinned reference the program must run for `service` at `version`, from the mocked build. */
+/** An image build as the test reads it, from either builder's resource. */
+interface ImageBuild {
+  name: string;
+  platforms: string[];
+  tags: string[];
+  buildArgs: Record<string, string>;
+  context: string;
+  dockerfile: string;
+  builder: { buildx?: string } | { buildkit: string };
+}
+
+/** The images a run builds: docker-build Images and BuildKitImages, reduced to the same fields. */
+function imageBuilds(run: ProgramRun): ImageBuild[] {
+  const dockerBuild = ofType(run, IMAGE).map((i) => {
+    const inputs = i.inputs as {
+      push: boolean;
+      platforms: string[];
+      tags: string[];
+      buildArgs: Record<string, string>;
+      context: { location: string };
+      dockerfile: { inline: string };
+      builder?: { name: string };
+    };
+    assert.equal(inputs.push, true, `${i.name} pushes`);
+    return {
+      name: i.name,
+      platforms: inputs.platforms,
+      tags: inputs.tags,
+      buildArgs: inputs.buildArgs,
+      context: inputs.context.location,
+      dockerfile: inputs.dockerfile.inline,
+      builder: inputs.builder !== undefined ? { buildx: inputs.builder.name } : {},
+    };
+  });
+  const buildKit = ofType(run, "pulumi-nodejs:dynamic:Resource")
+    .filter((i) => i.inputs.kind === BUILDKIT_IMAGE_KIND)
+    .map((i) => {
+      const inputs = i.inputs as unknown as BuildKitImageInputs;
+      assert.match(inputs.contentHash, /^sha256:[0-9a-f]{64}$/, `${i.name} content hash`);
+      assert.equal(inputs.cacheRef, `${inputs.repository}:buildcache`);
+      return {
+        name: i.name,
+        platforms: inputs.platforms,
+        tags: inputs.tags,
+        buildArgs: inputs.buildArgs,
+        context: inputs.context,
+        dockerfile: inputs.dockerfile,
+        builder: { buildkit: inputs.address },
+      };
+    });
+  return [...dockerBuild, ...buildKit];
+}
+
 function pinned(repo: string, service: string, version: string): string {
   return `${repo}/${service}@${mockDigest(`${service}-${version}-image`)}`;
 }
@@ -69,8 +122,10 @@ interface StackExpectation {
   readonly quota: Record<string, string>;
   /** Image resource name → version built; exactly one per service. */
   readonly images: Record<string, string>;
-  /** buildx builder the images are built with (images.builder). */
-  readonly builder?: string;
+  /** What builds the images: buildx via docker-build (images.builder) or a BuildKit daemon (images.buildkit). */
+  readonly builder: { buildx?: string } | { buildkit: string };
+  /** Registry prefix of the final stages' base images (registry.mirror, else Google's). */
+  readonly baseRegistry: string;
   readonly tracks: readonly TrackExpectation[];
   readonly pdbs: readonly string[];
   readonly outputs: Record<string, unknown>;
@@ -103,7 +158,8 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       pods: "20",
     },
     images: { "node-service-1.0.0-image": "1.0.0", "go-service-1.0.0-image": "1.0.0" },
-    builder: "distroless",
+    builder: { buildkit: "tcp://127.0.0.1:1234" },
+    baseRegistry: "localhost:5000/distroless",
     tracks: [
       {
         deployment: "node-service-stable",
@@ -162,6 +218,8 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
     },
     // While node-service's canary runs only 1.1.0 (the working tree) is built; 1.0.0 runs from stableImage.
     images: { "node-service-1.1.0-image": "1.1.0", "go-service-1.0.0-image": "1.0.0" },
+    builder: { buildkit: "tcp://127.0.0.1:1234" },
+    baseRegistry: "gcr.io/distroless",
     tracks: [
       { deployment: "node-service-stable", replicas: 4, version: "1.0.0", image: NODE_STABLE_IMAGE },
       {
@@ -222,6 +280,8 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
     },
     // While node-service's canary runs only 1.1.0 (the working tree) is built; 1.0.0 runs from stableImage.
     images: { "node-service-1.1.0-image": "1.1.0", "go-service-1.0.0-image": "1.0.0" },
+    builder: { buildkit: "tcp://127.0.0.1:1234" },
+    baseRegistry: "gcr.io/distroless",
     tracks: [
       { deployment: "node-service-stable", replicas: 9, version: "1.0.0", image: NODE_STABLE_IMAGE },
       {
@@ -302,40 +362,25 @@ for (const stack of ["local", "staging", "prod"] as const) {
     });
 
     it("builds exactly one image per service: the version in its app directory", () => {
-      const images = ofType(run, IMAGE);
+      const images = imageBuilds(run);
       assert.deepEqual(names(images), Object.keys(expected.images).sort());
-      const contexts = images.map((i) => (i.inputs.context as { location: string }).location).sort();
-      assert.deepEqual(contexts, ["apps/go-service", "apps/node-service"]);
+      assert.deepEqual(images.map((i) => i.context).sort(), ["apps/go-service", "apps/node-service"]);
     });
 
     it("registers each image multi-platform, tagged with its version, from the audited Dockerfile", () => {
-      const images = ofType(run, IMAGE);
-      for (const image of images) {
+      for (const image of imageBuilds(run)) {
         const version = expected.images[image.name];
         const service = image.name.slice(0, image.name.length - `-${version}-image`.length);
-        const inputs = image.inputs as {
-          push: boolean;
-          platforms: string[];
-          tags: string[];
-          buildArgs: Record<string, string>;
-          context: { location: string };
-          dockerfile: { inline: string };
-          builder?: { name: string };
-        };
-        assert.equal(inputs.push, true);
-        assert.deepEqual(inputs.platforms, ["linux/amd64", "linux/arm64"]);
-        assert.deepEqual(inputs.tags, [`${expected.repo}/${service}:${version}`]);
-        assert.deepEqual(inputs.buildArgs, { VERSION: version });
-        assert.deepEqual(inputs.context, { location: `apps/${service}` });
-        assert.deepEqual(
-          inputs.builder,
-          expected.builder !== undefined ? { name: expected.builder } : undefined,
-        );
+        assert.deepEqual(image.platforms, ["linux/amd64", "linux/arm64"]);
+        assert.deepEqual(image.tags, [`${expected.repo}/${service}:${version}`]);
+        assert.deepEqual(image.buildArgs, { VERSION: version });
+        assert.equal(image.context, `apps/${service}`);
+        assert.deepEqual(image.builder, expected.builder);
         const base =
           service === "node-service"
-            ? "FROM gcr.io/distroless/nodejs22-debian13:nonroot"
-            : "FROM gcr.io/distroless/static-debian13:nonroot";
-        assert.ok(inputs.dockerfile.inline.includes(`\n${base}\n`), `${image.name} final stage: ${base}`);
+            ? `FROM ${expected.baseRegistry}/nodejs22-debian13:nonroot`
+            : `FROM ${expected.baseRegistry}/static-debian13:nonroot`;
+        assert.ok(image.dockerfile.includes(`\n${base}\n`), `${image.name} final stage: ${base}`);
       }
     });
 
@@ -488,6 +533,8 @@ describe("program: Dockerfile audit before any resource", () => {
   it("fails with the audit's findings and registers nothing when a service's Dockerfile is not distroless", async () => {
     const failure = await runProgram("local", {
       config: {
+        // Without the local mirror, so only the Dockerfile's own faults are found.
+        registry: { server: "localhost:5000", repositoryPrefix: "distroless-platform" },
         services: [
           {
             name: "debug-app",
@@ -561,7 +608,7 @@ describe("program: config-driven variants", () => {
       },
     });
     const closed = await runProgram("staging", { config: { services: [{ ...node, version: "1.1.0" }] } });
-    const built = (run: ProgramRun) => ofType(run, IMAGE);
+    const built = (run: ProgramRun) => imageBuilds(run);
     assert.deepEqual(names(built(during)), ["node-service-1.1.0-image"]);
     assert.deepEqual(built(closed), built(during));
     const image = pinned(TEAM_REPO, "node-service", "1.1.0");
@@ -618,6 +665,8 @@ describe("program: config-driven variants", () => {
   it("passes registry credentials to the build only as a secret", async () => {
     const run = await runProgram("prod", {
       config: {
+        // The docker-build builder (no images.buildkit).
+        images: { platforms: ["linux/amd64", "linux/arm64"] },
         registry: {
           server: "ghcr.io",
           repositoryPrefix: "acme/distroless-platform",

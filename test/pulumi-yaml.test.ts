@@ -176,7 +176,11 @@ describe("stack files", () => {
 
   it("local targets the local registry and creates the gvisor RuntimeClass", () => {
     const local = loaded("local");
-    assert.deepEqual(local.registry, { server: "localhost:5000", repositoryPrefix: "distroless-platform" });
+    assert.deepEqual(local.registry, {
+      server: "localhost:5000",
+      repositoryPrefix: "distroless-platform",
+      mirror: "localhost:5000/distroless",
+    });
     assert.deepEqual(
       [local.runtimeClass.mode, local.runtimeClass.name, local.runtimeClass.handler],
       ["create", "gvisor", "runsc"],
@@ -185,7 +189,8 @@ describe("stack files", () => {
       local.services.map((s) => s.replicas),
       [1, 1],
     );
-    // The legacy docker driver cannot push a multi-platform image; README "Local cluster" creates this builder.
-    assert.equal(local.images.builder, "distroless");
+    // The local environment's BuildKit daemon builds the images; no buildx builder or docker-build plugin.
+    assert.equal(local.images.builder, undefined);
+    assert.deepEqual(local.images.buildkit, { address: "tcp://127.0.0.1:1234" });
   });
 });

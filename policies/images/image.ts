@@ -1,6 +1,7 @@
 // What the image rules read from an image resource, normalised across the providers that build or push
-// images: docker-build's Image (buildx), docker's v4 Image (one platform) and docker's RegistryImage (push
-// only). Each provider spells the same facts differently; the rules should not have to know.
+// images: docker-build's Image (buildx), docker's v4 Image (one platform), docker's RegistryImage (push
+// only) and distroless-platform's BuildKitImage (a dynamic resource driving BuildKit directly). Each spells
+// the same facts differently; the rules should not have to know.
 import * as fs from "fs";
 import * as path from "path";
 import type { Enforcement, RuleBase, RuleConfig } from "../lib/rule";
@@ -10,12 +11,18 @@ export const IMAGE_RESOURCE_TYPES = {
   dockerBuild: "docker-build:index:Image",
   docker: "docker:index/image:Image",
   registryImage: "docker:index/registryImage:RegistryImage",
+  /** Every Pulumi dynamic resource has this type; a BuildKitImage is told apart by its `kind` input. */
+  dynamic: "pulumi-nodejs:dynamic:Resource",
 } as const;
+
+/** The `kind` input that marks a dynamic resource as distroless-platform's BuildKitImage. */
+export const BUILDKIT_IMAGE_KIND = "distroless:image:BuildKitImage";
 
 /** Types that build from a Dockerfile (RegistryImage only pushes an image built elsewhere). */
 export const BUILDING_IMAGE_TYPES: readonly string[] = [
   IMAGE_RESOURCE_TYPES.dockerBuild,
   IMAGE_RESOURCE_TYPES.docker,
+  IMAGE_RESOURCE_TYPES.dynamic,
 ];
 
 /** Every type an image rule may see. */
@@ -210,6 +217,30 @@ export function imageFacts(type: string, props: unknown): ImageFacts | undefined
         get pushed() {
           const name = str(p.name);
           return name !== undefined ? [name] : [];
+        },
+      };
+    case IMAGE_RESOURCE_TYPES.dynamic:
+      // Other dynamic resources are not images.
+      if (p.kind !== BUILDKIT_IMAGE_KIND) return undefined;
+      return {
+        type: BUILDKIT_IMAGE_KIND,
+        builds: true,
+        get platforms() {
+          return Array.isArray(p.platforms) ? strings(p.platforms) : undefined;
+        },
+        get dockerfile() {
+          return { inline: str(p.dockerfile) };
+        },
+        get context() {
+          return str(p.context);
+        },
+        get buildArgs() {
+          return stringMap(p.buildArgs);
+        },
+        target: undefined,
+        get pushed() {
+          // A BuildKitImage always pushes its tags.
+          return strings(p.tags);
         },
       };
     default:

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
+import { BUILDKIT_IMAGE_KIND } from "../../components/buildkit";
 
 /** Project root (where Pulumi.yaml lives). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -128,10 +129,17 @@ function mockState(
   clusterOverhead: Readonly<Record<string, string>>,
 ): Record<string, unknown> {
   const inputs = (args.inputs ?? {}) as Record<string, unknown>;
-  if (args.type === "docker-build:index:Image") {
+  const isBuildKitImage =
+    args.type === "pulumi-nodejs:dynamic:Resource" && inputs.kind === BUILDKIT_IMAGE_KIND;
+  if (args.type === "docker-build:index:Image" || isBuildKitImage) {
     // A build's digest is known only after it ran: unknown in preview.
     if (preview) return { ...inputs };
-    return { ...inputs, digest: mockDigest(args.name) };
+    const digest = mockDigest(args.name);
+    return {
+      ...inputs,
+      digest,
+      ...(isBuildKitImage ? { ref: `${String(inputs.repository)}@${digest}` } : {}),
+    };
   }
   if (args.type === "kubernetes:node.k8s.io/v1:RuntimeClass" && args.id !== undefined && args.id !== "") {
     // Reading an existing RuntimeClass (GKE Sandbox's) returns the cluster's object.

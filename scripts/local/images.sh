@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Fills the local registry with every image the local cluster and the builds need, from local sources only:
+#   - localhost:5000/pause:$PAUSE_TAG                   pod sandbox (scripts/local/pause)
+#   - localhost:5000/docker/dockerfile:1               the `# syntax=docker/dockerfile:1` frontend (BuildKit's)
+#   - localhost:5000/distroless/{static,base,cc,nodejs22}-debian13:nonroot
+#                                                      distroless-equivalent bases from Debian 13 packages
+#   - localhost:5000/library/node:22-trixie-slim, localhost:5000/library/golang:<go minor>
+#                                                      builder stages (BuildKit mirrors docker.io here)
+# An image already in the registry is skipped; --force rebuilds. Assembled root filesystems are cached in
+# $DISTROLESS_CACHE/images.
+#
+#   images.sh system | bases | all [--force]
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+IMG=$DP_CACHE/images
+RUN=$DP_STATE/run
+REGISTRY=127.0.0.1:${DISTROLESS_REGISTRY_PORT:-5000}
+FORCE=${2:-}
+ARCHES=(amd64 arm64)
+HOST_ARCH=$(dpkg --print-architecture)
+GO_MINOR=${GO_VERSION%.*}
+NODE_MAJOR=${NODE_VERSION%%.*}
+
+buildctl() { "$DP_BIN/buildctl" --addr "unix://$RUN/buildkitd.sock" "$@"; }
+
+# present REPO TAG: true when the registry already holds it (and --force was not given).
+present() {
+  [ "$FORCE" != --force ] && curl -sf -o /dev/null -I \
+    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$REGISTRY/v2/$1/manifests/$2"
+}
+
+# build CONTEXT PLATFORMS NAME: build CONTEXT/Dockerfile for PLATFORMS and push it as localhost:5000/NAME.
+build() {
+  local log=$IMG/logs/${3//[\/:]/_}.log
+  mkdir -p "$IMG/logs"
+  buildctl build --frontend dockerfile.v0 --local "context=$1" --local "dockerfile=$1" \
+    --opt "platform=$2" --output "type=image,name=localhost:5000/$3,push=true,oci-mediatypes=true" \
+    >"$log" 2>&1 || die "building localhost:5000/$3 failed" "read $log"
+}
+
+# ------------------------------------------------------------------------------------------ Debian packages
+apt_root() { # apt_root ARCH: a private apt setup for Debian $BASE_DEBIAN_SUITE on ARCH; prints its APT_CONFIG
+  local dir=$IMG/apt/$1
+  if [ ! -f "$dir/apt.conf" ]; then
+    mkdir -p "$dir/root/var/lib/apt/lists/partial" "$dir/root/var/lib/dpkg" "$dir/root/etc/apt/apt.conf.d" \
+      "$dir/root/etc/apt/preferences.d" "$dir/debs"
+    : >"$dir/root/var/lib/dpkg/status"
+    cat >"$dir/apt.conf" <<EOF
+Dir "$dir/root/";
+Dir::State::status "$dir/root/var/lib/dpkg/status";
+Dir::Etc::SourceList "$dir/sources.list";
+Dir::Etc::SourceParts "/nonexistent";
+Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d";
+APT::Architecture "$1";
+APT::Architectures { "$1"; };
+APT::Sandbox::User "root";
+EOF
+    # The machine's own Debian mirror, for the base images' release.
+    local uri
+    uri=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${uri:-http://deb.debian.org/debian} $BASE_DEBIAN_SUITE main" \
+      >"$dir/sources.list"
+  fi
+  if [ ! -f "$dir/updated" ] || [ -n "$(find "$dir/updated" -mmin +1440)" ]; then
+    APT_CONFIG=$dir/apt.conf apt-get update -qq >/dev/null 2>&1 ||
+      die "apt-get update for Debian $BASE_DEBIAN_SUITE/$1 failed" "check that the machine reaches its Debian mirror"
+    touch "$dir/updated"
+  fi
+}
+
+# extract ARCH DEST PKG...: download the named packages (exactly these, no dependencies) and unpack them.
+extract() {
+  local arch=$1 dest=$2
+  shift 2
+  apt_root "$arch"
+  local dir=$IMG/apt/$arch
+  (cd "$dir/debs" && APT_CONFIG=$dir/apt.conf apt-get download -qq "$@" >/dev/null 2>&1) ||
+    die "downloading $* for $arch failed" "check the package names against Debian $BASE_DEBIAN_SUITE"
+  local p f
+  for p in "$@"; do
+    f=$(ls -t "$dir/debs/${p}_"*"_$arch.deb" "$dir/debs/${p}_"*_all.deb 2>/dev/null | head -1)
+    [ -n "$f" ] || die "no .deb for $p ($arch)" "check the package name"
+    dpkg-deb -x "$f" "$dest"
+  done
+}
+
+STATIC_PKGS=(base-files netbase tzdata media-types ca-certificates)
+BASE_PKGS=(libc6 libssl3t64 libzstd1 zlib1g)
+CC_PKGS=(libgcc-s1 libstdc++6 libgomp1)
+
+# The layout Google's distroless images have: users root, nobody, nonroot (65532); /tmp 1777; a CA bundle.
+finish_rootfs() {
+  local r=$1
+  mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/home/nonroot" "$r/root"
+  chmod 1777 "$r/tmp"
+  cat >"$r/etc/passwd" <<EOF
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+EOF
+  cat >"$r/etc/group" <<EOF
+root:x:0:
+nobody:x:65534:
+tty:x:5:
+staff:x:50:
+nonroot:x:65532:
+EOF
+  if [ -d "$r/usr/share/ca-certificates" ]; then
+    find "$r/usr/share/ca-certificates" -name '*.crt' -print0 | sort -z | xargs -0 cat >"$r/etc/ssl/certs/ca-certificates.crt"
+  fi
+  # Documentation other than the licences, and package-manager leftovers, are not part of the image.
+  rm -rf "$r/usr/share/man" "$r/usr/share/info" "$r/usr/share/lintian" "$r/etc/update-motd.d"
+  find "$r/usr/share/doc" -type f ! -name copyright -delete 2>/dev/null || true
+}
+
+rootfs() { # rootfs FAMILY ARCH: prints the assembled root filesystem's path
+  local fam=$1 arch=$2 r=$IMG/rootfs/$1-$2
+  if [ ! -f "$r.done" ] || [ "$FORCE" = --force ]; then
+    rm -rf "$r"
+    mkdir -p "$r"
+    local pkgs=("${STATIC_PKGS[@]}")
+    case $fam in
+    base) pkgs+=("${BASE_PKGS[@]}") ;;
+    cc | nodejs) pkgs+=("${BASE_PKGS[@]}" "${CC_PKGS[@]}") ;;
+    esac
+    extract "$arch" "$r" "${pkgs[@]}"
+    if [ "$fam" = nodejs ]; then
+      node_binary "$arch" "$r/nodejs/bin"
+    fi
+    finish_rootfs "$r"
+    touch "$r.done"
+  fi
+  echo "$r"
+}
+
+node_binary() { # node_binary ARCH DEST: the node binary of the npm registry's node-linux-<arch> package
+  local npmarch=x64
+  [ "$1" = arm64 ] && npmarch=arm64
+  local tgz=$IMG/npm/node-linux-$npmarch-$NODE_VERSION.tgz
+  if [ ! -f "$tgz" ]; then
+    mkdir -p "$IMG/npm"
+    (cd "$IMG/npm" && npm pack --silent "node-linux-$npmarch@$NODE_VERSION" >/dev/null) ||
+      die "npm pack node-linux-$npmarch@$NODE_VERSION failed" "check the npm registry and NODE_VERSION"
+  fi
+  mkdir -p "$2"
+  tar -xzf "$tgz" -C "$2" --strip-components=2 package/bin/node
+}
+
+base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:nonroot for both platforms
+  local fam=$1 name=$1
+  [ "$fam" = nodejs ] && name=nodejs$NODE_MAJOR
+  local repo=distroless/$name-debian$BASE_DEBIAN_RELEASE
+  if present "$repo" nonroot; then return; fi
+  phase "images: assembling $repo:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
+  local ctx=$IMG/ctx/$name
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  local a
+  for a in "${ARCHES[@]}"; do cp -a "$(rootfs "$fam" "$a")" "$ctx/rootfs-$a"; done
+  local entry=""
+  [ "$fam" = nodejs ] && entry='ENTRYPOINT ["/nodejs/bin/node"]'
+  cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+COPY --chown=65532:65532 rootfs-\${TARGETARCH}/home/nonroot /home/nonroot
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER 65532:65532
+WORKDIR /home/nonroot
+$entry
+EOF
+  build "$ctx" linux/amd64,linux/arm64 "$repo:nonroot"
+  rm -rf "$ctx"
+}
+
+# Builder stages run on the build platform only (the generated Dockerfiles use --platform=$BUILDPLATFORM).
+builder_images() {
+  local node_tag=library/node gotag=library/golang
+  if ! present "$node_tag" "$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"; then
+    phase "images: assembling node:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim (Node.js $NODE_VERSION, npm $NPM_VERSION)"
+    local ctx=$IMG/ctx/node-builder
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    cp -a "$(rootfs cc "$HOST_ARCH")" "$ctx/rootfs"
+    extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
+    node_binary "$HOST_ARCH" "$ctx/rootfs/usr/local/bin"
+    local npmtgz=$IMG/npm/npm-$NPM_VERSION.tgz
+    [ -f "$npmtgz" ] || (cd "$IMG/npm" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+    mkdir -p "$ctx/rootfs/usr/local/lib/node_modules/npm"
+    tar -xzf "$npmtgz" -C "$ctx/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/rootfs/usr/local/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/rootfs/usr/local/bin/npx"
+    busybox_links "$ctx/rootfs"
+    cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION
+CMD ["node"]
+EOF
+    build "$ctx" "linux/$HOST_ARCH" "$node_tag:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"
+    rm -rf "$ctx"
+  fi
+  if ! present "$gotag" "$GO_MINOR"; then
+    phase "images: assembling golang:$GO_MINOR (Go $GO_VERSION from the golang.org/toolchain module)"
+    local ctx=$IMG/ctx/go-builder mod src
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    cp -a "$(rootfs static "$HOST_ARCH")" "$ctx/rootfs"
+    extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
+    busybox_links "$ctx/rootfs"
+    mod="golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$HOST_ARCH"
+    src=$(GOMODCACHE=$DP_CACHE/go/mod GOFLAGS=-modcacherw GOTOOLCHAIN=local go mod download -json "$mod" |
+      sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -n "$src" ] || die "the Go module proxy did not serve $mod" "check GOPROXY"
+    mkdir -p "$ctx/rootfs/usr/local"
+    cp -r "$src" "$ctx/rootfs/usr/local/go"
+    chmod -R u+w "$ctx/rootfs/usr/local/go"
+    chmod +x "$ctx/rootfs/usr/local/go/bin/"* "$ctx/rootfs/usr/local/go/pkg/tool/"*/*
+    cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin GOPATH=/go GOTOOLCHAIN=local GOLANG_VERSION=$GO_VERSION
+WORKDIR /go
+EOF
+    build "$ctx" "linux/$HOST_ARCH" "$gotag:$GO_MINOR"
+    rm -rf "$ctx"
+  fi
+}
+
+busybox_links() { # the shell and the few tools RUN steps use, as busybox applets
+  local r=$1 a
+  mkdir -p "$r/bin" "$r/usr/bin"
+  for a in sh ls cat cp mv rm mkdir chmod chown ln env tar gzip sed grep find xargs sort head tail wc true false; do
+    [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
+  done
+  [ -e "$r/usr/bin/env" ] || ln -s ../../bin/busybox "$r/usr/bin/env"
+}
+
+system_images() {
+  if ! present pause "$PAUSE_TAG"; then
+    phase "images: building pause:$PAUSE_TAG"
+    local ctx=$IMG/ctx/pause
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    (cd "$DP_ROOT/scripts/local/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOCACHE=$DP_CACHE/go/build \
+      go build -trimpath -ldflags "-s -w" -o "$ctx/pause" pause.go)
+    printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' >"$ctx/Dockerfile"
+    build "$ctx" "linux/$HOST_ARCH" "pause:$PAUSE_TAG"
+    rm -rf "$ctx"
+  fi
+  if ! present docker/dockerfile 1; then
+    phase "images: pushing the Dockerfile frontend as docker/dockerfile:1"
+    local ctx=$IMG/ctx/frontend
+    rm -rf "$ctx"
+    mkdir -p "$ctx"
+    cp -a "$IMG/dockerfile-frontend/." "$ctx/"
+    cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+ARG TARGETARCH
+COPY ${TARGETARCH}/bin/dockerfile-frontend /bin/dockerfile-frontend
+LABEL moby.buildkit.frontend.network.none="true"
+ENTRYPOINT ["/bin/dockerfile-frontend"]
+EOF
+    build "$ctx" linux/amd64,linux/arm64 docker/dockerfile:1
+    rm -rf "$ctx"
+  fi
+}
+
+[ -S "$RUN/buildkitd.sock" ] || die "BuildKit is not running" "npm run local:up"
+case ${1:-all} in
+system) system_images ;;
+bases)
+  base_image static
+  base_image base
+  base_image cc
+  base_image nodejs
+  builder_images
+  ;;
+all)
+  system_images
+  base_image static
+  base_image base
+  base_image cc
+  base_image nodejs
+  builder_images
+  ;;
+*) die "usage: images.sh system | bases | all [--force]" "" ;;
+esac
+phase "images: registry ready"

@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Builds or installs every tool the real engine, the local cluster and the image builds need, from the package
+# registries only (Debian, the Go module proxy, npm), into $DISTROLESS_CACHE (default
+# ~/.cache/distroless-platform). Versions come from versions.env; a piece already built at its version is
+# skipped, so a second run takes seconds.
+#
+#   scripts/toolchain/install.sh            # everything
+#   scripts/toolchain/install.sh pulumi k8s # only these pieces (names: see PIECES below)
+#   scripts/toolchain/install.sh --status   # what is built, at which version
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns)
+
+GO=go
+go_env() {
+  export GOMODCACHE=$DP_CACHE/go/mod GOCACHE=$DP_CACHE/go/build GOTOOLCHAIN=local CGO_ENABLED=0
+  export GOFLAGS="-modcacherw -buildvcs=false" GOWORK=off
+}
+
+# mod_dir MODULE@VERSION: download the module (Go module proxy) and print its read-only directory.
+mod_dir() {
+  go_env
+  "$GO" mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+}
+
+# writable_copy MODULE@VERSION DEST: a fresh writable copy of the module's source (module zips are read-only).
+writable_copy() {
+  local src
+  src=$(mod_dir "$1")
+  [ -n "$src" ] || die "the Go module proxy did not serve $1" "check GOPROXY (go env GOPROXY) and the version in scripts/toolchain/versions.env"
+  rm -rf "$2"
+  mkdir -p "$(dirname "$2")"
+  cp -r "$src" "$2"
+  chmod -R u+w "$2"
+}
+
+piece_apt() {
+  local missing=() p
+  for p in $DEBIAN_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    phase "apt: all ${DEBIAN_PACKAGES// /, } present"
+    return
+  fi
+  need_root "installing Debian packages"
+  phase "apt: installing ${missing[*]}"
+  apt-get update -qq || die "apt-get update failed" "check the machine's Debian sources (/etc/apt/sources.list*)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    die "apt-get install ${missing[*]} failed" "run it by hand to see apt's message"
+}
+
+piece_go() {
+  local have
+  have=$(go env GOVERSION 2>/dev/null || true)
+  if [ -n "$have" ] && printf '%s\n%s\n' "go$GO_VERSION" "$have" | sort -V -C; then
+    GO=$(command -v go)
+    phase "go: $have (>= $GO_VERSION)"
+    return
+  fi
+  local dir=$DP_CACHE/go-toolchain/go$GO_VERSION
+  if [ ! -x "$dir/bin/go" ]; then
+    local boot
+    boot=$(command -v go) || die "no go on PATH to bootstrap Go $GO_VERSION" "run npm run setup first (it installs a Go toolchain)"
+    phase "go: fetching Go $GO_VERSION from the Go module proxy (machine has ${have:-none})"
+    local mod="golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$(dpkg --print-architecture)"
+    local src
+    src=$(GOMODCACHE=$DP_CACHE/go/mod GOFLAGS=-modcacherw GOTOOLCHAIN=local "$boot" mod download -json "$mod" |
+      sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    [ -n "$src" ] || die "the Go module proxy did not serve $mod" "check GOPROXY"
+    mkdir -p "$(dirname "$dir")"
+    rm -rf "$dir"
+    cp -r "$src" "$dir"
+    chmod -R u+w "$dir"
+    chmod +x "$dir"/bin/* "$dir"/pkg/tool/*/*
+  fi
+  GO=$dir/bin/go
+  phase "go: $("$GO" env GOVERSION) at $dir"
+}
+
+piece_pulumi() {
+  local have
+  # A user's own Pulumi CLI (not ours) at this version or newer is kept.
+  if have=$(PATH=${PATH//$DP_BIN/} command -v pulumi) &&
+    printf '%s\n%s\n' "v$PULUMI_VERSION" "$("$have" version 2>/dev/null)" | sort -V -C; then
+    phase "pulumi: using $have ($("$have" version))"
+    return
+  fi
+  if stamp_ok pulumi "$PULUMI_VERSION" "$DP_BIN/pulumi"; then
+    phase "pulumi: v$PULUMI_VERSION built"
+    return
+  fi
+  phase "pulumi: building the CLI v$PULUMI_VERSION from pkg/v3 + sdk/v3 (about 8 min cold)"
+  local work=$DP_CACHE/src/pulumi
+  # pkg/go.mod replaces sdk/v3 with ../sdk, so both modules sit side by side as pkg/ and sdk/.
+  writable_copy "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "$work/pkg"
+  writable_copy "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" "$work/sdk"
+  (cd "$work/pkg" && go_env && "$GO" build -mod=mod -o "$DP_BIN/pulumi" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" ./cmd/pulumi) ||
+    die "building the Pulumi CLI failed" "see the Go errors above; rerun: npm run toolchain -- pulumi"
+  rm -rf "$work"
+  stamp_set pulumi "$PULUMI_VERSION"
+  phase "pulumi: built $("$DP_BIN/pulumi" version)"
+}
+
+# Plugins the CLI runs as programs: the dynamic-provider host and the policy analyzer, both shipped in
+# @pulumi/pulumi (the analyzer upstream is the same one-line exec of cmd/run-policy-pack).
+piece_shims() {
+  local sdk=$DP_ROOT/node_modules/@pulumi/pulumi
+  [ -f "$sdk/package.json" ] || die "node_modules/@pulumi/pulumi is missing" "run npm run setup (npm ci) first"
+  install -m 0755 "$sdk/pulumi-resource-pulumi-nodejs" "$DP_BIN/pulumi-resource-pulumi-nodejs"
+  cat >"$DP_BIN/pulumi-analyzer-policy-nodejs" <<EOF
+#!/bin/sh
+# Policy analyzer for directory policy packs (the Node.js language host is not installable here).
+exec node "$sdk/cmd/run-policy-pack" "\$@"
+EOF
+  chmod 0755 "$DP_BIN/pulumi-analyzer-policy-nodejs"
+  phase "shims: dynamic-provider host and policy analyzer in $DP_BIN"
+}
+
+piece_k8s_provider() {
+  local bin=$DP_BIN/pulumi-resource-kubernetes
+  if stamp_ok k8s-provider "$K8S_PROVIDER_VERSION" "$bin"; then
+    phase "k8s-provider: v$K8S_PROVIDER_VERSION built"
+    return
+  fi
+  phase "k8s-provider: building pulumi-resource-kubernetes v$K8S_PROVIDER_VERSION (about 5 min cold)"
+  local work=$DP_CACHE/src/k8s-provider
+  writable_copy "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION" "$work"
+  (
+    cd "$work"
+    go_env
+    "$GO" mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4 \
+      -require=github.com/pulumi/pulumi-kubernetes/sdk/v4@v$K8S_PROVIDER_VERSION
+    # What upstream's generate.go does (set the schema's version, minify both files), without compiling the
+    # whole codegen package for it.
+    cd cmd/pulumi-resource-kubernetes
+    VERSION=$K8S_PROVIDER_VERSION node -e '
+      const fs = require("fs");
+      const schema = JSON.parse(fs.readFileSync("schema.json", "utf8"));
+      schema.version = process.env.VERSION;
+      fs.writeFileSync("schema-embed.json", JSON.stringify(schema));
+      fs.writeFileSync("terraform-mapping-embed.json", JSON.stringify(JSON.parse(fs.readFileSync("terraform-mapping.json", "utf8"))));'
+    "$GO" build -mod=mod -o "$bin" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" .
+  ) || die "building the Kubernetes provider failed" "see the Go errors above; rerun: npm run toolchain -- k8s-provider"
+  rm -rf "$work"
+  stamp_set k8s-provider "$K8S_PROVIDER_VERSION"
+  phase "k8s-provider: built"
+}
+
+KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+piece_kubernetes() {
+  local files=() b
+  for b in "${KUBE_BINS[@]}"; do files+=("$DP_BIN/$b"); done
+  if stamp_ok kubernetes "$KUBERNETES_VERSION" "${files[@]}"; then
+    phase "kubernetes: v$KUBERNETES_VERSION built"
+    return
+  fi
+  phase "kubernetes: building ${KUBE_BINS[*]} v$KUBERNETES_VERSION (about 10 min cold)"
+  local work=$DP_CACHE/src/kubernetes v=$KUBERNETES_VERSION
+  writable_copy "k8s.io/kubernetes@v$v" "$work"
+  (
+    cd "$work"
+    go_env
+    export GOFLAGS="$GOFLAGS -mod=mod"
+    rm -rf vendor go.work go.work.sum
+    # The module zip has no staging/ tree: point each staging module at its published v0.<minor>.<patch>.
+    sed -i -E '/k8s\.io\/sample-(cli-plugin|controller) => /d' go.mod
+    sed -i -E "s#=> \./staging/src/(k8s\.io/[a-z0-9-]+)\$#=> \1 v0.${v#1.}#" go.mod
+    local minor=${v#1.}
+    minor=${minor%%.*}
+    local ld="-s -w"
+    local p
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    done
+    for b in "${KUBE_BINS[@]}"; do
+      phase "kubernetes: go build ./cmd/$b"
+      "$GO" build -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
+    done
+  ) || die "building Kubernetes failed" "see the Go errors above; rerun: npm run toolchain -- kubernetes"
+  rm -rf "$work"
+  stamp_set kubernetes "$KUBERNETES_VERSION"
+  phase "kubernetes: built $("$DP_BIN/kubectl" version --client 2>/dev/null | head -1)"
+}
+
+piece_containerd() {
+  if stamp_ok containerd "$CONTAINERD_VERSION" "$DP_BIN/containerd" "$DP_BIN/ctr" "$DP_BIN/containerd-shim-runc-v2"; then
+    phase "containerd: v$CONTAINERD_VERSION built"
+    return
+  fi
+  phase "containerd: building containerd, ctr, containerd-shim-runc-v2 v$CONTAINERD_VERSION"
+  local work=$DP_CACHE/src/containerd
+  writable_copy "github.com/containerd/containerd/v2@v$CONTAINERD_VERSION" "$work"
+  (
+    cd "$work"
+    go_env
+    local ld="-s -w -X github.com/containerd/containerd/v2/version.Version=v$CONTAINERD_VERSION"
+    for b in containerd ctr containerd-shim-runc-v2; do
+      "$GO" build -mod=mod -tags no_btrfs -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
+    done
+  ) || die "building containerd failed" "see the Go errors above; rerun: npm run toolchain -- containerd"
+  rm -rf "$work"
+  stamp_set containerd "$CONTAINERD_VERSION"
+  phase "containerd: built"
+}
+
+piece_gvisor() {
+  if stamp_ok gvisor "$GVISOR_MODULE_VERSION" "$DP_BIN/runsc" "$DP_BIN/containerd-shim-runsc-v1"; then
+    phase "gvisor: $GVISOR_MODULE_VERSION built"
+    return
+  fi
+  phase "gvisor: building runsc and containerd-shim-runsc-v1 ($GVISOR_MODULE_VERSION)"
+  local work=$DP_CACHE/src/gvisor
+  writable_copy "gvisor.dev/gvisor@$GVISOR_MODULE_VERSION" "$work"
+  (
+    cd "$work"
+    go_env
+    # The shim raises its OOM score to -999, which needs CAP_SYS_RESOURCE; without it (as on this kind of VM)
+    # every sandbox fails. A permission error is ignored, as containerd's own runc shim does.
+    sed -i 's/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil {/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil \&\& !os.IsPermission(err) {/' \
+      pkg/shim/v1/manager.go
+    grep -q 'oomScoreMax); err != nil && !os.IsPermission(err)' pkg/shim/v1/manager.go ||
+      die "the gVisor shim's OOM-score call changed shape" "update the patch in scripts/toolchain/install.sh (piece_gvisor)"
+    "$GO" build -mod=mod -o "$DP_BIN/runsc" ./runsc
+    "$GO" build -mod=mod -o "$DP_BIN/containerd-shim-runsc-v1" ./shim
+  ) || die "building gVisor failed" "see the Go errors above; rerun: npm run toolchain -- gvisor"
+  rm -rf "$work"
+  stamp_set gvisor "$GVISOR_MODULE_VERSION"
+  phase "gvisor: built $("$DP_BIN/runsc" --version 2>/dev/null | head -1)"
+}
+
+piece_buildkit() {
+  if stamp_ok buildkit "$BUILDKIT_VERSION" "$DP_BIN/buildkitd" "$DP_BIN/buildctl" "$DP_CACHE/images/dockerfile-frontend"; then
+    phase "buildkit: v$BUILDKIT_VERSION built"
+    return
+  fi
+  phase "buildkit: building buildkitd, buildctl and the Dockerfile frontend v$BUILDKIT_VERSION"
+  local work=$DP_CACHE/src/buildkit
+  writable_copy "github.com/moby/buildkit@v$BUILDKIT_VERSION" "$work"
+  mkdir -p "$DP_CACHE/images"
+  (
+    cd "$work"
+    go_env
+    local ld="-s -w -X github.com/moby/buildkit/version.Version=v$BUILDKIT_VERSION"
+    "$GO" build -mod=mod -o "$DP_BIN/buildkitd" -ldflags "$ld" ./cmd/buildkitd
+    "$GO" build -mod=mod -o "$DP_BIN/buildctl" -ldflags "$ld" ./cmd/buildctl
+    # The `# syntax=docker/dockerfile:1` frontend image, for both platforms; scripts/local/images.sh pushes it.
+    for arch in amd64 arm64; do
+      GOARCH=$arch "$GO" build -mod=mod -o "$DP_CACHE/images/dockerfile-frontend/$arch/bin/dockerfile-frontend" \
+        -ldflags "$ld" ./frontend/dockerfile/cmd/dockerfile-frontend
+    done
+  ) || die "building BuildKit failed" "see the Go errors above; rerun: npm run toolchain -- buildkit"
+  rm -rf "$work"
+  stamp_set buildkit "$BUILDKIT_VERSION"
+  phase "buildkit: built"
+}
+
+piece_coredns() {
+  if stamp_ok coredns "$COREDNS_VERSION" "$DP_BIN/coredns"; then
+    phase "coredns: v$COREDNS_VERSION built"
+    return
+  fi
+  phase "coredns: building v$COREDNS_VERSION"
+  local work=$DP_CACHE/src/coredns
+  writable_copy "github.com/coredns/coredns@v$COREDNS_VERSION" "$work"
+  (cd "$work" && go_env && "$GO" build -mod=mod -o "$DP_BIN/coredns" -ldflags "-s -w" .) ||
+    die "building CoreDNS failed" "see the Go errors above; rerun: npm run toolchain -- coredns"
+  rm -rf "$work"
+  stamp_set coredns "$COREDNS_VERSION"
+  phase "coredns: built"
+}
+
+status() {
+  local p
+  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns; do
+    printf '%-13s %s\n' "$p" "$(cat "$DP_STAMPS/$p" 2>/dev/null || echo 'not built')"
+  done
+  printf 'bin: %s\n' "$DP_BIN"
+}
+
+main() {
+  if [ "${1:-}" = --status ]; then
+    status
+    return
+  fi
+  local want=("$@")
+  [ ${#want[@]} -gt 0 ] || want=("${PIECES[@]}")
+  local p
+  for p in "${want[@]}"; do
+    [[ " ${PIECES[*]} " == *" $p "* ]] || die "unknown piece '$p'" "choose from: ${PIECES[*]}"
+  done
+  # Go is needed by every Go-built piece, so it is resolved first whatever was asked.
+  [[ " ${want[*]} " == *" go "* ]] || piece_go
+  for p in "${want[@]}"; do "piece_${p//-/_}"; done
+  rm -rf "$DP_CACHE/src"
+  phase "toolchain ready in $DP_BIN"
+}
+
+main "$@"
