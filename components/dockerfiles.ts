@@ -114,9 +114,10 @@ export function goDockerfile(opts: GoDockerfileOptions): string {
     "ARG VERSION=dev",
     "WORKDIR /src",
     "COPY go.* ./",
-    "RUN go mod download",
+    // Module and build caches persist in the builder between builds: an app-only change recompiles only the app.
+    "RUN --mount=type=cache,target=/go/pkg/mod go mod download",
     "COPY . .",
-    `RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o /out/app ${pkg}`,
+    `RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o /out/app ${pkg}`,
     "",
     `FROM ${opts.baseImage}`,
     "COPY --from=build /out/app /app",

@@ -10,7 +10,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { binDir, cacheDir, localKubeconfig, PROJECT_ROOT, progress } from "./lib/paths";
 
@@ -32,6 +32,11 @@ export interface StackTarget {
   onOutput?: (text: string) => void;
   /** Engine events (resource steps, policy violations). */
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Config values (project keys, without the `distroless-platform:` prefix) laid over the stack file for this
+   * operation only: they go into the workspace copy, never into the user's file.
+   */
+  config?: Record<string, unknown>;
 }
 
 /** A clear error for the driver's users: what is wrong and what to do next. */
@@ -100,6 +105,13 @@ export function prepareWorkDir(target: StackTarget, base: NodeJS.ProcessEnv = pr
   const dir = path.join(cacheDir(base), "workspaces", id);
   fs.mkdirSync(dir, { recursive: true });
   fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  // Plugins started in the workspace (the dynamic-provider host) resolve @pulumi/pulumi from here.
+  const modules = path.join(dir, "node_modules");
+  const want = path.join(PROJECT_ROOT, "node_modules");
+  if (!fs.existsSync(modules) || fs.readlinkSync(modules) !== want) {
+    fs.rmSync(modules, { force: true, recursive: true });
+    fs.symlinkSync(want, modules);
+  }
   const copy = path.join(dir, `Pulumi.${target.stack}.yaml`);
   const previous = fs.existsSync(copy) ? fs.readFileSync(copy, "utf8") : undefined;
   fs.writeFileSync(copy, mergeStackFile(fs.readFileSync(stackFile, "utf8"), previous));
@@ -126,10 +138,23 @@ export async function openStack(target: StackTarget): Promise<Stack> {
   }
   const workDir = prepareWorkDir(target);
   const program = target.program ?? defaultProgram(root);
-  return LocalWorkspace.createOrSelectStack(
+  // The CLI found first on the engine's PATH: the user's own, or ours in the cache (<root>/bin/pulumi).
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(pulumiBin)) });
+  const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: target.stack, projectName: PROJECT_NAME, program: inProject(root, program) },
-    { workDir, envVars: env },
+    { workDir, envVars: env, pulumiCommand },
   );
+  if (target.config !== undefined && Object.keys(target.config).length > 0) {
+    await stack.setAllConfig(
+      Object.fromEntries(
+        Object.entries(target.config).map(([key, value]) => [
+          `${PROJECT_NAME}:${key}`,
+          { value: typeof value === "string" ? value : JSON.stringify(value) },
+        ]),
+      ),
+    );
+  }
+  return stack;
 }
 
 /** Runs the program with the project as working directory: app paths in the config are relative to it. */
@@ -271,8 +296,11 @@ if (require.main === module) {
     (e: unknown) => {
       if (e instanceof DriverError) process.stderr.write(`error: ${e.message}\n`);
       else if (e instanceof Error && e.name === "CommandError") {
-        // The engine already printed the details through onOutput.
-        process.stderr.write("error: the Pulumi operation failed (details above)\n");
+        // The engine's output was streamed above; its error stream is in the message.
+        const stderr = /\n stderr: ([\s\S]*)$/.exec(e.message)?.[1]?.trim();
+        process.stderr.write(
+          `error: the Pulumi operation failed${stderr ? `:\n${stderr}` : " (details above)"}\n`,
+        );
       } else process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(1);
     },

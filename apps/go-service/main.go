@@ -297,7 +297,39 @@ func run(ctx context.Context, cfg config, logger *slog.Logger) error {
 	return serve(ctx, ln, a, a)
 }
 
+// selfCheck reports what the process sees of its sandbox, as one JSON line: the image has no shell, so
+// `kubectl exec <pod> -- /app selfcheck` is how an operator (and the end-to-end tests) look inside.
+func selfCheck(w io.Writer, root, tmp string) error {
+	report := map[string]any{"uid": os.Getuid(), "gid": os.Getgid()}
+	if v, err := os.ReadFile("/proc/version"); err == nil {
+		report["kernel"] = strings.TrimSpace(string(v))
+	}
+	writable := func(dir string) any {
+		f, err := os.CreateTemp(dir, ".selfcheck-*")
+		if err != nil {
+			var errno syscall.Errno
+			if errors.As(err, &errno) {
+				return errno.Error()
+			}
+			return "not writable"
+		}
+		name := f.Name()
+		f.Close()
+		os.Remove(name)
+		return true
+	}
+	report["rootWritable"] = writable(root)
+	report["tmpWritable"] = writable(tmp)
+	return json.NewEncoder(w).Encode(report)
+}
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "selfcheck" {
+		if err := selfCheck(os.Stdout, "/", os.TempDir()); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
 	logger := newLogger(os.Stdout)
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {

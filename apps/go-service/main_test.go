@@ -386,3 +386,26 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.buf.String()
 }
+
+func TestSelfCheckReportsIdentityAndWritableDirs(t *testing.T) {
+	root := t.TempDir()
+	readOnly := filepath.Join(t.TempDir(), "ro")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := selfCheck(&out, readOnly, root); err != nil {
+		t.Fatal(err)
+	}
+	var report map[string]any
+	if err := json.Unmarshal([]byte(out.String()), &report); err != nil {
+		t.Fatalf("not JSON: %q", out.String())
+	}
+	if report["uid"] != float64(os.Getuid()) || report["tmpWritable"] != true {
+		t.Fatalf("report %v", report)
+	}
+	// root bypasses directory permissions, so only a non-root run sees the read-only one refused.
+	if os.Getuid() != 0 && report["rootWritable"] == true {
+		t.Fatalf("a 0500 directory reported writable: %v", report)
+	}
+}

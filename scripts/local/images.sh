@@ -196,7 +196,7 @@ builder_images() {
     cat >"$ctx/Dockerfile" <<EOF
 FROM scratch
 COPY rootfs/ /
-ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION
+ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION HOME=/root
 CMD ["node"]
 EOF
     build "$ctx" "linux/$HOST_ARCH" "$node_tag:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"
@@ -221,7 +221,7 @@ EOF
     cat >"$ctx/Dockerfile" <<EOF
 FROM scratch
 COPY rootfs/ /
-ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin GOPATH=/go GOTOOLCHAIN=local GOLANG_VERSION=$GO_VERSION
+ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin GOPATH=/go GOTOOLCHAIN=local GOLANG_VERSION=$GO_VERSION HOME=/root
 WORKDIR /go
 EOF
     build "$ctx" "linux/$HOST_ARCH" "$gotag:$GO_MINOR"

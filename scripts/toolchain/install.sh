@@ -294,8 +294,13 @@ main() {
   done
   # Go is needed by every Go-built piece, so it is resolved first whatever was asked.
   [[ " ${want[*]} " == *" go "* ]] || piece_go
+  # One toolchain run at a time: pieces build in $DP_CACHE/src, which a second run must not touch.
+  exec 9>"$DP_CACHE/.toolchain.lock"
+  if ! flock -n 9; then
+    phase "toolchain: another run holds $DP_CACHE/.toolchain.lock; waiting for it"
+    flock 9
+  fi
   for p in "${want[@]}"; do "piece_${p//-/_}"; done
-  rm -rf "$DP_CACHE/src"
   phase "toolchain ready in $DP_BIN"
 }
 

@@ -1,0 +1,102 @@
+// What the end-to-end tests use to look at the real local environment: kubectl with the local kubeconfig,
+// commands inside the cluster's network namespace, the registry's API, and the engine through the driver.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { binDir, localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
+import type { StackTarget } from "../../scripts/stack";
+
+export interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: readonly string[], input?: string): Run {
+  const r = spawnSync(cmd, args, { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** kubectl against the local cluster. */
+export function kubectl(args: readonly string[], input?: string): Run {
+  return run(path.join(binDir(), "kubectl"), ["--kubeconfig", localKubeconfig(), ...args], input);
+}
+
+/** kubectl that must succeed; returns stdout. */
+export function kubectlOk(args: readonly string[], input?: string): string {
+  const r = kubectl(args, input);
+  if (r.status !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** kubectl … -o json, parsed. */
+export function kubectlJson<T = Record<string, unknown>>(args: readonly string[]): T {
+  return JSON.parse(kubectlOk([...args, "-o", "json"])) as T;
+}
+
+/** A command inside the cluster's network namespace (where Service IPs route). */
+export function inCluster(args: readonly string[]): Run {
+  return run("bash", [path.join(PROJECT_ROOT, "scripts", "local", "cluster.sh"), "exec", ...args]);
+}
+
+/** True when `npm run local:up` has the environment running. */
+export function clusterRunning(): boolean {
+  return run("bash", [path.join(PROJECT_ROOT, "scripts", "local", "cluster.sh"), "status"]).status === 0;
+}
+
+/** A registry manifest (index or image) from the local registry, through its loopback forward. */
+export async function manifest(repository: string, reference: string): Promise<Record<string, unknown>> {
+  const port = process.env.DISTROLESS_REGISTRY_PORT ?? "5000";
+  const res = await fetch(`http://127.0.0.1:${port}/v2/${repository}/manifests/${reference}`, {
+    headers: {
+      Accept: [
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json",
+      ].join(", "),
+    },
+  });
+  if (!res.ok) throw new Error(`registry: ${repository}@${reference}: HTTP ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** A driver target on a file backend of its own, so tests never touch a user's state. */
+export class EngineSession {
+  readonly backend = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-e2e-state-"));
+  output = "";
+  events: EngineEvent[] = [];
+
+  target(stack: string, extra: Partial<StackTarget> = {}): StackTarget {
+    this.output = "";
+    this.events = [];
+    return {
+      stack,
+      env: { PULUMI_BACKEND_URL: `file://${this.backend}`, KUBECONFIG: localKubeconfig() },
+      onOutput: (text) => {
+        this.output += text;
+        if (process.env.E2E_VERBOSE === "1") process.stdout.write(text);
+      },
+      onEvent: (event) => this.events.push(event),
+      ...extra,
+    };
+  }
+
+  /** Steps the engine planned or took, other than "same", as [op, type, name, changed property paths]. */
+  changes(): [string, string, string, string[]][] {
+    const out: [string, string, string, string[]][] = [];
+    for (const e of this.events) {
+      const m = e.resourcePreEvent?.metadata;
+      if (m === undefined || m.op === "same") continue;
+      const name = m.urn.split("::").pop() ?? m.urn;
+      out.push([m.op, m.type, name, Object.keys(m.detailedDiff ?? {}).sort()]);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    fs.rmSync(this.backend, { recursive: true, force: true });
+  }
+}

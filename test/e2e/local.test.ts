@@ -1,0 +1,353 @@
+// End to end on the real parts: the Pulumi engine (through the Automation API driver), the local Kubernetes
+// cluster with gVisor, the registry and BuildKit that `npm run local:up` starts. scripts/e2e.sh starts the
+// environment when it is down. The tests run in order: each builds on the deployment of the one before.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as k8s from "@kubernetes/client-node";
+import * as kube from "@pulumi/kubernetes";
+import { BUILDKIT_IMAGE_KIND, BuildKitImage } from "../../components/buildkit";
+import { destroy, preview, up } from "../../scripts/stack";
+import { main as checker } from "../../policies/cli";
+import {
+  clusterRunning,
+  EngineSession,
+  inCluster,
+  kubectl,
+  kubectlJson,
+  kubectlOk,
+  manifest,
+} from "./cluster";
+
+const NAMESPACE = "distroless-e2e";
+const RUNTIME_CLASS = "gvisor-e2e";
+const REPO = "distroless-platform";
+
+/** The local stack, moved to a namespace and RuntimeClass of its own and sized for a 2-core node. */
+const BASE_CONFIG: Record<string, unknown> = {
+  namespace: {
+    name: NAMESPACE,
+    pssVersion: "v1.37",
+    quota: { requestsCpu: "2", requestsMemory: "6Gi", limitsCpu: "8", limitsMemory: "12Gi", pods: 30 },
+  },
+  runtimeClass: {
+    mode: "create",
+    name: RUNTIME_CLASS,
+    handler: "runsc",
+    overhead: { cpu: "10m", memory: "64Mi" },
+    nodeSelector: {},
+    tolerations: [],
+  },
+};
+
+const NODE = {
+  name: "node-service",
+  app: "apps/node-service",
+  runtime: "nodejs",
+  version: "1.0.0",
+  replicas: 1,
+  resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+};
+const GO = {
+  name: "go-service",
+  app: "apps/go-service",
+  runtime: "go",
+  version: "1.0.0",
+  replicas: 1,
+  resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+};
+
+interface ServiceOut {
+  serviceName: string;
+  image: string;
+  stableImage: string;
+  replicas: { stable: number; canary: number };
+}
+
+type Pod = k8s.V1Pod;
+
+function pods(selector: string): Pod[] {
+  return kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", NAMESPACE, "-l", selector]).items;
+}
+
+function ready(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+describe("e2e: the local stack on the real engine and cluster", function () {
+  this.timeout(40 * 60_000);
+  const session = new EngineSession();
+  let services: Record<string, ServiceOut>;
+
+  before(function () {
+    assert.ok(
+      clusterRunning(),
+      "the local environment is not running: npm run local:up (scripts/e2e.sh starts it)",
+    );
+  });
+  after(() => session.dispose());
+
+  it("up creates the namespace, the RuntimeClass, both images and both releases, with the policy pack", async () => {
+    const result = await up(session.target("local", { config: { ...BASE_CONFIG, services: [NODE, GO] } }));
+    assert.equal(result.summary.result, "succeeded", session.output);
+    services = result.outputs.services.value as Record<string, ServiceOut>;
+    assert.deepEqual(Object.keys(services).sort(), ["go-service", "node-service"]);
+    const ns = kubectlJson<k8s.V1Namespace>(["get", "namespace", NAMESPACE]);
+    assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+    assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce-version"], "v1.37");
+    const rc = kubectlJson<k8s.V1RuntimeClass>(["get", "runtimeclass", RUNTIME_CLASS]);
+    assert.equal(rc.handler, "runsc");
+    for (const name of ["node-service", "go-service"]) {
+      assert.match(services[name].image, new RegExp(`^localhost:5000/${REPO}/${name}@sha256:[0-9a-f]{64}$`));
+      const deploy = kubectlJson<k8s.V1Deployment>(["get", "deployment", "-n", NAMESPACE, `${name}-stable`]);
+      assert.equal(deploy.status?.readyReplicas, 1, `${name} ready replicas`);
+    }
+    // The pack ran on the real preview and update.
+    assert.match(session.output, /distroless-guardrails@v0\.1\.0/);
+  });
+
+  it("runs every pod Ready under gVisor, as UID 65532, with a read-only root filesystem", () => {
+    for (const name of ["node-service", "go-service"]) {
+      const [pod] = pods(`app.kubernetes.io/name=${name}`);
+      assert.ok(pod !== undefined && ready(pod), `${name} pod Ready`);
+      assert.equal(pod.spec?.runtimeClassName, RUNTIME_CLASS);
+      const container = pod.spec?.containers[0];
+      assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
+      // What the process itself sees: the image has no shell, so the app's own binary looks.
+      const probe =
+        name === "go-service"
+          ? ["/app", "selfcheck"]
+          : [
+              "/nodejs/bin/node",
+              "-e",
+              'const fs=require("fs");let rw=true;try{fs.writeFileSync("/.selfcheck","")}catch(e){rw=e.code}' +
+                ";console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid()," +
+                'kernel:fs.readFileSync("/proc/version","utf8").trim(),rootWritable:rw}))',
+            ];
+      const out = kubectlOk(["exec", "-n", NAMESPACE, pod.metadata?.name ?? "", "-c", name, "--", ...probe]);
+      const seen = JSON.parse(out.trim()) as {
+        uid: number;
+        gid: number;
+        kernel: string;
+        rootWritable: unknown;
+      };
+      assert.equal(seen.uid, 65532, `${name} uid`);
+      assert.equal(seen.gid, 65532, `${name} gid`);
+      assert.notEqual(seen.rootWritable, true, `${name} root filesystem is read-only`);
+      // gVisor's Sentry answers /proc/version itself, not the host kernel.
+      assert.ok(!seen.kernel.includes(os.release()), `${name} sees the host kernel: ${seen.kernel}`);
+      assert.match(
+        seen.kernel,
+        /gvisor|#1 SMP Sun Jan 10 15:06:54 PST 2016/i,
+        `${name} kernel: ${seen.kernel}`,
+      );
+    }
+  });
+
+  it("answers /healthz through each Service", () => {
+    for (const name of ["node-service", "go-service"]) {
+      const svc = kubectlJson<k8s.V1Service>(["get", "service", "-n", NAMESPACE, services[name].serviceName]);
+      const url = `http://${svc.spec?.clusterIP}:${svc.spec?.ports?.[0]?.port}/healthz`;
+      const r = inCluster(["curl", "-sS", "--max-time", "10", url]);
+      assert.equal(r.status, 0, `${name} ${url}: ${r.stderr}`);
+      assert.deepEqual(JSON.parse(r.stdout), { status: "ok" });
+    }
+  });
+
+  it("pushes an index with linux/amd64 and linux/arm64 and runs the pushed digest", async () => {
+    for (const name of ["node-service", "go-service"]) {
+      const digest = services[name].image.split("@")[1];
+      const index = (await manifest(`${REPO}/${name}`, digest)) as {
+        manifests: { platform?: { os: string; architecture: string } }[];
+      };
+      const platforms = index.manifests
+        .map((m) => m.platform)
+        .filter((p) => p !== undefined && p.os !== "unknown")
+        .map((p) => `${p?.os}/${p?.architecture}`)
+        .sort();
+      assert.deepEqual(platforms, ["linux/amd64", "linux/arm64"], `${name} index platforms`);
+      const [pod] = pods(`app.kubernetes.io/name=${name}`);
+      assert.equal(pod.spec?.containers[0].image, services[name].image);
+      assert.ok(pod.status?.containerStatuses?.[0].imageID.endsWith(digest), `${name} runs ${digest}`);
+    }
+  });
+
+  it("refuses a non-compliant pod in the namespace by Pod Security admission, as the checker does", () => {
+    const manifestText = [
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata: {name: privileged-probe, namespace: " + NAMESPACE + "}",
+      "spec:",
+      "  containers:",
+      `  - name: app`,
+      `    image: ${services["go-service"].image}`,
+      "    securityContext: {privileged: true}",
+    ].join("\n");
+    const r = kubectl(["apply", "-f", "-"], manifestText);
+    assert.notEqual(r.status, 0, "the API server admitted a privileged pod");
+    assert.match(
+      r.stderr,
+      /violates PodSecurity "restricted:v1\.37": privileged \(container "app" must not set securityContext\.privileged=true\)/,
+    );
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "distroless-e2e-")), "pod.yaml");
+    fs.writeFileSync(file, manifestText);
+    const lines: string[] = [];
+    const code = checker(
+      [file],
+      (s) => lines.push(s),
+      (s) => lines.push(s),
+    );
+    fs.rmSync(path.dirname(file), { recursive: true });
+    assert.equal(code, 1, lines.join("\n"));
+    assert.match(lines.join("\n"), /privileged/);
+  });
+
+  it("reports no changes on a second up", async () => {
+    const result = await up(session.target("local", { config: { ...BASE_CONFIG, services: [NODE, GO] } }));
+    assert.deepEqual(session.changes(), [], session.output);
+    assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"]);
+  });
+
+  it("moves a canary from 10 to 20 % by changing only the replica split", async () => {
+    const canary = (weight: number) => ({
+      ...BASE_CONFIG,
+      services: [
+        NODE,
+        {
+          ...GO,
+          replicas: 10,
+          stableImage: services["go-service"].image,
+          canary: { weight, version: "1.1.0" },
+        },
+      ],
+    });
+    const at10 = await up(session.target("local", { config: canary(10) }));
+    assert.equal(at10.summary.result, "succeeded", session.output);
+    const out10 = (at10.outputs.services.value as Record<string, ServiceOut>)["go-service"];
+    assert.deepEqual(out10.replicas, { stable: 9, canary: 1 });
+    const at20 = await up(session.target("local", { config: canary(20) }));
+    const changes = session.changes();
+    assert.deepEqual(
+      changes.map(([op, type, name]) => [op, type, name]).sort(),
+      [
+        ["update", "kubernetes:apps/v1:Deployment", "go-service-canary"],
+        ["update", "kubernetes:apps/v1:Deployment", "go-service-stable"],
+      ],
+      session.output,
+    );
+    for (const [, , name, diffs] of changes) assert.deepEqual(diffs, ["spec.replicas"], name);
+    const out20 = (at20.outputs.services.value as Record<string, ServiceOut>)["go-service"];
+    assert.deepEqual(out20.replicas, { stable: 8, canary: 2 });
+  });
+
+  it("previews staging and prod with the pack, adopting the cluster's gvisor RuntimeClass", async () => {
+    const created = kubectl(["get", "runtimeclass", "gvisor"]).status !== 0;
+    if (created)
+      kubectlOk(
+        ["apply", "-f", "-"],
+        "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: gvisor}\nhandler: runsc\noverhead: {podFixed: {cpu: 250m, memory: 64Mi}}\n",
+      );
+    try {
+      for (const stack of ["staging", "prod"]) {
+        const result = await preview(session.target(stack));
+        assert.ok((result.changeSummary.create ?? 0) > 0, `${stack}: ${session.output}`);
+        assert.doesNotMatch(session.output, /mandatory/, `${stack} preview has a mandatory violation`);
+      }
+    } finally {
+      if (created) kubectlOk(["delete", "runtimeclass", "gvisor"]);
+    }
+  });
+
+  describe("blocks bad programs at preview with the policy's own message", () => {
+    const blocked = async (program: () => void, expected: RegExp) => {
+      const failure = await preview(
+        session.target("local", {
+          program: async () => {
+            program();
+          },
+        }),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(failure instanceof Error, `the preview passed:\n${session.output}`);
+      assert.match(session.output, expected);
+    };
+    const pod = (name: string, container: Record<string, unknown>) =>
+      new kube.core.v1.Pod(name, {
+        metadata: { name, namespace: NAMESPACE },
+        spec: {
+          runtimeClassName: RUNTIME_CLASS,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "app",
+              image: services["go-service"].image,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              ...container,
+            },
+          ],
+        },
+      });
+
+    it("an exec probe", () =>
+      blocked(
+        () => pod("exec-probe", { livenessProbe: { exec: { command: ["/app", "selfcheck"] } } }),
+        /noExecProbesOrHooks[\s\S]*livenessProbe uses exec; a distroless image has no shell/,
+      ));
+
+    it("a privileged container", () =>
+      blocked(
+        () => pod("privileged", { securityContext: { privileged: true } }),
+        /pss-privileged[\s\S]*privileged/,
+      ));
+
+    it("a namespace without Pod Security labels", () =>
+      blocked(
+        () => new kube.core.v1.Namespace("unlabelled", { metadata: { name: "unlabelled" } }),
+        /namespacePodSecurityLabels[\s\S]*pod-security\.kubernetes\.io\/enforce/,
+      ));
+
+    it("a :debug base image", () =>
+      blocked(
+        () =>
+          new BuildKitImage("debug-base", {
+            kind: BUILDKIT_IMAGE_KIND,
+            address: "tcp://127.0.0.1:1234",
+            context: "apps/node-service",
+            dockerfile:
+              'FROM gcr.io/distroless/nodejs22-debian13:debug\nCOPY . /app\nCMD ["/app/server.js"]\n',
+            platforms: ["linux/amd64", "linux/arm64"],
+            buildArgs: {},
+            repository: `localhost:5000/${REPO}/debug-base`,
+            tags: [`localhost:5000/${REPO}/debug-base:1`],
+            cacheRef: "",
+            contentHash: "sha256:0",
+          }),
+        /dockerfileDistroless[\s\S]*:debug/,
+      ));
+  });
+
+  it("destroy leaves nothing of the stack in the cluster", async () => {
+    const result = await destroy(
+      session.target("local", { config: { ...BASE_CONFIG, services: [NODE, GO] } }),
+    );
+    assert.equal(result.summary.result, "succeeded", session.output);
+    assert.notEqual(kubectl(["get", "runtimeclass", RUNTIME_CLASS]).status, 0, "RuntimeClass left behind");
+    // Namespace deletion finishes asynchronously (its contents go first).
+    for (let i = 0; i < 120 && kubectl(["get", "namespace", NAMESPACE]).status === 0; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    assert.notEqual(kubectl(["get", "namespace", NAMESPACE]).status, 0, "namespace left behind");
+  });
+});
