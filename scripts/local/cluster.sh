@@ -274,6 +274,7 @@ evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.availa
 cgroupsPerQOS: true
 enforceNodeAllocatable: [pods]
 maxPods: 30
+podLogsDir: $DP_STATE/pod-logs
 EOF
   : >"$DP_STATE/resolv.conf"
   cat >"$DP_STATE/kube-proxy.yaml" <<EOF
@@ -287,8 +288,8 @@ metricsBindAddress: 127.0.0.1:10249
 healthzBindAddress: 127.0.0.1:10256
 # Replies from a pod that served another pod through a Service must come back through this namespace.
 iptables: {masqueradeAll: true}
-# nf_conntrack_max is VM-wide; leave it alone.
-conntrack: {maxPerCore: 0}
+# nf_conntrack_max is VM-wide: leave it, and the timeouts, as they are.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF
   cat >"$DP_STATE/Corefile" <<EOF
 .:53 {

@@ -10,7 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns)
+PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns actionlint)
 
 GO=go
 go_env() {
@@ -273,9 +273,20 @@ piece_coredns() {
   phase "coredns: built"
 }
 
+piece_actionlint() {
+  if stamp_ok actionlint "$ACTIONLINT_VERSION" "$DP_BIN/actionlint"; then
+    phase "actionlint: v$ACTIONLINT_VERSION built"
+    return
+  fi
+  phase "actionlint: building v$ACTIONLINT_VERSION"
+  (go_env && GOBIN=$DP_BIN "$GO" install -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION") ||
+    die "building actionlint failed" "see the Go errors above; rerun: npm run toolchain -- actionlint"
+  stamp_set actionlint "$ACTIONLINT_VERSION"
+}
+
 status() {
   local p
-  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns; do
+  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns actionlint; do
     printf '%-13s %s\n' "$p" "$(cat "$DP_STAMPS/$p" 2>/dev/null || echo 'not built')"
   done
   printf 'bin: %s\n' "$DP_BIN"
