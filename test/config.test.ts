@@ -449,6 +449,20 @@ const CASES: readonly Case[] = [
       'e.g. "distroless"',
   },
   {
+    key: "images.buildkit.address",
+    raw: { images: { buildkit: { address: "http://127.0.0.1:1234" } } },
+    message:
+      'images.buildkit.address: "http://127.0.0.1:1234" is not allowed; expected a buildkitd address, ' +
+      '"unix:///<absolute path>" or "tcp://<host>:<port>", e.g. "tcp://127.0.0.1:1234"',
+  },
+  {
+    key: "images.builder with images.buildkit",
+    raw: { images: { builder: "distroless", buildkit: { address: "tcp://127.0.0.1:1234" } } },
+    message:
+      'images.builder: "distroless" is not allowed; expected either images.builder (a buildx builder, through ' +
+      "@pulumi/docker-build) or images.buildkit (a BuildKit daemon driven directly), not both",
+  },
+  {
     key: "services[0].resources.requests.cpu above the limit",
     raw: withService({ resources: { requests: { cpu: "2" } } }),
     message:
@@ -622,6 +636,12 @@ describe("config validation (loadConfig)", () => {
       [STABLE_IMAGE, { weight: 10, version: "1.1.0" }],
     );
     assert.equal(config.services[1].stableImage, undefined);
+  });
+
+  it("accepts images.buildkit.address as a unix socket or TCP address", () => {
+    for (const address of ["unix:///run/buildkit/buildkitd.sock", "tcp://buildkitd.ci:1234"]) {
+      assert.deepEqual(loadConfig({ images: { buildkit: { address } } }).config.images.buildkit, { address });
+    }
   });
 
   it("accepts images.builder and leaves it unset by default", () => {
