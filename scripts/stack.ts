@@ -37,6 +37,11 @@ export interface StackTarget {
    * operation only: they go into the workspace copy, never into the user's file.
    */
   config?: Record<string, unknown>;
+  /**
+   * Policy config (policy name → settings) laid over the stack's own, `policies/config/<stack>.json` (the local
+   * stack's names its base-image mirror as an allowed registry).
+   */
+  policyConfig?: Record<string, Record<string, unknown>>;
 }
 
 /** A clear error for the driver's users: what is wrong and what to do next. */
@@ -173,30 +178,47 @@ function inProject(
   };
 }
 
-function opOptions(target: StackTarget) {
+/** The policy config file for an operation: the stack's own, with `policyConfig` laid over it; none if neither. */
+export function policyConfigFile(target: StackTarget, workDir: string): string | undefined {
+  const own = path.join(PROJECT_ROOT, "policies", "config", `${target.stack}.json`);
+  const base = fs.existsSync(own)
+    ? (JSON.parse(fs.readFileSync(own, "utf8")) as Record<string, Record<string, unknown>>)
+    : {};
+  if (target.policyConfig === undefined) return fs.existsSync(own) ? own : undefined;
+  const merged: Record<string, Record<string, unknown>> = { ...base };
+  for (const [policy, settings] of Object.entries(target.policyConfig)) {
+    merged[policy] = { ...(merged[policy] ?? {}), ...settings };
+  }
+  const file = path.join(workDir, `policy-config.${target.stack}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  return file;
+}
+
+function opOptions(target: StackTarget, workDir: string) {
   const pack = target.policyPack ?? path.join(PROJECT_ROOT, "policies");
+  const packConfig = pack !== false ? policyConfigFile(target, workDir) : undefined;
   return {
     onOutput: target.onOutput ?? ((text: string) => process.stdout.write(text)),
     ...(target.onEvent !== undefined ? { onEvent: target.onEvent } : {}),
     ...(pack !== false ? { policyPacks: [pack] } : {}),
+    ...(packConfig !== undefined ? { policyPackConfigs: [packConfig] } : {}),
   };
 }
 
 export async function preview(target: StackTarget) {
   const stack = await openStack(target);
-  return stack.preview({ ...opOptions(target), diff: false });
+  return stack.preview({ ...opOptions(target, stack.workspace.workDir), diff: false });
 }
 
 export async function up(target: StackTarget) {
   const stack = await openStack(target);
-  return stack.up(opOptions(target));
+  return stack.up(opOptions(target, stack.workspace.workDir));
 }
 
 export async function destroy(target: StackTarget) {
   const stack = await openStack(target);
-  const { policyPacks: _unused, ...rest } = opOptions(target);
-  void _unused;
-  return stack.destroy(rest);
+  const { onOutput, onEvent } = opOptions(target, stack.workspace.workDir);
+  return stack.destroy({ onOutput, ...(onEvent !== undefined ? { onEvent } : {}) });
 }
 
 /** `<name>  http://<cluster IP>:<port>` for each service the stack exports. */

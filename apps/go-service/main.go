@@ -299,7 +299,8 @@ func run(ctx context.Context, cfg config, logger *slog.Logger) error {
 
 // selfCheck reports what the process sees of its sandbox, as one JSON line: the image has no shell, so
 // `kubectl exec <pod> -- /app selfcheck` is how an operator (and the end-to-end tests) look inside.
-func selfCheck(w io.Writer, root, tmp string) error {
+// home is on the root filesystem and owned by the app's user, so only a read-only mount refuses a write there.
+func selfCheck(w io.Writer, home, tmp string) error {
 	report := map[string]any{"uid": os.Getuid(), "gid": os.Getgid()}
 	if v, err := os.ReadFile("/proc/version"); err == nil {
 		report["kernel"] = strings.TrimSpace(string(v))
@@ -318,14 +319,18 @@ func selfCheck(w io.Writer, root, tmp string) error {
 		os.Remove(name)
 		return true
 	}
-	report["rootWritable"] = writable(root)
+	report["homeWritable"] = writable(home)
 	report["tmpWritable"] = writable(tmp)
 	return json.NewEncoder(w).Encode(report)
 }
 
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "selfcheck" {
-		if err := selfCheck(os.Stdout, "/", os.TempDir()); err != nil {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "/home/nonroot"
+		}
+		if err := selfCheck(os.Stdout, home, os.TempDir()); err != nil {
 			os.Exit(1)
 		}
 		return

@@ -405,7 +405,7 @@ func TestSelfCheckReportsIdentityAndWritableDirs(t *testing.T) {
 		t.Fatalf("report %v", report)
 	}
 	// root bypasses directory permissions, so only a non-root run sees the read-only one refused.
-	if os.Getuid() != 0 && report["rootWritable"] == true {
+	if os.Getuid() != 0 && report["homeWritable"] == true {
 		t.Fatalf("a 0500 directory reported writable: %v", report)
 	}
 }

@@ -1,6 +1,9 @@
 # Shared shell helpers for scripts/toolchain and scripts/local: paths, progress lines, errors that say what to do.
 # Sourced, never run. Callers set `set -euo pipefail`.
 
+# A failure inside $(…) stops the script too.
+shopt -s inherit_errexit
+
 DP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../toolchain/versions.env
 . "$DP_ROOT/scripts/toolchain/versions.env"

@@ -12,6 +12,7 @@
 #
 #   cluster.sh up | down [--wipe] | status | exec CMD... (run CMD inside the cluster's network namespace)
 set -euo pipefail
+shopt -s extglob
 . "$(dirname "$0")/../lib/common.sh"
 
 NODE=dp-node
@@ -199,6 +200,8 @@ state = "$DP_STATE/containerd/state"
 [plugins.'io.containerd.cri.v1.runtime']
   # No CAP_SYS_RESOURCE here: never ask for an OOM score below containerd's own.
   restrict_oom_score_adj = true
+  # Pod network namespaces are pinned under the state folder, not in the machine's /var/run/netns.
+  netns_mounts_under_state_dir = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -306,19 +309,23 @@ EOF
 
 # ----------------------------------------------------------------------------------------------------- up
 start_holder() {
-  if alive holder; then return; fi
-  # The holder owns the network namespace and the private mount namespace; everything else joins it.
-  nohup unshare --net --mount --propagation private -- sleep infinity >/dev/null 2>&1 </dev/null &
-  echo $! >"$PIDS/holder.pid"
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [ "$(readlink "/proc/$(holder)/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
-    sleep 0.1
-  done
+  if ! alive holder; then
+    # The holder owns the network namespace and the private mount namespace; everything else joins it.
+    nohup unshare --net --mount --propagation private -- sleep infinity >/dev/null 2>&1 </dev/null &
+    echo $! >"$PIDS/holder.pid"
+    local i
+    for ((i = 0; i < 50; i++)); do
+      [ "$(readlink "/proc/$(holder)/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
+      sleep 0.1
+    done
+  fi
+  in_ns ip link show dp0 >/dev/null 2>&1 && return
   in_ns ip link set lo up
-  in_ns ip link add dp0 type dummy
+  # The node's address sits on a veth pair whose both ends stay inside the namespace: no uplink, no way out.
+  in_ns ip link add dp0 type veth peer name dp1
   in_ns ip addr add "$NODE_IP/24" dev dp0
   in_ns ip addr add "$DNS_IP/32" dev dp0
+  in_ns ip link set dp1 up
   in_ns ip link set dp0 up
   # A default route, so that the kubelet finds a node address and Service traffic has a way; it leads nowhere
   # outside the namespace.
@@ -374,7 +381,8 @@ up() {
     --kubelet-client-certificate="$PKI/apiserver-kubelet.crt" --kubelet-client-key="$PKI/apiserver-kubelet.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-    --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction --profiling=false
+    --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction --profiling=false \
+    --kubelet-preferred-address-types=InternalIP --allow-privileged=true
   # Loopback forwards: a socket file crosses the namespace boundary, a socat on each side carries TCP over it.
   start fwd-api-in socat "UNIX-LISTEN:$RUN/apiserver.sock,fork,unlink-early" TCP:127.0.0.1:6443
   start fwd-registry-in socat "UNIX-LISTEN:$RUN/registry.sock,fork,unlink-early" TCP:127.0.0.1:5000
@@ -446,14 +454,22 @@ stop_pid() { # stop_pid NAME: TERM, wait, then KILL; only the PID recorded for N
   rm -f "$PIDS/$1.pid"
 }
 
-# Processes left inside the namespace (container shims, sandboxes, socat children): all were started by ours.
-kill_ns_members() {
-  local ns pid
-  ns=$(readlink "/proc/$(holder)/ns/net" 2>/dev/null) || return 0
+# Processes left behind once the recorded ones stopped: whatever still runs in the cluster's network namespace,
+# and the container shims and gVisor sandboxes, which run in pod namespaces of their own but name the state folder
+# in their arguments. All were started by this environment.
+kill_leftovers() {
+  local ns="" pid
+  alive holder && ns=$(readlink "/proc/$(holder)/ns/net" 2>/dev/null || true)
   for pid in /proc/[0-9]*; do
     pid=${pid#/proc/}
+    [ "$pid" = "$$" ] && continue
     [ "$pid" = "$(holder)" ] && continue
-    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$ns" ] && kill -KILL "$pid" 2>/dev/null || true
+    if { [ -n "$ns" ] && [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$ns" ]; } || {
+      [[ $(cat "/proc/$pid/comm" 2>/dev/null) == @(runsc*|containerd-shim*) ]] &&
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DP_STATE/"
+    }; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
 }
 
@@ -471,10 +487,8 @@ down() {
   mkdir -p "$PIDS"
   local i
   for ((i = ${#SERVICES[@]} - 1; i >= 1; i--)); do stop_pid "${SERVICES[i]}"; done
-  if alive holder; then
-    kill_ns_members
-    sleep 0.5
-  fi
+  kill_leftovers
+  sleep 0.5
   stop_pid holder
   remove_cgroups
   restore_sysctls

@@ -80,7 +80,7 @@ extract() {
     die "downloading $* for $arch failed" "check the package names against Debian $BASE_DEBIAN_SUITE"
   local p f
   for p in "$@"; do
-    f=$(ls -t "$dir/debs/${p}_"*"_$arch.deb" "$dir/debs/${p}_"*_all.deb 2>/dev/null | head -1)
+    f=$(ls -t "$dir/debs/${p}_"*"_$arch.deb" "$dir/debs/${p}_"*_all.deb 2>/dev/null | head -1 || true)
     [ -n "$f" ] || die "no .deb for $p ($arch)" "check the package name"
     dpkg-deb -x "$f" "$dest"
   done
@@ -115,8 +115,9 @@ EOF
   find "$r/usr/share/doc" -type f ! -name copyright -delete 2>/dev/null || true
 }
 
-rootfs() { # rootfs FAMILY ARCH: prints the assembled root filesystem's path
+rootfs() { # rootfs FAMILY ARCH: assembles the root filesystem (once) and sets ROOTFS to its path
   local fam=$1 arch=$2 r=$IMG/rootfs/$1-$2
+  ROOTFS=$r
   if [ ! -f "$r.done" ] || [ "$FORCE" = --force ]; then
     rm -rf "$r"
     mkdir -p "$r"
@@ -132,7 +133,6 @@ rootfs() { # rootfs FAMILY ARCH: prints the assembled root filesystem's path
     finish_rootfs "$r"
     touch "$r.done"
   fi
-  echo "$r"
 }
 
 node_binary() { # node_binary ARCH DEST: the node binary of the npm registry's node-linux-<arch> package
@@ -158,14 +158,20 @@ base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:
   rm -rf "$ctx"
   mkdir -p "$ctx"
   local a
-  for a in "${ARCHES[@]}"; do cp -a "$(rootfs "$fam" "$a")" "$ctx/rootfs-$a"; done
+  for a in "${ARCHES[@]}"; do
+    rootfs "$fam" "$a"
+    cp -a "$ROOTFS" "$ctx/rootfs-$a"
+    rmdir "$ctx/rootfs-$a/home/nonroot"
+  done
+  mkdir -p "$ctx/home/nonroot"
   local entry=""
   [ "$fam" = nodejs ] && entry='ENTRYPOINT ["/nodejs/bin/node"]'
   cat >"$ctx/Dockerfile" <<EOF
 FROM scratch
 ARG TARGETARCH
 COPY rootfs-\${TARGETARCH}/ /
-COPY --chown=65532:65532 rootfs-\${TARGETARCH}/home/nonroot /home/nonroot
+# /home/nonroot belongs to the nonroot user (copied as a folder, so --chown reaches the folder itself).
+COPY --chown=65532:65532 home/ /home/
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 USER 65532:65532
 WORKDIR /home/nonroot
@@ -183,7 +189,8 @@ builder_images() {
     local ctx=$IMG/ctx/node-builder
     rm -rf "$ctx"
     mkdir -p "$ctx"
-    cp -a "$(rootfs cc "$HOST_ARCH")" "$ctx/rootfs"
+    rootfs cc "$HOST_ARCH"
+    cp -a "$ROOTFS" "$ctx/rootfs"
     extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
     node_binary "$HOST_ARCH" "$ctx/rootfs/usr/local/bin"
     local npmtgz=$IMG/npm/npm-$NPM_VERSION.tgz
@@ -207,7 +214,8 @@ EOF
     local ctx=$IMG/ctx/go-builder mod src
     rm -rf "$ctx"
     mkdir -p "$ctx"
-    cp -a "$(rootfs static "$HOST_ARCH")" "$ctx/rootfs"
+    rootfs static "$HOST_ARCH"
+    cp -a "$ROOTFS" "$ctx/rootfs"
     extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
     busybox_links "$ctx/rootfs"
     mod="golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$HOST_ARCH"

@@ -224,7 +224,7 @@ piece_gvisor() {
       pkg/shim/v1/manager.go
     grep -q 'oomScoreMax); err != nil && !os.IsPermission(err)' pkg/shim/v1/manager.go ||
       die "the gVisor shim's OOM-score call changed shape" "update the patch in scripts/toolchain/install.sh (piece_gvisor)"
-    "$GO" build -mod=mod -o "$DP_BIN/runsc" ./runsc
+    "$GO" build -mod=mod -o "$DP_BIN/runsc" -ldflags "-X gvisor.dev/gvisor/runsc/version.version=$GVISOR_MODULE_VERSION" ./runsc
     "$GO" build -mod=mod -o "$DP_BIN/containerd-shim-runsc-v1" ./shim
   ) || die "building gVisor failed" "see the Go errors above; rerun: npm run toolchain -- gvisor"
   rm -rf "$work"

@@ -84,12 +84,16 @@ export class EngineSession {
     };
   }
 
-  /** Steps the engine planned or took, other than "same", as [op, type, name, changed property paths]. */
+  /**
+   * Steps the engine planned or took on resources, other than "same", as [op, type, name, changed property
+   * paths]. Provider resources are left out: the engine refreshes its default providers' records, which
+   * touches nothing in the cluster (the update summary does not count them).
+   */
   changes(): [string, string, string, string[]][] {
     const out: [string, string, string, string[]][] = [];
     for (const e of this.events) {
       const m = e.resourcePreEvent?.metadata;
-      if (m === undefined || m.op === "same") continue;
+      if (m === undefined || m.op === "same" || m.type.startsWith("pulumi:providers:")) continue;
       const name = m.urn.split("::").pop() ?? m.urn;
       out.push([m.op, m.type, name, Object.keys(m.detailedDiff ?? {}).sort()]);
     }
