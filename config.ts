@@ -49,7 +49,8 @@ const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
 const PINNED_IMAGE =
   /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
 // buildkitd addresses buildctl takes: a unix socket by absolute path, or host:port over TCP.
-const BUILDKIT_ADDRESS = /^(unix:\/\/\/[A-Za-z0-9_.\-/]+|tcp:\/\/[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:\d{1,5})$/;
+const BUILDKIT_ADDRESS =
+  /^(unix:\/\/\/[A-Za-z0-9_.\-/]+|tcp:\/\/[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:\d{1,5})$/;
 // buildx builder names (`docker buildx create --name`).
 const BUILDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /** Where a user finds the image the stable track runs now. */
