@@ -8,6 +8,7 @@ import {
   DEFAULT_IMAGE_RULE_CONFIG,
   dockerfileDistroless,
   IMAGE_RESOURCE_TYPES,
+  BUILDKIT_IMAGE_KIND,
   imageFacts,
   imagePolicies,
   imagePushRegistry,
@@ -114,6 +115,54 @@ describe("image policies", () => {
       r.notApplicable.map((n) => n.policyName),
       ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"],
     );
+  });
+});
+
+describe("image policies on distroless-platform's BuildKitImage (a dynamic resource)", () => {
+  const DYNAMIC = IMAGE_RESOURCE_TYPES.dynamic;
+  /** A compliant BuildKitImage's inputs. */
+  function buildKitProps(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      kind: BUILDKIT_IMAGE_KIND,
+      address: "tcp://127.0.0.1:1234",
+      context: "app",
+      dockerfile: GOOD_DOCKERFILE,
+      platforms: ["linux/amd64", "linux/arm64"],
+      buildArgs: {},
+      repository: "registry.example.com/team/api",
+      tags: ["registry.example.com/team/api:1.2.3"],
+      cacheRef: "",
+      contentHash: "sha256:0",
+      ...overrides,
+    };
+  }
+
+  it("a compliant BuildKitImage has no violation", async () => {
+    const r = await analyze(buildKitProps(), DYNAMIC);
+    assert.deepEqual(r.diagnostics, []);
+  });
+
+  it("audits its Dockerfile, platforms and pushed tags like any image build", async () => {
+    const r = await analyze(
+      buildKitProps({
+        dockerfile: GOOD_DOCKERFILE.replace("static-debian13:nonroot", "static-debian13:debug"),
+        platforms: ["linux/amd64"],
+        tags: ["docker.io/team/api:1"],
+      }),
+      DYNAMIC,
+    );
+    assert.deepEqual(
+      r.violations.map((v) => v.policyName),
+      ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"],
+    );
+    assert.match(of(r, "dockerfileDistroless")[0], /:debug/);
+    assert.deepEqual(of(r, "imagePlatforms"), ["platforms [linux/amd64] must include linux/arm64"]);
+  });
+
+  it("leaves other dynamic resources alone", async () => {
+    const r = await analyze({ somethingElse: true }, DYNAMIC);
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(imageFacts(DYNAMIC, { somethingElse: true }), undefined);
   });
 });
 

@@ -31,6 +31,7 @@ import type { CheckOptions } from "../cli/options";
 import { allPolicies, pssCheckPolicies } from "../lib/policies";
 import { isPodCarryingKind, kindOfResourceType, POD_CARRYING_RESOURCE_TYPES } from "../lib/pods";
 import { checksFor } from "../pss/registry";
+import { BUILDKIT_IMAGE_KIND, IMAGE_RESOURCE_TYPES } from "../images/image";
 import {
   type AnalyzeResult,
   type Diagnostic,
@@ -44,6 +45,21 @@ const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount";
 const IMAGE = "docker-build:index:Image";
+/** The program's BuildKitImage builds (dynamic resources marked by their `kind`). */
+const DYNAMIC = IMAGE_RESOURCE_TYPES.dynamic;
+
+/** The image builds a run registers, from either builder, with their Dockerfile text. */
+function imageBuilds(run: ProgramRun): { name: string; dockerfile: unknown }[] {
+  return [
+    ...ofType(run, IMAGE).map((i) => ({
+      name: i.name,
+      dockerfile: (i.inputs.dockerfile as { inline?: unknown } | undefined)?.inline,
+    })),
+    ...ofType(run, DYNAMIC)
+      .filter((i) => i.inputs.kind === BUILDKIT_IMAGE_KIND)
+      .map((i) => ({ name: i.name, dockerfile: i.inputs.dockerfile })),
+  ];
+}
 const PROJECT = "distroless-platform";
 
 type Obj = Record<string, unknown>;
@@ -176,6 +192,7 @@ function expectedPolicies(type: string, stack: string): string[] {
     case SERVICE_ACCOUNT:
       return ["serviceAccountAutomountToken"];
     case IMAGE:
+    case DYNAMIC:
       return ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"];
     default:
       return [];
@@ -225,11 +242,10 @@ function render(run: ProgramRun, mutate: (manifests: Obj[]) => void = () => unde
   const yamlFile = path.join(dir, "program.yaml");
   fs.writeFileSync(yamlFile, manifests.map((m) => stringify(m)).join("---\n"));
   const dockerfiles: string[] = [];
-  for (const image of ofType(run, IMAGE)) {
-    const inline = (image.inputs.dockerfile as { inline?: unknown } | undefined)?.inline;
-    assert.equal(typeof inline, "string", `${image.name} builds from an inline Dockerfile`);
+  for (const image of imageBuilds(run)) {
+    assert.equal(typeof image.dockerfile, "string", `${image.name} builds from an inline Dockerfile`);
     const file = path.join(dir, `${image.name}.Dockerfile`);
-    fs.writeFileSync(file, inline as string);
+    fs.writeFileSync(file, image.dockerfile as string);
     dockerfiles.push(file);
   }
   return { dir, yamlFile, manifests, dockerfiles };
@@ -459,7 +475,7 @@ for (const stack of ["staging", "prod"] as const) {
         const podCarrying = rendered.manifests.filter((m) => isPodCarryingKind(m.kind as string));
         assert.ok(podCarrying.length > 0, "no pod-carrying object was checked");
         assert.equal(podCarrying.length, ofType(run, DEPLOYMENT).length);
-        assert.equal(summary.dockerfiles, ofType(run, IMAGE).length);
+        assert.equal(summary.dockerfiles, imageBuilds(run).length);
         // One image per service: only the working tree's version is built.
         assert.equal(summary.dockerfiles, 2);
       });

@@ -34,7 +34,15 @@ KUBELET_SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops)
 SERVICES=(holder etcd registry apiserver fwd-api-in fwd-api fwd-registry-in fwd-registry containerd buildkitd
   fwd-buildkit controller-manager scheduler kubelet kube-proxy coredns)
 
-pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
+# A PID file holds "<pid> <start time>": a PID reused by another program after a crash or reboot is not ours.
+starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
+record_pid() { echo "$2 $(starttime "$2")" >"$PIDS/$1.pid"; }
+pid_of() {
+  local pid start
+  read -r pid start <"$PIDS/$1.pid" 2>/dev/null || return 0
+  [ -n "$pid" ] && [ "$(starttime "$pid")" = "$start" ] && echo "$pid"
+  return 0
+}
 alive() {
   local p
   p=$(pid_of "$1")
@@ -51,7 +59,7 @@ start() {
   shift
   if alive "$name"; then return; fi
   nohup nsenter -t "$(holder)" --net --mount -- "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name.pid"
+  record_pid "$name" $!
 }
 
 # start_host NAME CMD...: the same on this machine's own namespaces (the loopback forwards).
@@ -60,7 +68,7 @@ start_host() {
   shift
   if alive "$name"; then return; fi
   nohup "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$PIDS/$name.pid"
+  record_pid "$name" $!
 }
 
 # wait_for WHAT SECONDS CMD...: poll CMD until it succeeds; on timeout name the log to read.
@@ -312,7 +320,7 @@ start_holder() {
   if ! alive holder; then
     # The holder owns the network namespace and the private mount namespace; everything else joins it.
     nohup unshare --net --mount --propagation private -- sleep infinity >/dev/null 2>&1 </dev/null &
-    echo $! >"$PIDS/holder.pid"
+    record_pid holder $!
     local i
     for ((i = 0; i < 50; i++)); do
       [ "$(readlink "/proc/$(holder)/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
@@ -465,7 +473,8 @@ kill_leftovers() {
     [ "$pid" = "$$" ] && continue
     [ "$pid" = "$(holder)" ] && continue
     if { [ -n "$ns" ] && [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$ns" ]; } || {
-      [[ $(cat "/proc/$pid/comm" 2>/dev/null) == @(runsc*|containerd-shim*) ]] &&
+      # argv[0], not comm: gVisor's sandbox and gofer re-execute /proc/self/exe and rename themselves.
+      [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -1) == @(*/|)@(runsc*|containerd-shim*) ]] &&
         tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DP_STATE/"
     }; then
       kill -KILL "$pid" 2>/dev/null || true
