@@ -1,7 +1,6 @@
 // The one place the stack configuration is read and validated. Every key is checked here, before index.ts
 // registers any resource, and all problems are reported together in one error, one line per problem:
 // `<key>: <value> is not allowed; <what is allowed>`.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
@@ -14,6 +13,7 @@ import {
   trafficRoutedReplicas,
 } from "./components/canary-math";
 import { RUNTIME_FAMILIES } from "./components/dockerfiles";
+import { projectPathProblem, type PathKind } from "./components/project-path";
 import {
   DNS1035_LABEL,
   DNS1123_LABEL,
@@ -384,8 +384,11 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   /** Top-level keys whose value Pulumi holds as a secret (`pulumi config set --secret`). */
   readonly secretKeys?: readonly string[];
-  /** Whether a service's `app` directory exists; omitted, the path is only checked for shape. */
-  readonly appExists?: (appPath: string) => boolean;
+  /**
+   * Why a path relative to the project root is not an existing directory or file inside the project (undefined
+   * when it is); omitted, paths are only checked for shape.
+   */
+  readonly pathProblem?: (relPath: string, kind: PathKind) => string | undefined;
 }
 
 /** The error thrown for invalid configuration; `problems` holds one `<key>: <value> is not allowed; …` per line. */
@@ -561,10 +564,17 @@ export function loadConfig(
     } else {
       names.set(svc.name, i);
     }
-    if (options.appExists !== undefined && !options.appExists(svc.app)) {
-      problems.push(
-        problem(`${at}.app`, svc.app, "expected an existing directory relative to the project root"),
-      );
+    if (options.pathProblem !== undefined) {
+      const appProblem = options.pathProblem(svc.app, "directory");
+      if (appProblem !== undefined) problems.push(problem(`${at}.app`, svc.app, appProblem));
+      // The Dockerfile is named relative to the app; only checked where the app itself is fine.
+      const dockerfileProblem =
+        appProblem === undefined && svc.dockerfile !== undefined
+          ? options.pathProblem(path.posix.join(svc.app, svc.dockerfile), "file")
+          : undefined;
+      if (dockerfileProblem !== undefined) {
+        problems.push(problem(`${at}.dockerfile`, svc.dockerfile, dockerfileProblem));
+      }
     }
 
     const weight = svc.canary.weight;
@@ -913,6 +923,6 @@ export function readStackConfig(projectRoot: string = __dirname): LoadedConfig {
   }
   return loadConfig(raw, {
     secretKeys,
-    appExists: (appPath) => fs.existsSync(path.join(projectRoot, appPath)),
+    pathProblem: (relPath, kind) => projectPathProblem(projectRoot, relPath, kind),
   });
 }

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { projectPathProblem } from "./project-path";
 import { BUILDKIT_IMAGE_KIND, BuildKitImage, contentHash, type BuildKitImageArgs } from "./buildkit";
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
@@ -171,11 +172,11 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
         `${generatorKeys.join(", ")}: only apply to a generated Dockerfile (runtime), but dockerfile ${quote(p.dockerfile)} is set; choose the base image in that Dockerfile's final FROM`,
       );
     }
-    try {
-      text = fs.readFileSync(p.dockerfile, "utf8");
-    } catch (e) {
-      throw new Error(`dockerfile: ${quote(p.dockerfile)} cannot be read: ${(e as Error).message}`);
-    }
+    // Relative to the program's directory (Pulumi's working directory), and never outside it.
+    const problem = projectPathProblem(process.cwd(), p.dockerfile, "file");
+    if (problem !== undefined)
+      throw new Error(`dockerfile: ${quote(p.dockerfile)} is not allowed; ${problem}`);
+    text = fs.readFileSync(p.dockerfile, "utf8");
     file = p.dockerfile;
     dockerfile = { location: p.dockerfile };
   } else if (p.runtime !== undefined) {

@@ -1,6 +1,9 @@
 // Config validation: every bad key gives its exact message, several problems come back in one error, and a
 // program run with bad config registers no resource at all.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import {
   ConfigError,
   decodeConfigValue,
@@ -8,7 +11,8 @@ import {
   loadConfig,
   type LoadConfigOptions,
 } from "../config";
-import { ProgramFailure, runProgram } from "./helpers/run-program";
+import { ProgramFailure, PROJECT_ROOT, runProgram } from "./helpers/run-program";
+import { projectPathProblem, type PathKind } from "../components/project-path";
 
 const NODE = { name: "node-service", app: "apps/node-service", runtime: "nodejs", version: "1.0.0" };
 const GO = { name: "go-service", app: "apps/go-service", runtime: "go", version: "1.0.0" };
@@ -23,6 +27,9 @@ const STABLE_IMAGE_ALLOWED =
   "from `pulumi stack output services --json`)";
 
 /** The two sample services with the first one changed. */
+/** The real path check against this repository, as readStackConfig runs it. */
+const inRepo = (rel: string, kind: PathKind) => projectPathProblem(PROJECT_ROOT, rel, kind);
+
 function withService(patch: Record<string, unknown>): { services: Record<string, unknown>[] } {
   return { services: [{ ...NODE, ...patch }, GO] };
 }
@@ -337,9 +344,41 @@ const CASES: readonly Case[] = [
   {
     key: "services[0].app missing directory",
     raw: withService({ app: "apps/missing" }),
-    options: { appExists: (p) => p !== "apps/missing" },
+    options: {
+      pathProblem: (p) =>
+        p === "apps/missing" ? "expected a directory inside the project; nothing exists there" : undefined,
+    },
     message:
-      'services[0].app: "apps/missing" is not allowed; expected an existing directory relative to the project root',
+      'services[0].app: "apps/missing" is not allowed; expected a directory inside the project; nothing exists there',
+  },
+  {
+    key: "services[0].app a file",
+    raw: withService({ app: "README.md" }),
+    options: { pathProblem: inRepo },
+    message:
+      'services[0].app: "README.md" is not allowed; expected a directory inside the project; it is a file',
+  },
+  {
+    key: "services[0].app the project root",
+    raw: withService({ app: "." }),
+    options: { pathProblem: inRepo },
+    message:
+      'services[0].app: "." is not allowed; expected a directory inside the project, below the project root ' +
+      "(the root itself would send the whole project to the builder)",
+  },
+  {
+    key: "services[0].dockerfile missing",
+    raw: withService({ dockerfile: "Dockerfile.missing" }),
+    options: { pathProblem: inRepo },
+    message:
+      'services[0].dockerfile: "Dockerfile.missing" is not allowed; expected a file inside the project; nothing exists there',
+  },
+  {
+    key: "services[0].dockerfile a directory",
+    raw: withService({ dockerfile: "." }),
+    options: { pathProblem: inRepo },
+    message:
+      'services[0].dockerfile: "." is not allowed; expected a file inside the project; it is a directory',
   },
   {
     key: "services[0].runtime",
@@ -801,5 +840,60 @@ describe("config validation in the program", () => {
       ].join("\n"),
     );
     assert.deepEqual(failure.resources, []);
+  });
+});
+
+describe("paths the config names (projectPathProblem)", () => {
+  let root: string;
+  before(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-paths-"));
+    fs.mkdirSync(path.join(root, "app"));
+    fs.writeFileSync(path.join(root, "app", "Dockerfile"), "FROM scratch\n");
+    fs.writeFileSync(path.join(root, "README.md"), "readme\n");
+    fs.symlinkSync("/etc", path.join(root, "etc-link"));
+    fs.symlinkSync("/etc/hostname", path.join(root, "app", "Dockerfile.outside"));
+    fs.symlinkSync("app", path.join(root, "app-link"));
+    fs.symlinkSync("loop", path.join(root, "loop"));
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const cases: [string, PathKind, string | undefined][] = [
+    ["app", "directory", undefined],
+    ["app-link", "directory", undefined],
+    ["app/Dockerfile", "file", undefined],
+    ["README.md", "directory", "expected a directory inside the project; it is a file"],
+    [
+      ".",
+      "directory",
+      "expected a directory inside the project, below the project root (the root itself would send the whole project to the builder)",
+    ],
+    [
+      "etc-link",
+      "directory",
+      "expected a directory inside the project; it leads outside the project through a symbolic link",
+    ],
+    [
+      "app/Dockerfile.outside",
+      "file",
+      "expected a file inside the project; it leads outside the project through a symbolic link",
+    ],
+    ["app", "file", "expected a file inside the project; it is a directory"],
+    ["missing", "directory", "expected a directory inside the project; nothing exists there"],
+    ["loop", "file", "expected a file inside the project; it is a loop of symbolic links"],
+    ["/etc", "directory", "expected a directory inside the project, given relative to the project root"],
+  ];
+  for (const [rel, kind, expected] of cases) {
+    it(`${rel} as a ${kind}: ${expected ?? "accepted"}`, () => {
+      assert.equal(projectPathProblem(root, rel, kind), expected);
+    });
+  }
+
+  it("reports a symlinked app leaving the project with its key and value, never the target's contents", () => {
+    const problems = problemsOf({ services: [{ ...NODE, app: "etc-link" }] }, {
+      pathProblem: (rel, kind) => projectPathProblem(root, rel, kind),
+    });
+    assert.deepEqual(problems, [
+      'services[0].app: "etc-link" is not allowed; expected a directory inside the project; it leads outside the project through a symbolic link',
+    ]);
   });
 });

@@ -53,9 +53,10 @@ function imageInputs(): Record<string, unknown> {
   return one(recorded, "docker-build:index:Image").inputs;
 }
 
+// Dockerfiles must lie inside the project (the working directory), so the test's own live in a folder there.
 let tmp: string;
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-image-"));
+  tmp = path.relative(process.cwd(), fs.mkdtempSync(path.join(process.cwd(), ".tmp-image-test-")));
 });
 after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -413,13 +414,24 @@ describe("DistrolessImage", () => {
       );
     });
 
+    it("a Dockerfile outside the project", () => {
+      useMocks(false);
+      const outside = path.join(os.tmpdir(), "Dockerfile");
+      assert.throws(
+        () => new DistrolessImage("svc", { repository: REPO, context: tmp, dockerfile: outside }),
+        {
+          message: `dockerfile: "${outside}" is not allowed; expected a file inside the project, given relative to the project root`,
+        },
+      );
+    });
+
     it("a missing Dockerfile", () => {
       useMocks(false);
       const missing = path.join(tmp, "nope", "Dockerfile");
       assert.throws(
         () => new DistrolessImage("svc", { repository: REPO, context: tmp, dockerfile: missing }),
         {
-          message: `dockerfile: "${missing}" cannot be read: ENOENT: no such file or directory, open '${missing}'`,
+          message: `dockerfile: "${missing}" is not allowed; expected a file inside the project; nothing exists there`,
         },
       );
     });

@@ -4,6 +4,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { projectPathProblem } from "../components/project-path";
 import { CONFIG_KEYS, decodeConfigValue, loadConfig } from "../config";
 import { encodeConfigValue, PROJECT_ROOT, STACKS } from "./helpers/run-program";
 
@@ -94,7 +95,7 @@ describe("Pulumi.yaml", () => {
     const defaults: Record<string, unknown> = {};
     for (const [key, decl] of Object.entries(declarations)) defaults[key] = decl.default;
     const fromYaml = loadConfig(decoded(defaults), {
-      appExists: (p) => fs.existsSync(path.join(PROJECT_ROOT, p)),
+      pathProblem: (p, kind) => projectPathProblem(PROJECT_ROOT, p, kind),
     });
     assert.deepEqual(fromYaml, loadConfig({}));
   });
@@ -109,7 +110,7 @@ describe("stack files", () => {
   );
   const loaded = (stack: string) =>
     loadConfig(decoded(stacks[stack], "distroless-platform:"), {
-      appExists: (p) => fs.existsSync(path.join(PROJECT_ROOT, p)),
+      pathProblem: (p, kind) => projectPathProblem(PROJECT_ROOT, p, kind),
     }).config;
 
   for (const stack of STACKS) {
