@@ -439,6 +439,10 @@ function parseInto<T extends z.ZodType>(
     if (issue.code === "unrecognized_keys") {
       for (const k of issue.keys)
         problems.push(`${keyPath(at, [k])}: (unknown key) is not allowed; ${issue.message}`);
+    } else if (issue.code === "invalid_key") {
+      // A bad map key (an env name such as "A=B") is named as a key of its map, not as a value.
+      const map = keyPath(base, issue.path.slice(0, -1));
+      problems.push(`${map}: key ${showValue(issue.input)} is not allowed; ${issue.message}`);
     } else {
       problems.push(problem(at, issue.input, issue.message));
     }

@@ -544,7 +544,13 @@ const CASES: readonly Case[] = [
     key: "services[0].env variable name",
     raw: withService({ env: { "1BAD": "x" } }),
     message:
-      'services[0].env.1BAD: "1BAD" is not allowed; expected a variable name matching [A-Za-z_][A-Za-z0-9_]*',
+      'services[0].env: key "1BAD" is not allowed; expected a variable name matching [A-Za-z_][A-Za-z0-9_]*',
+  },
+  {
+    key: "services[0].env name with =",
+    raw: withService({ env: { "A=B": "x" } }),
+    message:
+      'services[0].env: key "A=B" is not allowed; expected a variable name matching [A-Za-z_][A-Za-z0-9_]*',
   },
   {
     key: "services[0].env credential",
