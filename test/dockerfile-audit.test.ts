@@ -372,6 +372,16 @@ describe("auditDockerfile", () => {
     );
   });
 
+  it("judges the effective USER: root then 65532 runs as 65532, 65532 then root runs as root", () => {
+    const rootFirst = GOOD.replace("USER 65532:65532", "USER 0\nUSER 65532:65532");
+    assert.deepStrictEqual(auditDockerfile(rootFirst), []);
+    const rootLast = GOOD.replace("USER 65532:65532", "USER 65532:65532\nUSER 0");
+    assert.deepStrictEqual(
+      auditDockerfile(rootLast).map((f) => f.message),
+      ['Dockerfile:8: USER "0" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532'],
+    );
+  });
+
   it("allows HEALTHCHECK NONE, which only disables an inherited check", () => {
     assert.deepStrictEqual(auditDockerfile(withExtra("HEALTHCHECK NONE")), []);
   });

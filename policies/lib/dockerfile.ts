@@ -513,9 +513,11 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
     throw e;
   }
   const findings = checkBase(chain, allowed, file);
+  const baseFindings = findings.length;
   const nonrootBase = isNonrootVariant(parseImageRef(chain.image));
   const scope = new Map<string, string | undefined>();
   let hasUser = false;
+  let effectiveUser: DockerfileFinding | undefined;
   for (const stage of chain.stages) {
     for (const ins of stage.instructions) {
       const line = lineOf(ins);
@@ -567,9 +569,15 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
           unresolved.length > 0
             ? `${file}:${line}: USER "${raw}" uses ${unresolved.map((n) => `\${${n}}`).join(", ")}, which has no value; use a numeric non-root user, e.g. USER 65532:65532`
             : checkUser(value, file, line, nonrootBase);
-        if (problem) findings.push({ rule: "non-root-user", line, message: problem });
+        // Only the last USER is the one the container runs as (a RUN between two is reported on its own).
+        effectiveUser = problem !== undefined ? { rule: "non-root-user", line, message: problem } : undefined;
       }
     }
+  }
+  if (effectiveUser !== undefined) {
+    // Base findings first, then in line order.
+    const rest = [...findings.splice(baseFindings), effectiveUser].sort((a, b) => a.line - b.line);
+    findings.push(...rest);
   }
   if (!hasUser && !nonrootBase) {
     const line = lineOf(chain.root);
