@@ -3,12 +3,13 @@
 import { checkPaths, exitCode, readStdin } from "./cli/check";
 import { formatError, formatJson, formatText } from "./cli/format";
 import { parseArgs, USAGE } from "./cli/options";
-import { parsePssVersion } from "./pss/registry";
+import { MAX_PSS_MINOR, parsePssVersion } from "./pss/registry";
 
+/** `latest`, or a version the pack's checks know (a later one would be checked as if it were the newest). */
 function isPssVersion(v: string): boolean {
   if (v === "latest") return true;
   try {
-    return parsePssVersion(v) !== undefined;
+    return parsePssVersion(v).minor <= MAX_PSS_MINOR;
   } catch {
     return false;
   }

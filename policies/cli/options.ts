@@ -1,5 +1,6 @@
 // Command-line options of the checker, parsed without a library: the grammar is small and every bad
 // value must be reported with the option, the value and what is allowed (exit code 2).
+import { MAX_PSS_MINOR } from "../pss/registry";
 
 /** `hardened` = `restricted` + the pack's own rules (sections 2–4); the PSS profiles are upstream's. */
 export const PROFILES = ["baseline", "restricted", "hardened"] as const;
@@ -134,7 +135,7 @@ export function parseArgs(argv: readonly string[], isPssVersion: (v: string) => 
         if (!isPssVersion(value)) {
           return {
             ok: false,
-            error: `invalid value "${value}" for --pss-version: allowed are v1.N (e.g. v1.37) or latest`,
+            error: `invalid value "${value}" for --pss-version: allowed are the versions the pack knows, v1.0 to v1.${MAX_PSS_MINOR}, or latest`,
           };
         }
         options.pssVersion = value;

@@ -617,7 +617,8 @@ describe("policy:check — files and options", () => {
     });
     assert.deepEqual(parseArgs(["--pss-version", "1.30", "x"], isVersion), {
       ok: false,
-      error: 'invalid value "1.30" for --pss-version: allowed are v1.N (e.g. v1.37) or latest',
+      error:
+        'invalid value "1.30" for --pss-version: allowed are the versions the pack knows, v1.0 to v1.37, or latest',
     });
     assert.deepEqual(parseArgs(["--level", "x"], isVersion), {
       ok: false,
@@ -665,6 +666,13 @@ describe("policy:check — files and options", () => {
     assert.ok(
       bad.stderr.startsWith(
         'error: invalid value "strict" for --profile: allowed are baseline, restricted, hardened\n',
+      ),
+    );
+    const future = runCli(["--pss-version", "v1.99", "x.yaml"]);
+    assert.equal(future.status, 2);
+    assert.ok(
+      future.stderr.startsWith(
+        'error: invalid value "v1.99" for --pss-version: allowed are the versions the pack knows, v1.0 to v1.37, or latest',
       ),
     );
     const version = runCli(["--pss-version", "v2.0", "x.yaml"]);
