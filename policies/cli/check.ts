@@ -77,6 +77,19 @@ function resolvedVersion(version: string): string {
   return version === "latest" ? LATEST_PSS_VERSION : version;
 }
 
+/** Pack config keys as the checker's flags: a CLI user sets `--external-runtime-classes`, not a policy config. */
+const CONFIG_KEY_FLAGS: readonly [RegExp, string][] = [
+  [/\ballowedRegistries\b/g, "--allowed-registries"],
+  [/\ballowedRuntimeClasses\b/g, "--allowed-runtime-classes"],
+  [/\bexternalRestrictedNamespaces\b/g, "--external-restricted-namespaces"],
+  [/\bexternalRuntimeClasses\b/g, "--external-runtime-classes"],
+];
+
+/** A rule's message worded for the command line. */
+export function cliMessage(message: string): string {
+  return CONFIG_KEY_FLAGS.reduce((m, [key, flag]) => m.replace(key, flag), message);
+}
+
 function enforcementOf(rule: RuleBase, config: RuleConfig): EnvironmentEnforcement {
   return rule.enforcementFor?.(config) ?? rule.defaultEnforcement;
 }
@@ -125,7 +138,12 @@ function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
       if (enforcement === "disabled") continue;
       const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, ...pod, config };
       for (const message of rule.check(ctx)) {
-        out.push({ ...where(o), policy: policyName(rule, enforcement), message, enforcement });
+        out.push({
+          ...where(o),
+          policy: policyName(rule, enforcement),
+          message: cliMessage(message),
+          enforcement,
+        });
       }
     }
   }
@@ -135,7 +153,12 @@ function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
     if (enforcement === "disabled") continue;
     const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, obj: o.obj, config };
     for (const message of rule.check(ctx)) {
-      out.push({ ...where(o), policy: policyName(rule, enforcement), message, enforcement });
+      out.push({
+        ...where(o),
+        policy: policyName(rule, enforcement),
+        message: cliMessage(message),
+        enforcement,
+      });
     }
   }
   return out;
@@ -157,7 +180,7 @@ function stackViolations(objects: Located[], config: RuleConfig): Violation[] {
     for (const v of rule.check(stack, config)) {
       const o = v.object ? byStackObject.get(v.object) : undefined;
       const at = o ? where(o) : { file: objects[0]?.file ?? "", kind: "", name: "" };
-      out.push({ ...at, policy: policyName(rule, enforcement), message: v.message, enforcement });
+      out.push({ ...at, policy: policyName(rule, enforcement), message: cliMessage(v.message), enforcement });
     }
   }
   return out;
@@ -184,15 +207,70 @@ export function readStdin(): string {
   return fs.readFileSync(0, "utf8");
 }
 
-/** Reads files; unreadable ones are input errors. */
+/** Largest input read: far beyond any rendered manifest set, and a bound on what one run holds in memory. */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** Why an input cannot be read, in words (never Node's errno text). */
+function unreadable(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOENT":
+      return "it no longer exists";
+    case "EISDIR":
+      return "it is a folder";
+    case "ELOOP":
+      return "it is a loop of symbolic links";
+    case "ERR_STRING_TOO_LONG":
+    case "ERR_FS_FILE_TOO_LARGE":
+      return "it is too large";
+    default:
+      return "the system refused to read it";
+  }
+}
+
+/**
+ * Reads an input as UTF-8 text. Unreadable, oversized, empty and binary inputs are input errors that name the
+ * file but never show its bytes.
+ */
 function readInput(file: InputFile, errors: InputError[], stdin: () => string): string | undefined {
+  const what = file.source === "stdin" ? "standard input" : "file";
+  let buf: Buffer;
   try {
-    return file.source === "stdin" ? stdin() : fs.readFileSync(file.path, "utf8");
+    if (file.source === "stdin") {
+      buf = Buffer.from(stdin(), "utf8");
+    } else {
+      const size = fs.statSync(file.path).size;
+      if (size > MAX_INPUT_BYTES) {
+        errors.push({
+          file: file.path,
+          message: `${what} is ${Math.ceil(size / 1024 / 1024)} MiB, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB limit; split it`,
+        });
+        return undefined;
+      }
+      buf = fs.readFileSync(file.path);
+    }
   } catch (e) {
-    const what = file.source === "stdin" ? "standard input" : "file";
-    errors.push({ file: file.path, message: `cannot read ${what}: ${(e as Error).message}` });
+    errors.push({ file: file.path, message: `cannot read ${what}: ${unreadable(e)}` });
     return undefined;
   }
+  if (buf.length === 0 || buf.toString("utf8").trim() === "") {
+    errors.push({ file: file.path, message: `${what} is empty: nothing to check` });
+    return undefined;
+  }
+  // Text has no NUL bytes and decodes as UTF-8 without replacement characters.
+  const text = buf.toString("utf8");
+  const expected = file.kind === "dockerfile" ? "a Dockerfile" : "YAML";
+  if (buf.includes(0)) {
+    errors.push({ file: file.path, message: `${what} is binary, not ${expected} text` });
+    return undefined;
+  }
+  if (text.includes("\uFFFD") && !buf.includes(Buffer.from("\uFFFD", "utf8"))) {
+    errors.push({ file: file.path, message: `${what} is not UTF-8 text, so it cannot be ${expected}` });
+    return undefined;
+  }
+  return text;
 }
 
 /**
@@ -236,18 +314,19 @@ export function checkPaths(
         continue;
       }
       dockerfiles += 1;
-      violations.push(...dockerfileViolations(file.path, text, config));
+      for (const v of dockerfileViolations(file.path, text, config)) violations.push(v);
       continue;
     }
     const parsed = parseManifests(file.path, text);
-    errors.push(...parsed.errors);
+    for (const e of parsed.errors) errors.push(e);
     for (const m of parsed.objects) objects.push({ ...m, file: file.path });
   }
+  // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
   for (const o of objects) {
-    violations.push(...pssViolations(o, options));
-    if (options.profile === "hardened") violations.push(...hardenedViolations(o, config));
+    for (const v of pssViolations(o, options)) violations.push(v);
+    if (options.profile === "hardened") for (const v of hardenedViolations(o, config)) violations.push(v);
   }
-  if (options.profile === "hardened") violations.push(...stackViolations(objects, config));
+  if (options.profile === "hardened") for (const v of stackViolations(objects, config)) violations.push(v);
   // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.
   if (errors.length === 0 && objects.length === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
     errors.push({ file: "", message: nothingFoundMessage(paths) });

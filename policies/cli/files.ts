@@ -47,23 +47,59 @@ function kindOfName(base: string): InputKind | undefined {
   return undefined;
 }
 
-function walk(dir: string, out: InputFile[], errors: InputError[]): void {
+/** Why a path cannot be used, in words (never Node's errno text). */
+function pathProblem(e: unknown): string {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case "ELOOP":
+      return "is a loop of symbolic links";
+    case "EACCES":
+    case "EPERM":
+      return "cannot be read: permission denied";
+    case "ENOTDIR":
+    case "ENOENT":
+      return "no such file or folder";
+    default:
+      return "cannot be read";
+  }
+}
+
+/**
+ * Walks a folder. Symbolic links are followed (a linked manifest is checked like any other), each real folder
+ * once, so a link back up the tree ends the walk there instead of looping.
+ */
+function walk(dir: string, out: InputFile[], errors: InputError[], seen: Set<string>): void {
   let entries: fs.Dirent[];
   try {
+    const real = fs.realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (e) {
-    errors.push({ file: dir, message: `cannot read folder: ${(e as Error).message}` });
+    errors.push({ file: dir, message: `folder ${pathProblem(e)}` });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const stat = fs.statSync(full);
+        isDir = stat.isDirectory();
+        isFile = stat.isFile();
+      } catch (e) {
+        // A dangling or looping link to something named like a manifest is reported, not skipped.
+        if (kindOfName(entry.name)) errors.push({ file: full, message: pathProblem(e) });
+        continue;
+      }
+    }
     // Hidden folders (.git, .github, .pulumi) hold tool state and CI config, not deployable manifests.
-    if (entry.isDirectory()) {
-      if (!entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) walk(full, out, errors);
+    if (isDir) {
+      if (!entry.name.startsWith(".") && !SKIPPED_DIRS.has(entry.name)) walk(full, out, errors, seen);
       continue;
     }
-    if (!entry.isFile()) continue;
+    if (!isFile) continue;
     const kind = kindOfName(entry.name);
     if (kind) out.push({ path: full, kind, source: "folder" });
   }
@@ -86,13 +122,13 @@ export function collectFiles(paths: readonly string[]): { files: InputFile[]; er
     let stat: fs.Stats;
     try {
       stat = fs.statSync(p);
-    } catch {
-      errors.push({ file: p, message: "no such file or folder" });
+    } catch (e) {
+      errors.push({ file: p, message: pathProblem(e) });
       continue;
     }
     if (stat.isDirectory()) {
       const before = files.length;
-      walk(p, files, errors);
+      walk(p, files, errors, new Set());
       if (files.length === before) {
         errors.push({
           file: p,

@@ -273,16 +273,19 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     const dir = tempDir({ "empty.yaml": "", "values.yaml": "replicaCount: 3\n" });
     const empty = path.join(dir, "empty.yaml");
     const summary = checkPaths([empty], RESTRICTED);
-    assert.deepEqual(summary.errors, [
-      { file: "", message: `no Kubernetes objects or Dockerfiles found in ${empty}` },
-    ]);
+    assert.deepEqual(summary.errors, [{ file: empty, message: "file is empty: nothing to check" }]);
     assert.equal(exitCode(summary), 2);
-    assert.equal(
-      formatError(summary.errors[0]),
-      `error: no Kubernetes objects or Dockerfiles found in ${empty}`,
-    );
-    assert.deepEqual(checkPaths([dir, "-"], RESTRICTED, () => "").errors, [
-      { file: "", message: `no Kubernetes objects or Dockerfiles found in ${dir}, <stdin>` },
+    assert.equal(formatError(summary.errors[0]), `${empty}: error: file is empty: nothing to check`);
+    // An empty file next to others is named, not skipped; the others are still read.
+    const both = checkPaths([dir, "-"], RESTRICTED, () => "");
+    assert.deepEqual(both.errors, [
+      { file: empty, message: "file is empty: nothing to check" },
+      { file: "<stdin>", message: "standard input is empty: nothing to check" },
+    ]);
+    assert.deepEqual(both.files, [path.join(dir, "values.yaml")]);
+    const valuesOnly = path.join(dir, "values.yaml");
+    assert.deepEqual(checkPaths([valuesOnly], RESTRICTED).errors, [
+      { file: "", message: `no Kubernetes objects or Dockerfiles found in ${valuesOnly}` },
     ]);
     const out: string[] = [];
     const errs: string[] = [];
@@ -709,5 +712,80 @@ describe("policy:check — files and options", () => {
     assert.equal(exitCode({ violations: [v], errors: [] }), 1);
     assert.equal(exitCode({ violations: [{ ...v, enforcement: "advisory" }], errors: [] }), 0);
     assert.equal(exitCode({ violations: [], errors: [] }), 0);
+  });
+});
+
+describe("policy:check — untrusted input", () => {
+  const BAD_POD =
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n  - {name: app, image: x}\n";
+
+  it("follows symbolic links inside folders, once per real folder, and names broken ones", () => {
+    const dir = tempDir({ "real/pod.yaml": BAD_POD });
+    fs.symlinkSync(path.join(dir, "real", "pod.yaml"), path.join(dir, "linked.yaml"));
+    fs.symlinkSync(dir, path.join(dir, "real", "up")); // a loop back to the top
+    fs.symlinkSync(path.join(dir, "missing.yaml"), path.join(dir, "dangling.yaml"));
+    const summary = checkPaths([dir], RESTRICTED);
+    assert.deepEqual(summary.files, [path.join(dir, "linked.yaml"), path.join(dir, "real", "pod.yaml")]);
+    assert.deepEqual(summary.errors, [
+      { file: path.join(dir, "dangling.yaml"), message: "no such file or folder" },
+    ]);
+    assert.ok(summary.violations.some((v) => v.file === path.join(dir, "linked.yaml")));
+  });
+
+  it("names a symbolic-link loop given on the command line as one", () => {
+    const dir = tempDir({});
+    const loop = path.join(dir, "loop.yaml");
+    fs.symlinkSync(loop, loop);
+    assert.deepEqual(checkPaths([loop], RESTRICTED).errors, [
+      { file: loop, message: "is a loop of symbolic links" },
+    ]);
+  });
+
+  it("refuses binary and non-UTF-8 input without echoing it, and still checks the other files", () => {
+    const dir = tempDir({ "good.yaml": BAD_POD });
+    fs.writeFileSync(path.join(dir, "garbage.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0xff]));
+    fs.writeFileSync(path.join(dir, "Dockerfile.bin"), Buffer.from([0x00, 0x00, 0x10, 0x80]));
+    fs.writeFileSync(path.join(dir, "latin1.yaml"), Buffer.from("name: caf\xe9\n", "latin1"));
+    const summary = checkPaths([dir], { ...RESTRICTED, profile: "hardened" as Profile });
+    assert.deepEqual(summary.errors, [
+      { file: path.join(dir, "Dockerfile.bin"), message: "file is binary, not a Dockerfile text" },
+      { file: path.join(dir, "garbage.yaml"), message: "file is binary, not YAML text" },
+      { file: path.join(dir, "latin1.yaml"), message: "file is not UTF-8 text, so it cannot be YAML" },
+    ]);
+    assert.deepEqual(summary.files, [path.join(dir, "good.yaml")]);
+    assert.ok(summary.violations.length > 0);
+    assert.equal(exitCode(summary), 2);
+  });
+
+  it("reports every finding of a large input (no argument-count limit)", function () {
+    this.timeout(120_000);
+    // More findings than one call can take as spread arguments (about 125,000 on Node 20's default stack).
+    const pods = 35_000;
+    const dir = tempDir({ "many.yaml": Array.from({ length: pods }, () => BAD_POD).join("---\n") });
+    const summary = checkPaths([path.join(dir, "many.yaml")], RESTRICTED);
+    assert.equal(summary.objects, pods);
+    const perPod = summary.violations.filter((v) => v.line === 1).length;
+    assert.ok(perPod > 0);
+    assert.equal(summary.violations.length, pods * perPod);
+    assert.ok(summary.violations.length > 130_000, `${summary.violations.length} findings`);
+  });
+
+  it("words pack settings as the checker's flags", () => {
+    const dir = tempDir({
+      "deploy.yaml": [
+        "apiVersion: v1",
+        "kind: Pod",
+        "metadata: {name: p, namespace: apps}",
+        `spec:\n  runtimeClassName: gvisor\n${GOOD_POD_SPEC.replace(/^ {4}/gm, "")}`,
+      ].join("\n"),
+    });
+    const messages = checkPaths([dir], { ...RESTRICTED, profile: "hardened" as Profile }).violations.map(
+      (v) => v.message,
+    );
+    assert.ok(
+      messages.some((m) => m.includes("listed in --external-runtime-classes")),
+      messages.join("\n"),
+    );
+    assert.ok(!messages.some((m) => m.includes("externalRuntimeClasses")));
   });
 });
