@@ -19,6 +19,7 @@ import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
 import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./files";
 import { type ManifestObject, parseManifests } from "./manifests";
 import type { CheckOptions } from "./options";
+import { podStructureProblems, STRUCTURE_POLICY } from "./structure";
 
 export type { InputError } from "./files";
 
@@ -323,6 +324,9 @@ export function checkPaths(
   }
   // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
   for (const o of objects) {
+    for (const message of podStructureProblems(o.kind, o.obj)) {
+      violations.push({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
+    }
     for (const v of pssViolations(o, options)) violations.push(v);
     if (options.profile === "hardened") for (const v of hardenedViolations(o, config)) violations.push(v);
   }

@@ -789,3 +789,41 @@ describe("policy:check — untrusted input", () => {
     assert.ok(!messages.some((m) => m.includes("externalRuntimeClasses")));
   });
 });
+
+describe("policy:check — malformed pod-carrying objects", () => {
+  const cases: [string, string, string[]][] = [
+    [
+      "containers as a map",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: {app: {image: x}}\n",
+      ["spec.containers is a map, expected a list of containers"],
+    ],
+    [
+      'spec: "oops"',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: "oops"\n',
+      ["spec is a string, expected a map"],
+    ],
+    [
+      "a Pod without spec",
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+      ["spec is missing; a Pod needs a pod spec there"],
+    ],
+    [
+      "a container without image",
+      "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: app}]\n",
+      ["spec.jobTemplate.spec.template.spec.containers[0].image is missing or not a string"],
+    ],
+  ];
+  for (const [what, yaml, expected] of cases) {
+    it(`reports ${what} as a mandatory violation at the bad field`, () => {
+      const dir = tempDir({ "bad.yaml": yaml });
+      const summary = checkPaths([dir], RESTRICTED);
+      const structural = summary.violations.filter((v) => v.policy === "manifestStructure");
+      assert.deepEqual(
+        structural.map((v) => v.message),
+        expected,
+      );
+      assert.ok(structural.every((v) => v.enforcement === "mandatory"));
+      assert.equal(exitCode(summary), 1);
+    });
+  }
+});
