@@ -37,6 +37,8 @@ export interface Violation {
   policy: string;
   /** Upstream Pod Security check ID, for PSS rules only. */
   pssCheck?: string;
+  /** The stable ID of the finding within its policy: the PSS check ID, or the Dockerfile audit's rule ID. */
+  check?: string;
   message: string;
   /** Mandatory violations fail the run (exit 1); advisory ones are only reported. */
   enforcement: Enforcement;
@@ -114,6 +116,7 @@ function pssViolations(o: Located, options: CheckOptions): Violation[] {
       ...where(o),
       policy: pssPolicyName(r.checkId),
       pssCheck: r.checkId,
+      check: r.checkId,
       message: pssMessage(r.result.forbiddenReason, r.result.forbiddenDetail),
       enforcement: "mandatory" as const,
     }));
@@ -197,6 +200,7 @@ function dockerfileViolations(file: string, text: string, config: RuleConfig): V
       kind: "Dockerfile",
       name: path.basename(file),
       policy: dockerfileDistroless.name,
+      check: f.rule,
       message: f.message.startsWith(prefix) ? f.message.slice(prefix.length) : f.message,
       enforcement: dockerfileDistroless.defaultEnforcement,
     };
@@ -331,6 +335,14 @@ export function checkPaths(
     if (options.profile === "hardened") for (const v of hardenedViolations(o, config)) violations.push(v);
   }
   if (options.profile === "hardened") for (const v of stackViolations(objects, config)) violations.push(v);
+  if (options.ignore !== undefined && options.ignore.length > 0) {
+    const ignored = new Set(options.ignore);
+    const kept = violations.filter(
+      (v) => !ignored.has(v.policy) && !(v.check !== undefined && ignored.has(v.check)),
+    );
+    violations.length = 0;
+    for (const v of kept) violations.push(v);
+  }
   // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.
   if (errors.length === 0 && objects.length === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
     errors.push({ file: "", message: nothingFoundMessage(paths) });

@@ -17,6 +17,8 @@ export interface JsonEntry {
   namespace: string | null;
   policy: string;
   pssCheck: string | null;
+  /** The finding's stable ID within its policy (PSS check or Dockerfile rule), for --ignore. */
+  check: string | null;
   message: string;
   enforcement: string;
 }
@@ -33,6 +35,7 @@ export function toJson(v: Violation): JsonEntry {
     namespace: v.namespace ?? null,
     policy: v.policy,
     pssCheck: v.pssCheck ?? null,
+    check: v.check ?? null,
     message: v.message,
     enforcement: v.enforcement,
   };
@@ -49,6 +52,7 @@ export function errorToJson(e: InputError): JsonEntry {
     namespace: null,
     policy: INPUT_ERROR_POLICY,
     pssCheck: null,
+    check: null,
     message: `${column}${e.message}`,
     enforcement: "error",
   };
@@ -71,7 +75,12 @@ export function formatError(e: InputError): string {
 function formatViolation(v: Violation): string {
   const at = v.line !== undefined ? `${v.file}:${v.line}` : v.file;
   const object = v.kind === "Dockerfile" ? v.kind : `${v.kind}/${v.name || "(unnamed)"}`;
-  const policy = v.pssCheck !== undefined ? `PSS ${v.pssCheck}` : v.policy;
+  const policy =
+    v.pssCheck !== undefined
+      ? `PSS ${v.pssCheck}`
+      : v.check !== undefined
+        ? `${v.policy} ${v.check}`
+        : v.policy;
   return `${at}: ${v.enforcement}: ${object} [${policy}] ${v.message}`;
 }
 

@@ -25,6 +25,11 @@ export interface CheckOptions {
   externalRestrictedNamespaces?: string[];
   /** RuntimeClasses not among the files that are known to use handler `runsc`. */
   externalRuntimeClasses?: string[];
+  /**
+   * Findings to leave out, by policy name (`readOnlyRootFilesystem`, `pss-privileged`), PSS check ID
+   * (`privileged`) or Dockerfile rule ID (`exec-form`), as hadolint's `--ignore DL3008` does.
+   */
+  ignore?: string[];
 }
 
 export interface CliOptions extends CheckOptions {
@@ -52,6 +57,8 @@ options:
   --allowed-runtime-classes A,B           RuntimeClass names pods may select
   --external-restricted-namespaces A,B    namespaces not in the files that are labelled restricted
   --external-runtime-classes A,B          RuntimeClasses not in the files whose handler is runsc
+  --ignore ID,ID                          leave out findings of these policies, PSS checks or Dockerfile
+                                          rules (e.g. readOnlyRootFilesystem, privileged, exec-form)
   -h, --help                              show this help
 
 exit codes: 0 no mandatory violation, 1 a mandatory violation, 2 unusable input (bad option, missing
@@ -91,6 +98,7 @@ export function parseArgs(argv: readonly string[], isPssVersion: (v: string) => 
     "--allowed-runtime-classes",
     "--external-restricted-namespaces",
     "--external-runtime-classes",
+    "--ignore",
   ];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -156,6 +164,9 @@ export function parseArgs(argv: readonly string[], isPssVersion: (v: string) => 
         break;
       case "--external-runtime-classes":
         options.externalRuntimeClasses = list(value);
+        break;
+      case "--ignore":
+        options.ignore = list(value);
         break;
     }
   }

@@ -228,6 +228,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
       namespace: null,
       policy: "input-error",
       pssCheck: null,
+      check: null,
       message: `column 1: ${error.message}`,
       enforcement: "error",
     });
@@ -308,6 +309,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
         namespace: null,
         policy: "input-error",
         pssCheck: null,
+        check: null,
         message: "no Kubernetes objects or Dockerfiles found in <stdin>",
         enforcement: "error",
       },
@@ -317,7 +319,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     assert.equal(exitCode(checkPaths([cm], RESTRICTED)), 0);
   });
 
-  it("JSON output has file, line, kind, name, namespace, policy, pssCheck, message, enforcement", () => {
+  it("JSON output has file, line, kind, name, namespace, policy, pssCheck, check, message, enforcement", () => {
     const dir = tempDir({
       "pod.yaml": `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  containers:\n    - name: app\n      image: registry.k8s.io/pause\n`,
     });
@@ -341,6 +343,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
       namespace: "apps",
       policy: "pss-allowPrivilegeEscalation",
       pssCheck: "allowPrivilegeEscalation",
+      check: "allowPrivilegeEscalation",
       message:
         'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)',
       enforcement: "mandatory",
@@ -489,6 +492,7 @@ spec:
         kind: "Dockerfile",
         name: "Dockerfile",
         policy: "dockerfileDistroless",
+        check: "no-healthcheck",
         message:
           'final stage declares "HEALTHCHECK CMD /app health"; Kubernetes ignores HEALTHCHECK and a distroless image has no shell or curl to run it — remove it and use HTTP, gRPC or TCP probes',
         enforcement: "mandatory",
@@ -499,6 +503,7 @@ spec:
         kind: "Dockerfile",
         name: "Dockerfile",
         policy: "dockerfileDistroless",
+        check: "exec-form",
         message:
           'CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]',
         enforcement: "mandatory",
@@ -533,6 +538,7 @@ spec:
           kind: "Dockerfile",
           name: "Dockerfile",
           policy: "dockerfileDistroless",
+          check: "exec-form",
           message:
             'CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]',
           enforcement: "mandatory",
@@ -556,7 +562,7 @@ spec:
     assert.equal(r.status, 1, r.stderr);
     assert.equal(
       r.stdout,
-      `${named}:2: mandatory: Dockerfile [dockerfileDistroless] CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]\n` +
+      `${named}:2: mandatory: Dockerfile [dockerfileDistroless exec-form] CMD uses shell form "CMD /app serve"; distroless images have no /bin/sh — use the exec form (JSON array), e.g. CMD ["/app","serve"]\n` +
         "1 file, 0 objects, 1 Dockerfile, profile restricted (PSS v1.37): 1 violation (1 mandatory), 0 errors\n",
     );
   });
@@ -626,7 +632,7 @@ describe("policy:check — files and options", () => {
     assert.deepEqual(parseArgs(["--level", "x"], isVersion), {
       ok: false,
       error:
-        "unknown option --level: allowed are --profile, --pss-version, --format, --environment, --allowed-registries, --allowed-runtime-classes, --external-restricted-namespaces, --external-runtime-classes, --help",
+        "unknown option --level: allowed are --profile, --pss-version, --format, --environment, --allowed-registries, --allowed-runtime-classes, --external-restricted-namespaces, --external-runtime-classes, --ignore, --help",
     });
     assert.deepEqual(parseArgs(["x", "--format"], isVersion), {
       ok: false,
@@ -826,4 +832,35 @@ describe("policy:check — malformed pod-carrying objects", () => {
       assert.equal(exitCode(summary), 1);
     });
   }
+});
+
+describe("policy:check — --ignore", () => {
+  it("leaves out findings by policy name, PSS check ID or Dockerfile rule ID, and keeps the rest", () => {
+    const dir = tempDir({
+      Dockerfile:
+        "FROM gcr.io/distroless/static-debian13:nonroot\nHEALTHCHECK CMD /app health\nCMD /app serve\n",
+      "pod.yaml":
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: x}\n",
+    });
+    const options = { ...RESTRICTED, profile: "hardened" as Profile };
+    const all = checkPaths([dir], options).violations;
+    const checks = (vs: Violation[]) => [...new Set(vs.map((v) => v.check ?? v.policy))].sort();
+    assert.ok(checks(all).includes("exec-form") && checks(all).includes("no-healthcheck"));
+    assert.ok(
+      checks(all).includes("allowPrivilegeEscalation") && checks(all).includes("readOnlyRootFilesystem"),
+    );
+    const kept = checkPaths([dir], {
+      ...options,
+      ignore: ["exec-form", "allowPrivilegeEscalation", "readOnlyRootFilesystem"],
+    }).violations;
+    assert.deepEqual(
+      checks(kept),
+      checks(all).filter(
+        (c) => !["exec-form", "allowPrivilegeEscalation", "readOnlyRootFilesystem"].includes(c),
+      ),
+    );
+    assert.ok(checks(kept).includes("no-healthcheck"));
+    const parsed = parseArgs(["--ignore", "exec-form,privileged", "x"], () => true);
+    assert.ok(parsed.ok && parsed.options.ignore?.join() === "exec-form,privileged");
+  });
 });
