@@ -895,9 +895,12 @@ describe("paths the config names (projectPathProblem)", () => {
   }
 
   it("reports a symlinked app leaving the project with its key and value, never the target's contents", () => {
-    const problems = problemsOf({ services: [{ ...NODE, app: "etc-link" }] }, {
-      pathProblem: (rel, kind) => projectPathProblem(root, rel, kind),
-    });
+    const problems = problemsOf(
+      { services: [{ ...NODE, app: "etc-link" }] },
+      {
+        pathProblem: (rel, kind) => projectPathProblem(root, rel, kind),
+      },
+    );
     assert.deepEqual(problems, [
       'services[0].app: "etc-link" is not allowed; expected a directory inside the project; it leads outside the project through a symbolic link',
     ]);

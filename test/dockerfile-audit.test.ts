@@ -378,7 +378,9 @@ describe("auditDockerfile", () => {
     const rootLast = GOOD.replace("USER 65532:65532", "USER 65532:65532\nUSER 0");
     assert.deepStrictEqual(
       auditDockerfile(rootLast).map((f) => f.message),
-      ['Dockerfile:8: USER "0" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532'],
+      [
+        'Dockerfile:8: USER "0" runs the container as root; use a numeric non-root user, e.g. USER 65532:65532',
+      ],
     );
   });
 
