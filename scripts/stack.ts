@@ -61,6 +61,8 @@ export function engineEnv(
     PATH: `${bin}${path.delimiter}${base.PATH ?? ""}`,
     PULUMI_BACKEND_URL: backend,
     PULUMI_SKIP_UPDATE_CHECK: "true",
+    // Plugins come from the Pulumi home's plugin cache (npm run toolchain installs them there), not from PATH.
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
     // Relative build contexts in state are the project's; the BuildKit provider resolves them from here.
     DISTROLESS_PROJECT_ROOT: path.resolve(target.projectRoot ?? PROJECT_ROOT),
   };

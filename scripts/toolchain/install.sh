@@ -104,25 +104,52 @@ piece_pulumi() {
   phase "pulumi: built $("$DP_BIN/pulumi" version)"
 }
 
-# Plugins the CLI runs as programs: the dynamic-provider host and the policy analyzer, both shipped in
-# @pulumi/pulumi (the analyzer upstream is the same one-line exec of cmd/run-policy-pack).
+# The Pulumi CLI the toolchain uses: the user's own when kept, else ours.
+pulumi_cli() {
+  local own
+  own=$(PATH=${PATH//$DP_BIN/} command -v pulumi || true)
+  if [ -n "$own" ] && printf '%s\n%s\n' "v$PULUMI_VERSION" "$("$own" version 2>/dev/null)" | sort -V -C; then
+    echo "$own"
+  else
+    echo "$DP_BIN/pulumi"
+  fi
+}
+
+# plugin_install KIND NAME VERSION FILE: install a plugin into the Pulumi home's plugin cache unless it is there
+# with the same content, so the engine finds it without scanning PATH (and warning about it).
+plugin_install() {
+  local home=${PULUMI_HOME:-$HOME/.pulumi}
+  local installed=$home/plugins/$1-$2-v$3/pulumi-$1-$2
+  if [ -f "$installed" ] && cmp -s "$installed" "$4"; then return; fi
+  "$(pulumi_cli)" plugin install "$1" "$2" "$3" --file "$4" --reinstall >/dev/null ||
+    die "pulumi plugin install $1 $2 $3 failed" "check that $home is writable"
+}
+
+# Plugins the CLI runs as programs: the dynamic-provider host (found next to the CLI) and the policy analyzer,
+# which runs @pulumi/pulumi's cmd/run-policy-pack (upstream's analyzer is the same exec).
 piece_shims() {
   local sdk=$DP_ROOT/node_modules/@pulumi/pulumi
   [ -f "$sdk/package.json" ] || die "node_modules/@pulumi/pulumi is missing" "run npm run setup (npm ci) first"
   install -m 0755 "$sdk/pulumi-resource-pulumi-nodejs" "$DP_BIN/pulumi-resource-pulumi-nodejs"
-  cat >"$DP_BIN/pulumi-analyzer-policy-nodejs" <<EOF
+  cat >"$DP_BIN/pulumi-analyzer-policy-nodejs" <<'EOF'
 #!/bin/sh
-# Policy analyzer for directory policy packs (the Node.js language host is not installable here).
-exec node "$sdk/cmd/run-policy-pack" "\$@"
+# Policy analyzer for directory policy packs (the Node.js language host is not installable here):
+# @pulumi/pulumi's run-policy-pack, resolved from the pack's folder (the last argument), so each checkout uses
+# its own node_modules.
+for last; do :; done
+script=$(node -e 'console.log(require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [process.argv[1], process.cwd()] }))' "$last") || exit 1
+exec node "$script" "$@"
 EOF
   chmod 0755 "$DP_BIN/pulumi-analyzer-policy-nodejs"
-  phase "shims: dynamic-provider host and policy analyzer in $DP_BIN"
+  plugin_install analyzer policy-nodejs "$PULUMI_VERSION" "$DP_BIN/pulumi-analyzer-policy-nodejs"
+  phase "shims: dynamic-provider host in $DP_BIN, policy analyzer installed as a plugin"
 }
 
 piece_k8s_provider() {
   local bin=$DP_BIN/pulumi-resource-kubernetes
   if stamp_ok k8s-provider "$K8S_PROVIDER_VERSION" "$bin"; then
-    phase "k8s-provider: v$K8S_PROVIDER_VERSION built"
+    plugin_install resource kubernetes "$K8S_PROVIDER_VERSION" "$bin"
+    phase "k8s-provider: v$K8S_PROVIDER_VERSION built and installed as a plugin"
     return
   fi
   phase "k8s-provider: building pulumi-resource-kubernetes v$K8S_PROVIDER_VERSION (about 5 min cold)"
@@ -147,7 +174,8 @@ piece_k8s_provider() {
   ) || die "building the Kubernetes provider failed" "see the Go errors above; rerun: npm run toolchain -- k8s-provider"
   rm -rf "$work"
   stamp_set k8s-provider "$K8S_PROVIDER_VERSION"
-  phase "k8s-provider: built"
+  plugin_install resource kubernetes "$K8S_PROVIDER_VERSION" "$bin"
+  phase "k8s-provider: built and installed as a plugin"
 }
 
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
