@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 import * as kube from "@pulumi/kubernetes";
 import { BUILDKIT_IMAGE_KIND, BuildKitImage } from "../../components/buildkit";
+import { buildContainerSecurityContext, buildPodSecurityContext } from "../../components/podspec";
 import { destroy, preview, up } from "../../scripts/stack";
 import { main as checker } from "../../policies/cli";
 import {
@@ -310,21 +311,13 @@ describe("e2e: the local stack on the real engine and cluster", function () {
         metadata: { name, namespace: NAMESPACE },
         spec: {
           runtimeClassName: RUNTIME_CLASS,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 65532,
-            runAsGroup: 65532,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          // The program's own hardened contexts: only the one fault under test differs.
+          securityContext: buildPodSecurityContext(),
           containers: [
             {
               name: "app",
               image: services["go-service"].image,
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
+              securityContext: buildContainerSecurityContext(),
               ...container,
             },
           ],
@@ -339,7 +332,8 @@ describe("e2e: the local stack on the real engine and cluster", function () {
 
     it("a privileged container", () =>
       blocked(
-        () => pod("privileged", { securityContext: { privileged: true } }),
+        () =>
+          pod("privileged", { securityContext: { ...buildContainerSecurityContext(), privileged: true } }),
         /pss-privileged[\s\S]*privileged/,
       ));
 
