@@ -494,7 +494,18 @@ down() {
   need_root "local:down"
   local wipe=${1:-}
   mkdir -p "$PIDS"
-  local i
+  # TERM every recorded process at once (newest first), give them 10 s together, then KILL what is left.
+  local i p pids=()
+  for ((i = ${#SERVICES[@]} - 1; i >= 1; i--)); do
+    p=$(pid_of "${SERVICES[i]}")
+    [ -n "$p" ] && kill -TERM "$p" 2>/dev/null && pids+=("$p")
+  done
+  for ((i = 0; i < 100; i++)); do
+    local left=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && left=1; done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
   for ((i = ${#SERVICES[@]} - 1; i >= 1; i--)); do stop_pid "${SERVICES[i]}"; done
   kill_leftovers
   sleep 0.5
