@@ -2,7 +2,6 @@
 // Pulumi. The CLI (../cli.ts) only parses options and prints; tests call checkPaths in-process.
 import * as fs from "fs";
 import * as path from "path";
-import { pssMessage, pssPolicyName } from "../lib/crossguard";
 import { auditDockerfile } from "../lib/dockerfile";
 import { extractPod, isPodCarryingKind } from "../lib/pods";
 import {
@@ -13,7 +12,7 @@ import {
   ruleConfig,
   type StackObject,
 } from "../lib/rule";
-import { evaluateObject, LATEST_PSS_VERSION } from "../pss/registry";
+import { evaluateObject, LATEST_PSS_VERSION, pssMessage, pssPolicyName } from "../pss/registry";
 import { dockerfileDistroless } from "../images/dockerfileDistroless";
 import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
 import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./files";

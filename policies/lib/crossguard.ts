@@ -68,7 +68,9 @@ import {
   unknownCheckingProxy,
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
-import { checkPodAt, checksFor } from "../pss/registry";
+import { checkPodAt, checksFor, pssMessage, pssPolicyName } from "../pss/registry";
+
+export { pssMessage, pssPolicyName };
 import type { Container, ObjectMeta, PodParts, PodSpec } from "./k8s";
 import {
   extractPod,
@@ -603,17 +605,6 @@ export function stackRulePolicy(rule: StackRule): StackValidationPolicy {
       }
     },
   };
-}
-
-/** The pack's name for a PSS check's policy. */
-export function pssPolicyName(checkId: string): string {
-  return `pss-${checkId}`;
-}
-
-/** Message of a failed PSS check, formatted as pod-security-admission words it: `reason (detail)`. */
-export function pssMessage(reason: string | undefined, detail: string | undefined): string {
-  const r = reason || "unknown forbidden reason";
-  return detail ? `${r} (${detail})` : r;
 }
 
 /**

@@ -192,9 +192,17 @@ export function forbiddenOutcomes(outcomes: readonly PssCheckOutcome[]): PssChec
  */
 export function aggregateForbiddenDetail(outcomes: readonly PssCheckOutcome[]): string {
   return forbiddenOutcomes(outcomes)
-    .map(({ result }) => {
-      const reason = result.forbiddenReason || "unknown forbidden reason";
-      return result.forbiddenDetail ? `${reason} (${result.forbiddenDetail})` : reason;
-    })
+    .map(({ result }) => pssMessage(result.forbiddenReason, result.forbiddenDetail))
     .join(", ");
+}
+
+/** The pack's name for a PSS check's policy. */
+export function pssPolicyName(checkId: string): string {
+  return `pss-${checkId}`;
+}
+
+/** Message of a failed PSS check, formatted as pod-security-admission words it: `reason (detail)`. */
+export function pssMessage(reason: string | undefined, detail: string | undefined): string {
+  const r = reason || "unknown forbidden reason";
+  return detail ? `${r} (${detail})` : r;
 }
