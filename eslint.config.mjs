@@ -3,7 +3,15 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "**/node_modules/**", "bin/**", "apps/**/node_modules/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "**/node_modules/**",
+      "bin/**",
+      "apps/**/node_modules/**",
+      "policies/dist/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/**/*.js", "test/**/*.js", "**/*.mjs"],
+    files: ["apps/**/*.js", "test/**/*.js", "policies/*.js", "**/*.mjs"],
     languageOptions: {
       globals: {
         process: "readonly",
@@ -24,9 +32,11 @@ export default tseslint.config(
         clearTimeout: "readonly",
         Buffer: "readonly",
         URL: "readonly",
+        __dirname: "readonly",
       },
     },
-    // The sample apps and the mocha reporter are plain CommonJS run by node directly; require() is their module system.
+    // The sample apps, the mocha reporter and the checker's launcher are plain CommonJS run by node directly;
+    // require() is their module system.
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );
