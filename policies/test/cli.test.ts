@@ -864,3 +864,19 @@ describe("policy:check — --ignore", () => {
     assert.ok(parsed.ok && parsed.options.ignore?.join() === "exec-form,privileged");
   });
 });
+
+describe("policy:check — the compiled checker", () => {
+  it("`distroless-check` (compiled by npm ci) prints exactly what the checker prints in-process", () => {
+    const args = ["--format", "json", "--pss-version", "v1.37", path.join(FIXTURES_DIR, "restricted")];
+    const bin = path.join(ROOT, "node_modules", ".bin", "distroless-check");
+    const compiled = spawnSync(bin, args, { encoding: "utf8" });
+    const out: string[] = [];
+    const code = main(
+      args,
+      (s) => out.push(s),
+      () => undefined,
+    );
+    assert.equal(compiled.status, code, compiled.stderr);
+    assert.equal(compiled.stdout, `${out.join("\n")}\n`);
+  });
+});
