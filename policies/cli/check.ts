@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { auditDockerfile } from "../lib/dockerfile";
-import { extractPod, isPodCarryingKind } from "../lib/pods";
+import { extractPod, isPodCarryingKind, podSpecPath } from "../lib/pods";
 import {
   type Enforcement,
   type EnvironmentEnforcement,
@@ -16,7 +16,7 @@ import { evaluateObject, LATEST_PSS_VERSION, pssMessage, pssPolicyName } from ".
 import { dockerfileDistroless } from "../images/dockerfileDistroless";
 import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
 import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./files";
-import { type ManifestObject, parseManifests } from "./manifests";
+import { type ManifestObject, manifestsOf } from "./manifests";
 import type { CheckOptions } from "./options";
 import { podStructureProblems, STRUCTURE_POLICY } from "./structure";
 
@@ -167,6 +167,24 @@ function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
   return out;
 }
 
+/** Kinds some stack rule looks at; other objects need not be kept for them. */
+const STACK_KINDS = new Set(STACK_RULES.flatMap((r) => r.kinds));
+
+/**
+ * What the stack rules need of an object once its own checks ran: Namespaces and RuntimeClasses whole (they are
+ * small), a workload's metadata and its pod's runtimeClassName only, nothing of other kinds. Keeping no more
+ * bounds the memory of a run by its findings, not by its input.
+ */
+function forStackRules(o: Located): Located | undefined {
+  if (!STACK_KINDS.has(o.kind)) return undefined;
+  if (!isPodCarryingKind(o.kind)) return o;
+  const rc = extractPod(o.kind, o.obj)?.spec.runtimeClassName;
+  // The same path to the pod spec, holding only runtimeClassName.
+  let slim: Record<string, unknown> = rc !== undefined ? { runtimeClassName: rc } : {};
+  for (const key of [...podSpecPath(o.kind)].reverse()) slim = { [key]: slim };
+  return { ...o, obj: { ...slim, metadata: o.obj.metadata } };
+}
+
 /** Stack rules over every object of the run, as if the files were deployed together. */
 function stackViolations(objects: Located[], config: RuleConfig): Violation[] {
   const byStackObject = new Map<StackObject, Located>();
@@ -304,7 +322,9 @@ export function checkPaths(
   const config = checkRuleConfig(options);
   const { files, errors } = collectFiles(paths);
   const violations: Violation[] = [];
-  const objects: Located[] = [];
+  // Objects are checked as they are read; only what the stack rules need is kept (forStackRules).
+  const forStack: Located[] = [];
+  let objectCount = 0;
   let dockerfiles = 0;
   let skippedDockerfiles = 0;
   const read: string[] = [];
@@ -321,19 +341,22 @@ export function checkPaths(
       for (const v of dockerfileViolations(file.path, text, config)) violations.push(v);
       continue;
     }
-    const parsed = parseManifests(file.path, text);
-    for (const e of parsed.errors) errors.push(e);
-    for (const m of parsed.objects) objects.push({ ...m, file: file.path });
-  }
-  // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
-  for (const o of objects) {
-    for (const message of podStructureProblems(o.kind, o.obj)) {
-      violations.push({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
+    // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
+    for (const m of manifestsOf(file.path, text, (e) => errors.push(e))) {
+      const o: Located = { ...m, file: file.path };
+      objectCount += 1;
+      for (const message of podStructureProblems(o.kind, o.obj)) {
+        violations.push({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
+      }
+      for (const v of pssViolations(o, options)) violations.push(v);
+      if (options.profile === "hardened") {
+        for (const v of hardenedViolations(o, config)) violations.push(v);
+        const kept = forStackRules(o);
+        if (kept !== undefined) forStack.push(kept);
+      }
     }
-    for (const v of pssViolations(o, options)) violations.push(v);
-    if (options.profile === "hardened") for (const v of hardenedViolations(o, config)) violations.push(v);
   }
-  if (options.profile === "hardened") for (const v of stackViolations(objects, config)) violations.push(v);
+  if (options.profile === "hardened") for (const v of stackViolations(forStack, config)) violations.push(v);
   if (options.ignore !== undefined && options.ignore.length > 0) {
     const ignored = new Set(options.ignore);
     const kept = violations.filter(
@@ -343,14 +366,14 @@ export function checkPaths(
     for (const v of kept) violations.push(v);
   }
   // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.
-  if (errors.length === 0 && objects.length === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
+  if (errors.length === 0 && objectCount === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
     errors.push({ file: "", message: nothingFoundMessage(paths) });
   }
   return {
     violations,
     errors,
     files: read,
-    objects: objects.length,
+    objects: objectCount,
     dockerfiles,
     skippedDockerfiles,
     pssVersion: resolvedVersion(options.pssVersion),

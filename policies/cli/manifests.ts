@@ -1,7 +1,7 @@
 // Reads Kubernetes objects from multi-document YAML as `kubectl apply` and Helm output present them:
 // empty documents and bare `---` are skipped, `List` kinds are expanded into their items, and documents
 // that are not Kubernetes objects (no apiVersion/kind, e.g. a values file) are ignored.
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Node } from "yaml";
+import { Composer, isMap, isSeq, LineCounter, Parser, type Node } from "yaml";
 import type { InputError } from "./files";
 
 /** One Kubernetes object of a file. */
@@ -48,25 +48,30 @@ function firstLine(message: string): string {
   return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
 }
 
-/** The objects of a YAML file, and its malformed documents as errors naming file, line and column. */
-export function parseManifests(
+/**
+ * The objects of a YAML file, one document at a time: each is composed, turned into objects and let go before the
+ * next, so memory holds the text and one document, whatever the number of documents. Malformed documents become
+ * errors naming file, line and column.
+ */
+export function* manifestsOf(
   file: string,
   text: string,
-): { objects: ManifestObject[]; errors: InputError[] } {
+  onError: (e: InputError) => void,
+): Generator<ManifestObject> {
   const lineCounter = new LineCounter();
-  const objects: ManifestObject[] = [];
-  const errors: InputError[] = [];
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer();
   const lineOf = (node: Node | null | undefined, fallback: number): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : fallback;
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: true })) {
+  for (const doc of composer.compose(parser.parse(text))) {
     const docLine = lineCounter.linePos(doc.range[0]).line;
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const pos = e.linePos?.[0];
-        errors.push({
+        const pos = lineCounter.linePos(e.pos[0]);
+        onError({
           file,
-          line: pos?.line ?? docLine,
-          ...(pos ? { column: pos.col } : {}),
+          line: pos.line,
+          column: pos.col,
           message: `malformed YAML: ${firstLine(e.message)}`,
         });
       }
@@ -76,7 +81,7 @@ export function parseManifests(
     try {
       value = doc.toJS();
     } catch (e) {
-      errors.push({ file, line: docLine, message: `malformed YAML: ${(e as Error).message}` });
+      onError({ file, line: docLine, message: `malformed YAML: ${firstLine((e as Error).message)}` });
       continue;
     }
     const contents = doc.contents;
@@ -84,15 +89,24 @@ export function parseManifests(
     const obj = asObj(value);
     if (obj && typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items)) {
       const itemsNode = isMap(contents) ? contents.get("items", true) : undefined;
-      obj.items.forEach((item, i) => {
+      for (let i = 0; i < obj.items.length; i++) {
         const node = isSeq(itemsNode) ? (itemsNode.items[i] as Node | undefined) : undefined;
-        const m = toManifest(item, lineOf(node, line));
-        if (m) objects.push(m);
-      });
+        const m = toManifest(obj.items[i], lineOf(node, line));
+        if (m) yield m;
+      }
       continue;
     }
     const m = toManifest(value, line);
-    if (m) objects.push(m);
+    if (m) yield m;
   }
+}
+
+/** The objects of a YAML file, and its malformed documents as errors naming file, line and column. */
+export function parseManifests(
+  file: string,
+  text: string,
+): { objects: ManifestObject[]; errors: InputError[] } {
+  const errors: InputError[] = [];
+  const objects = [...manifestsOf(file, text, (e) => errors.push(e))];
   return { objects, errors };
 }

@@ -1,7 +1,7 @@
 // The shape of a pod-carrying object in a plain file. The API server would refuse a malformed one, but the
 // checker reads files nobody has sent yet: a `containers` map or a missing spec would make every container rule
 // find nothing, so a broken manifest would pass as compliant. Each problem names the path of the bad field.
-import { isPodCarryingKind } from "../lib/pods";
+import { isPodCarryingKind, podSpecPath } from "../lib/pods";
 
 type Obj = Record<string, unknown>;
 
@@ -18,20 +18,6 @@ function describe(v: unknown): string {
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** Path of the pod spec in each pod-carrying kind. */
-function podSpecPath(kind: string): string[] {
-  switch (kind) {
-    case "Pod":
-      return ["spec"];
-    case "PodTemplate":
-      return ["template", "spec"];
-    case "CronJob":
-      return ["spec", "jobTemplate", "spec", "template", "spec"];
-    default:
-      return ["spec", "template", "spec"];
-  }
 }
 
 function containerList(spec: Obj, at: string, field: string, required: boolean, out: string[]): void {

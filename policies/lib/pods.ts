@@ -91,6 +91,20 @@ function asObj(v: unknown): Obj | undefined {
   return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined;
 }
 
+/** Path of the pod spec inside each pod-carrying kind (a Pod is its own template). */
+export function podSpecPath(kind: string): readonly string[] {
+  switch (kind) {
+    case "Pod":
+      return ["spec"];
+    case "PodTemplate":
+      return ["template", "spec"];
+    case "CronJob":
+      return ["spec", "jobTemplate", "spec", "template", "spec"];
+    default:
+      return ["spec", "template", "spec"];
+  }
+}
+
 /**
  * The pod metadata and spec of an object of a pod-carrying kind, or undefined for any other kind or
  * an object without a pod spec. `obj` is the whole manifest (or a Pulumi resource's props, which have
@@ -99,20 +113,10 @@ function asObj(v: unknown): Obj | undefined {
 export function extractPod(kind: string, obj: unknown): PodParts | undefined {
   const o = asObj(obj);
   if (!o || !isPodCarryingKind(kind)) return undefined;
-  let template: Obj | undefined;
-  switch (kind) {
-    case "Pod":
-      template = o;
-      break;
-    case "PodTemplate":
-      template = asObj(o.template);
-      break;
-    case "CronJob":
-      template = asObj(asObj(asObj(asObj(o.spec)?.jobTemplate)?.spec)?.template);
-      break;
-    default:
-      template = asObj(asObj(o.spec)?.template);
-  }
+  // The template is the map that holds the spec: the object itself for a Pod.
+  const path = podSpecPath(kind);
+  let template: Obj | undefined = o;
+  for (const key of path.slice(0, -1)) template = asObj(template?.[key]);
   const spec = asObj(template?.spec);
   if (!template || !spec) return undefined;
   return { metadata: (asObj(template.metadata) ?? {}) as ObjectMeta, spec: spec as PodSpec };
