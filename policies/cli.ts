@@ -1,7 +1,7 @@
 // `npm run policy:check -- [options] <files or folders>`: the pack's rules on plain Kubernetes YAML and
 // Dockerfiles. Logic lives in cli/ so tests run it in-process; this file only wires argv and exit codes.
 import { checkPaths, exitCode, readStdin } from "./cli/check";
-import { formatError, formatJson, formatText } from "./cli/format";
+import { errorToJson, formatError, formatViolation, JsonWriter, summaryLine, toJson } from "./cli/format";
 import { parseArgs, USAGE } from "./cli/options";
 import { MAX_PSS_MINOR, parsePssVersion } from "./pss/registry";
 
@@ -33,9 +33,18 @@ export function main(
     out(USAGE);
     return 0;
   }
-  const summary = checkPaths(options.paths, options, stdin);
+  // Findings are printed as they are found, so none is held: memory does not grow with the number of findings.
+  const json = options.format === "json" ? new JsonWriter(out) : undefined;
+  const summary = checkPaths(options.paths, options, stdin, (v) =>
+    json !== undefined ? json.add(toJson(v)) : out(formatViolation(v)),
+  );
   for (const e of summary.errors) err(formatError(e));
-  out(options.format === "json" ? formatJson(summary) : formatText(summary, options));
+  if (json !== undefined) {
+    for (const e of summary.errors) json.add(errorToJson(e));
+    json.end();
+  } else {
+    out(summaryLine(summary, options));
+  }
   return exitCode(summary);
 }
 

@@ -44,7 +44,12 @@ export interface Violation {
 }
 
 export interface CheckSummary {
+  /** The violations, in input order; empty when they went to a sink as they were found. */
   violations: Violation[];
+  /** Violations found (after --ignore), whether kept or streamed. */
+  violationCount: number;
+  /** Of those, the mandatory ones. */
+  mandatoryCount: number;
   errors: InputError[];
   /** Files read. */
   files: string[];
@@ -318,10 +323,23 @@ export function checkPaths(
   paths: readonly string[],
   options: CheckOptions,
   stdin: () => string = readStdin,
+  sink?: (v: Violation) => void,
 ): CheckSummary {
   const config = checkRuleConfig(options);
   const { files, errors } = collectFiles(paths);
   const violations: Violation[] = [];
+  const ignored = new Set(options.ignore ?? []);
+  let violationCount = 0;
+  let mandatoryCount = 0;
+  // Every finding passes here: filtered by --ignore, counted, then kept or handed to the sink at once, so a
+  // run that streams its output holds no finding longer than it takes to print it.
+  const report = (v: Violation): void => {
+    if (ignored.has(v.policy) || (v.check !== undefined && ignored.has(v.check))) return;
+    violationCount += 1;
+    if (v.enforcement === "mandatory") mandatoryCount += 1;
+    if (sink !== undefined) sink(v);
+    else violations.push(v);
+  };
   // Objects are checked as they are read; only what the stack rules need is kept (forStackRules).
   const forStack: Located[] = [];
   let objectCount = 0;
@@ -338,7 +356,7 @@ export function checkPaths(
         continue;
       }
       dockerfiles += 1;
-      for (const v of dockerfileViolations(file.path, text, config)) violations.push(v);
+      for (const v of dockerfileViolations(file.path, text, config)) report(v);
       continue;
     }
     // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
@@ -346,31 +364,25 @@ export function checkPaths(
       const o: Located = { ...m, file: file.path };
       objectCount += 1;
       for (const message of podStructureProblems(o.kind, o.obj)) {
-        violations.push({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
+        report({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
       }
-      for (const v of pssViolations(o, options)) violations.push(v);
+      for (const v of pssViolations(o, options)) report(v);
       if (options.profile === "hardened") {
-        for (const v of hardenedViolations(o, config)) violations.push(v);
+        for (const v of hardenedViolations(o, config)) report(v);
         const kept = forStackRules(o);
         if (kept !== undefined) forStack.push(kept);
       }
     }
   }
-  if (options.profile === "hardened") for (const v of stackViolations(forStack, config)) violations.push(v);
-  if (options.ignore !== undefined && options.ignore.length > 0) {
-    const ignored = new Set(options.ignore);
-    const kept = violations.filter(
-      (v) => !ignored.has(v.policy) && !(v.check !== undefined && ignored.has(v.check)),
-    );
-    violations.length = 0;
-    for (const v of kept) violations.push(v);
-  }
+  if (options.profile === "hardened") for (const v of stackViolations(forStack, config)) report(v);
   // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.
   if (errors.length === 0 && objectCount === 0 && dockerfiles === 0 && skippedDockerfiles === 0) {
     errors.push({ file: "", message: nothingFoundMessage(paths) });
   }
   return {
     violations,
+    violationCount,
+    mandatoryCount,
     errors,
     files: read,
     objects: objectCount,
@@ -381,7 +393,11 @@ export function checkPaths(
 }
 
 /** Exit code of a run: 2 when any input was unusable (it wins: the verdict is incomplete), 1 on a mandatory violation, else 0. */
-export function exitCode(summary: Pick<CheckSummary, "violations" | "errors">): 0 | 1 | 2 {
+export function exitCode(
+  summary: Pick<CheckSummary, "violations" | "errors"> & Partial<Pick<CheckSummary, "mandatoryCount">>,
+): 0 | 1 | 2 {
   if (summary.errors.length > 0) return 2;
-  return summary.violations.some((v) => v.enforcement === "mandatory") ? 1 : 0;
+  const mandatory =
+    summary.mandatoryCount ?? summary.violations.filter((v) => v.enforcement === "mandatory").length;
+  return mandatory > 0 ? 1 : 0;
 }

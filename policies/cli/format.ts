@@ -58,9 +58,36 @@ export function errorToJson(e: InputError): JsonEntry {
   };
 }
 
+/**
+ * Writes the JSON array one entry at a time, so a run with many findings never builds one huge string; what it
+ * writes, joined by newlines, is exactly `JSON.stringify(entries, null, 2)`. One entry is held back so the last
+ * can close the array without a comma.
+ */
+export class JsonWriter {
+  private pending: string | undefined;
+  private first = true;
+  constructor(private readonly out: (piece: string) => void) {}
+
+  add(entry: JsonEntry): void {
+    if (this.pending !== undefined) this.out(`${this.pending},`);
+    const text = JSON.stringify(entry, null, 2).replace(/^/gm, "  ");
+    this.pending = this.first ? `[\n${text}` : text;
+    this.first = false;
+  }
+
+  end(): void {
+    this.out(this.pending === undefined ? "[]" : `${this.pending}\n]`);
+  }
+}
+
 /** One array: the violations, then the input errors (which the CLI also prints on stderr). */
 export function formatJson(summary: Pick<CheckSummary, "violations" | "errors">): string {
-  return JSON.stringify([...summary.violations.map(toJson), ...summary.errors.map(errorToJson)], null, 2);
+  const pieces: string[] = [];
+  const writer = new JsonWriter((p) => pieces.push(p));
+  for (const v of summary.violations) writer.add(toJson(v));
+  for (const e of summary.errors) writer.add(errorToJson(e));
+  writer.end();
+  return pieces.join("\n");
 }
 
 /** `file:line:col: message`, the shape editors and CI annotators recognise. */
@@ -72,7 +99,7 @@ export function formatError(e: InputError): string {
   return `${at}: error: ${e.message}`;
 }
 
-function formatViolation(v: Violation): string {
+export function formatViolation(v: Violation): string {
   const at = v.line !== undefined ? `${v.file}:${v.line}` : v.file;
   const object = v.kind === "Dockerfile" ? v.kind : `${v.kind}/${v.name || "(unnamed)"}`;
   const policy =
@@ -90,7 +117,7 @@ function plural(n: number, word: string): string {
 
 /** The closing line, e.g. `3 files, 4 objects, profile restricted (PSS v1.37): 2 violations (2 mandatory), 0 errors`. */
 export function summaryLine(summary: CheckSummary, options: CheckOptions): string {
-  const mandatory = summary.violations.filter((v) => v.enforcement === "mandatory").length;
+  const mandatory = summary.mandatoryCount;
   const parts = [plural(summary.files.length, "file"), plural(summary.objects, "object")];
   if (summary.dockerfiles > 0) parts.push(plural(summary.dockerfiles, "Dockerfile"));
   const skipped =
@@ -99,7 +126,7 @@ export function summaryLine(summary: CheckSummary, options: CheckOptions): strin
       : "";
   return (
     `${parts.join(", ")}, profile ${options.profile} (PSS ${summary.pssVersion}): ` +
-    `${plural(summary.violations.length, "violation")} (${mandatory} mandatory), ${plural(summary.errors.length, "error")}${skipped}`
+    `${plural(summary.violationCount, "violation")} (${mandatory} mandatory), ${plural(summary.errors.length, "error")}${skipped}`
   );
 }
 
