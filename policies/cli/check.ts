@@ -19,14 +19,17 @@ import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./fil
 import { type ManifestObject, manifestsOf } from "./manifests";
 import type { CheckOptions } from "./options";
 import { podStructureProblems, STRUCTURE_POLICY } from "./structure";
+import { findingPaths, locateFirst } from "./locate";
 
 export type { InputError } from "./files";
 
 /** One violation, as the JSON output prints it. */
 export interface Violation {
   file: string;
-  /** 1-based line of the object (YAML) or instruction (Dockerfile), when known. */
+  /** 1-based line of the offending field (YAML; the object's when the field is unknown) or instruction (Dockerfile). */
   line?: number;
+  /** 1-based column of the offending field, with `line`, when known. */
+  column?: number;
   /** Kubernetes kind, or `Dockerfile`. */
   kind: string;
   /** metadata.name, or the Dockerfile's file name. */
@@ -187,7 +190,9 @@ function forStackRules(o: Located): Located | undefined {
   // The same path to the pod spec, holding only runtimeClassName.
   let slim: Record<string, unknown> = rc !== undefined ? { runtimeClassName: rc } : {};
   for (const key of [...podSpecPath(o.kind)].reverse()) slim = { [key]: slim };
-  return { ...o, obj: { ...slim, metadata: o.obj.metadata } };
+  const { locate: _locate, ...rest } = o;
+  void _locate;
+  return { ...rest, obj: { ...slim, metadata: o.obj.metadata } };
 }
 
 /** Stack rules over every object of the run, as if the files were deployed together. */
@@ -362,13 +367,20 @@ export function checkPaths(
     // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
     for (const m of manifestsOf(file.path, text, (e) => errors.push(e))) {
       const o: Located = { ...m, file: file.path };
+      const pod = extractPod(o.kind, o.obj);
+      // A finding points at the field it is about (or where that field belongs), not at the object's first line.
+      const at = (v: Violation): Violation => {
+        if (o.locate === undefined) return v;
+        const place = locateFirst(findingPaths(o.kind, pod?.spec, v.check ?? v.policy, v.message), o.locate);
+        return place !== undefined ? { ...v, line: place.line, column: place.column } : v;
+      };
       objectCount += 1;
       for (const message of podStructureProblems(o.kind, o.obj)) {
-        report({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" });
+        report(at({ ...where(o), policy: STRUCTURE_POLICY, message, enforcement: "mandatory" }));
       }
-      for (const v of pssViolations(o, options)) report(v);
+      for (const v of pssViolations(o, options)) report(at(v));
       if (options.profile === "hardened") {
-        for (const v of hardenedViolations(o, config)) report(v);
+        for (const v of hardenedViolations(o, config)) report(at(v));
         const kept = forStackRules(o);
         if (kept !== undefined) forStack.push(kept);
       }

@@ -12,6 +12,8 @@ import type { CheckOptions } from "./options";
 export interface JsonEntry {
   file: string;
   line: number | null;
+  /** Column of the offending field, with `line`, when known. */
+  column: number | null;
   kind: string;
   name: string;
   namespace: string | null;
@@ -30,6 +32,7 @@ export function toJson(v: Violation): JsonEntry {
   return {
     file: v.file,
     line: v.line ?? null,
+    column: v.line !== undefined ? (v.column ?? null) : null,
     kind: v.kind,
     name: v.name,
     namespace: v.namespace ?? null,
@@ -41,19 +44,19 @@ export function toJson(v: Violation): JsonEntry {
   };
 }
 
-/** An input error as a JSON entry; the column, which JSON has no key for, leads the message. */
+/** An input error as a JSON entry: the same keys as a violation's. */
 export function errorToJson(e: InputError): JsonEntry {
-  const column = e.line !== undefined && e.column !== undefined ? `column ${e.column}: ` : "";
   return {
     file: e.file,
     line: e.line ?? null,
+    column: e.line !== undefined ? (e.column ?? null) : null,
     kind: "InputError",
     name: "",
     namespace: null,
     policy: INPUT_ERROR_POLICY,
     pssCheck: null,
     check: null,
-    message: `${column}${e.message}`,
+    message: e.message,
     enforcement: "error",
   };
 }
@@ -100,7 +103,9 @@ export function formatError(e: InputError): string {
 }
 
 export function formatViolation(v: Violation): string {
-  const at = v.line !== undefined ? `${v.file}:${v.line}` : v.file;
+  const at = [v.file, v.line, v.line !== undefined ? v.column : undefined]
+    .filter((x) => x !== undefined)
+    .join(":");
   const object = v.kind === "Dockerfile" ? v.kind : `${v.kind}/${v.name || "(unnamed)"}`;
   const policy =
     v.pssCheck !== undefined

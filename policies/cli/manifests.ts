@@ -1,7 +1,7 @@
 // Reads Kubernetes objects from multi-document YAML as `kubectl apply` and Helm output present them:
 // empty documents and bare `---` are skipped, `List` kinds are expanded into their items, and documents
 // that are not Kubernetes objects (no apiVersion/kind, e.g. a values file) are ignored.
-import { Composer, isMap, isSeq, LineCounter, Parser, type Node } from "yaml";
+import { Composer, type Document, isMap, isScalar, isSeq, LineCounter, Parser, type Node } from "yaml";
 import type { InputError } from "./files";
 
 /** One Kubernetes object of a file. */
@@ -15,6 +15,8 @@ export interface ManifestObject {
   obj: Record<string, unknown>;
   /** 1-based line the object starts on. */
   line: number;
+  /** Line and column (1-based) of a field of the object, by path from its root; undefined when absent. */
+  locate?: (path: readonly (string | number)[]) => { line: number; column: number } | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -40,6 +42,29 @@ function toManifest(value: unknown, line: number): ManifestObject | undefined {
     ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
     obj,
     line,
+  };
+}
+
+/** Where a field is: its key in a map, its item in a list (the place an editor should jump to). */
+function locator(
+  doc: Document,
+  lineCounter: LineCounter,
+  prefix: readonly (string | number)[],
+): NonNullable<ManifestObject["locate"]> {
+  return (path) => {
+    if (path.length === 0) return undefined;
+    const parent = doc.getIn([...prefix, ...path.slice(0, -1)], true);
+    const last = path[path.length - 1];
+    let range: readonly number[] | null | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+      range = pair !== undefined && isScalar(pair.key) ? pair.key.range : undefined;
+    } else if (isSeq(parent) && typeof last === "number") {
+      range = (parent.items[last] as Node | undefined)?.range;
+    }
+    if (!range) return undefined;
+    const pos = lineCounter.linePos(range[0]);
+    return { line: pos.line, column: pos.col };
   };
 }
 
@@ -92,12 +117,12 @@ export function* manifestsOf(
       for (let i = 0; i < obj.items.length; i++) {
         const node = isSeq(itemsNode) ? (itemsNode.items[i] as Node | undefined) : undefined;
         const m = toManifest(obj.items[i], lineOf(node, line));
-        if (m) yield m;
+        if (m) yield { ...m, locate: locator(doc, lineCounter, ["items", i]) };
       }
       continue;
     }
     const m = toManifest(value, line);
-    if (m) yield m;
+    if (m) yield { ...m, locate: locator(doc, lineCounter, []) };
   }
 }
 

@@ -174,16 +174,18 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     assert.deepEqual(summary.errors, []);
     assert.equal(summary.objects, 3);
     assert.deepEqual(
-      summary.violations.map((v) => [v.kind, v.name, v.line, v.pssCheck, v.message]),
+      // Each finding points at its field: the list item's privileged flag, the CronJob's hostNetwork.
+      summary.violations.map((v) => [v.kind, v.name, v.line, v.column, v.pssCheck, v.message]),
       [
         [
           "Pod",
           "listed",
-          15,
+          25,
+          13,
           "privileged",
           'privileged (container "app" must not set securityContext.privileged=true)',
         ],
-        ["CronJob", "nightly", 27, "hostNamespaces", "host namespaces (hostNetwork=true)"],
+        ["CronJob", "nightly", 37, 11, "hostNamespaces", "host namespaces (hostNetwork=true)"],
       ],
     );
   });
@@ -223,13 +225,14 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     assert.deepEqual(json[1], {
       file: bad,
       line: 5,
+      column: 1,
       kind: "InputError",
       name: "",
       namespace: null,
       policy: "input-error",
       pssCheck: null,
       check: null,
-      message: `column 1: ${error.message}`,
+      message: error.message,
       enforcement: "error",
     });
   });
@@ -241,7 +244,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     assert.deepEqual(summary.files, ["<stdin>"]);
     assert.deepEqual(
       summary.violations.map((v) => [v.file, v.line, v.kind, v.name, v.pssCheck]),
-      [["<stdin>", 1, "Pod", "hostnet", "hostNamespaces"]],
+      [["<stdin>", 6, "Pod", "hostnet", "hostNamespaces"]],
     );
     // given twice, standard input is read once
     let reads = 0;
@@ -259,7 +262,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     assert.equal(r.status, 1, r.stderr);
     assert.equal(
       r.stdout,
-      "<stdin>:1: mandatory: Pod/hostnet [PSS hostNamespaces] host namespaces (hostNetwork=true)\n" +
+      "<stdin>:6:3: mandatory: Pod/hostnet [PSS hostNamespaces] host namespaces (hostNetwork=true)\n" +
         "1 file, 1 object, profile restricted (PSS v1.37): 1 violation (1 mandatory), 0 errors\n",
     );
     const broken = checkPaths(["-"], RESTRICTED, () => "kind: [\n");
@@ -304,6 +307,7 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
       {
         file: "",
         line: null,
+        column: null,
         kind: "InputError",
         name: "",
         namespace: null,
@@ -335,9 +339,11 @@ ${GOOD_POD_SPEC.replace(/^ {6}/gm, "          ")}
     const r = runCli(["--format", "json", "--pss-version", "latest", dir]);
     assert.equal(r.status, 1);
     const entries = JSON.parse(r.stdout) as Record<string, unknown>[];
+    // No securityContext in the container: the finding points at the container (line 8, column 7).
     assert.deepEqual(entries[0], {
       file: path.join(dir, "pod.yaml"),
-      line: 1,
+      line: 8,
+      column: 7,
       kind: "Pod",
       name: "web",
       namespace: "apps",
@@ -420,7 +426,7 @@ spec:
     assert.equal(summary.objects, 3);
   });
 
-  it("reports exactly what the rule module reports, where the object is", () => {
+  it("reports exactly what the rule module reports, at the field it is about", () => {
     const dir = tempDir({ "stack.yaml": stack(false) });
     const summary = checkPaths([dir], { profile: "hardened", pssVersion: "v1.37" });
     const deployment = parseManifests("x", stack(false)).objects[2];
@@ -434,10 +440,12 @@ spec:
       config: ruleConfig(),
     });
     assert.equal(expected.length, 1);
+    // The Deployment starts on line 19; the finding points at its `readOnlyRootFilesystem: false` (line 49).
     assert.deepEqual(summary.violations, [
       {
         file: path.join(dir, "stack.yaml"),
-        line: 19,
+        line: 49,
+        column: 13,
         kind: "Deployment",
         name: "web",
         namespace: "apps",
@@ -770,7 +778,9 @@ describe("policy:check — untrusted input", () => {
     const dir = tempDir({ "many.yaml": Array.from({ length: pods }, () => BAD_POD).join("---\n") });
     const summary = checkPaths([path.join(dir, "many.yaml")], RESTRICTED);
     assert.equal(summary.objects, pods);
-    const perPod = summary.violations.filter((v) => v.line === 1).length;
+    // The first document's findings: those on its lines.
+    const firstDocLines = BAD_POD.split("\n").length - 1;
+    const perPod = summary.violations.filter((v) => (v.line ?? 0) <= firstDocLines).length;
     assert.ok(perPod > 0);
     assert.equal(summary.violations.length, pods * perPod);
     assert.ok(summary.violations.length > 130_000, `${summary.violations.length} findings`);
