@@ -70,7 +70,16 @@ function locator(
 
 /** The first line of a yaml error message (the rest is a source excerpt we replace with file:line). */
 function firstLine(message: string): string {
-  return message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const line = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  // The parser quotes bits of the input: control characters are shown escaped and a long quote is cut, so an
+  // error about a binary or hostile file never writes its bytes to the terminal.
+  const visible = [...line]
+    .map((ch) => {
+      const code = ch.codePointAt(0) ?? 0;
+      return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : ch;
+    })
+    .join("");
+  return visible.length > 200 ? `${visible.slice(0, 200)}…` : visible;
 }
 
 /**

@@ -48,7 +48,7 @@ describe("policy:check — property tests on untrusted input", () => {
       fc.property(fc.uint8Array({ maxLength: 512 }), fc.boolean(), (bytes, dockerfile) => {
         assertMeaning(checkBytes(dockerfile ? "Dockerfile" : "in.yaml", bytes));
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 
@@ -57,7 +57,7 @@ describe("policy:check — property tests on untrusted input", () => {
       fc.property(fc.array(fc.jsonValue({ maxDepth: 6 }), { minLength: 1, maxLength: 4 }), (docs) => {
         assertMeaning(checkBytes("docs.yaml", docs.map((d) => stringify(d)).join("---\n")));
       }),
-      { numRuns: 150 },
+      { numRuns: 300 },
     );
   });
 
@@ -87,7 +87,7 @@ describe("policy:check — property tests on untrusted input", () => {
           assertMeaning(checkBytes("obj.yaml", stringify(obj), profile));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 
