@@ -9,7 +9,7 @@ import type * as k8s from "@kubernetes/client-node";
 import * as kube from "@pulumi/kubernetes";
 import { BUILDKIT_IMAGE_KIND, BuildKitImage } from "../../components/buildkit";
 import { buildContainerSecurityContext, buildPodSecurityContext } from "../../components/podspec";
-import { destroy, preview, up } from "../../scripts/stack";
+import { destroy, preview, up, type StackTarget } from "../../scripts/stack";
 import { main as checker } from "../../policies/cli";
 import {
   clusterRunning,
@@ -92,13 +92,16 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   });
   after(() => session.dispose());
 
+  /** The local stack on the e2e namespace and RuntimeClass, with these services, on the session's own backend. */
+  const e2eStack = (svcs: readonly unknown[] = [NODE, GO], extra: Partial<StackTarget> = {}) =>
+    session.target("local", {
+      policyConfig: POLICY_CONFIG,
+      config: { ...BASE_CONFIG, services: svcs },
+      ...extra,
+    });
+
   it("up creates the namespace, the RuntimeClass, both images and both releases, with the policy pack", async () => {
-    const result = await up(
-      session.target("local", {
-        policyConfig: POLICY_CONFIG,
-        config: { ...BASE_CONFIG, services: [NODE, GO] },
-      }),
-    );
+    const result = await up(e2eStack());
     assert.equal(result.summary.result, "succeeded", session.output);
     services = result.outputs.services.value as Record<string, ServiceOut>;
     assert.deepEqual(Object.keys(services).sort(), ["go-service", "node-service"]);
@@ -214,20 +217,14 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   });
 
   it("reports no changes on a second up", async () => {
-    const result = await up(
-      session.target("local", {
-        policyConfig: POLICY_CONFIG,
-        config: { ...BASE_CONFIG, services: [NODE, GO] },
-      }),
-    );
+    const result = await up(e2eStack());
     assert.deepEqual(session.changes(), [], session.output);
     assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"]);
   });
 
   it("moves a canary from 10 to 20 % by changing only the replica split", async () => {
-    const canary = (weight: number) => ({
-      ...BASE_CONFIG,
-      services: [
+    const canary = (weight: number) =>
+      e2eStack([
         NODE,
         {
           ...GO,
@@ -235,9 +232,8 @@ describe("e2e: the local stack on the real engine and cluster", function () {
           stableImage: services["go-service"].image,
           canary: { weight, version: "1.1.0" },
         },
-      ],
-    });
-    const at10 = await up(session.target("local", { policyConfig: POLICY_CONFIG, config: canary(10) }));
+      ]);
+    const at10 = await up(canary(10));
     assert.equal(at10.summary.result, "succeeded", session.output);
     const out10 = (at10.outputs.services.value as Record<string, ServiceOut>)["go-service"];
     assert.deepEqual(out10.replicas, { stable: 9, canary: 1 });
@@ -245,7 +241,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
       pods("app.kubernetes.io/name=go-service").map((p) => p.metadata?.labels?.["pod-template-hash"]),
     );
     assert.equal(templateHashesAt10.size, 2, "one ReplicaSet per track");
-    const at20 = await up(session.target("local", { policyConfig: POLICY_CONFIG, config: canary(20) }));
+    const at20 = await up(canary(20));
     const changes = session.changes();
     assert.deepEqual(
       changes.map(([op, type, name]) => [op, type, name]).sort(),
@@ -293,8 +289,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   describe("blocks bad programs at preview with the policy's own message", () => {
     const blocked = async (program: () => void, expected: RegExp) => {
       const failure = await preview(
-        session.target("local", {
-          policyConfig: POLICY_CONFIG,
+        e2eStack([], {
           program: async () => {
             program();
           },
@@ -366,12 +361,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   // Last: everything above runs on the deployment.
   describe("teardown", () => {
     it("destroy leaves nothing of the stack in the cluster", async () => {
-      const result = await destroy(
-        session.target("local", {
-          policyConfig: POLICY_CONFIG,
-          config: { ...BASE_CONFIG, services: [NODE, GO] },
-        }),
-      );
+      const result = await destroy(e2eStack());
       assert.equal(result.summary.result, "succeeded", session.output);
       assert.notEqual(kubectl(["get", "runtimeclass", RUNTIME_CLASS]).status, 0, "RuntimeClass left behind");
       // Namespace deletion finishes asynchronously (its contents go first).
