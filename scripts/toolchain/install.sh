@@ -178,127 +178,98 @@ piece_k8s_provider() {
   phase "k8s-provider: built and installed as a plugin"
 }
 
+# module_piece NAME VERSION MODULE@VERSION WHAT BUILD FILE...: NAME is skipped when it was built at VERSION and
+# every FILE is there; otherwise BUILD (a function) runs in a fresh writable copy of the module with the Go
+# environment set, and NAME is stamped. One recipe for every piece built from one Go module.
+module_piece() {
+  local name=$1 version=$2 module=$3 what=$4 build=$5
+  shift 5
+  if stamp_ok "$name" "$version" "$@"; then
+    phase "$name: $version built"
+    return
+  fi
+  phase "$name: building $what ($version)"
+  local work=$DP_CACHE/src/$name
+  writable_copy "$module" "$work"
+  (cd "$work" && go_env && "$build" "$version") ||
+    die "building $name failed" "see the Go errors above; rerun: npm run toolchain -- $name"
+  rm -rf "$work"
+  stamp_set "$name" "$version"
+  phase "$name: built"
+}
+
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+build_kubernetes() {
+  local v=$1 minor ld="-s -w" p b
+  export GOFLAGS="$GOFLAGS -mod=mod"
+  rm -rf vendor go.work go.work.sum
+  # The module zip has no staging/ tree: point each staging module at its published v0.<minor>.<patch>.
+  sed -i -E '/k8s\.io\/sample-(cli-plugin|controller) => /d' go.mod
+  sed -i -E "s#=> \./staging/src/(k8s\.io/[a-z0-9-]+)\$#=> \1 v0.${v#1.}#" go.mod
+  minor=${v#1.}
+  minor=${minor%%.*}
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  for b in "${KUBE_BINS[@]}"; do
+    phase "kubernetes: go build ./cmd/$b"
+    "$GO" build -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
+  done
+}
 piece_kubernetes() {
   local files=() b
   for b in "${KUBE_BINS[@]}"; do files+=("$DP_BIN/$b"); done
-  if stamp_ok kubernetes "$KUBERNETES_VERSION" "${files[@]}"; then
-    phase "kubernetes: v$KUBERNETES_VERSION built"
-    return
-  fi
-  phase "kubernetes: building ${KUBE_BINS[*]} v$KUBERNETES_VERSION (about 10 min cold)"
-  local work=$DP_CACHE/src/kubernetes v=$KUBERNETES_VERSION
-  writable_copy "k8s.io/kubernetes@v$v" "$work"
-  (
-    cd "$work"
-    go_env
-    export GOFLAGS="$GOFLAGS -mod=mod"
-    rm -rf vendor go.work go.work.sum
-    # The module zip has no staging/ tree: point each staging module at its published v0.<minor>.<patch>.
-    sed -i -E '/k8s\.io\/sample-(cli-plugin|controller) => /d' go.mod
-    sed -i -E "s#=> \./staging/src/(k8s\.io/[a-z0-9-]+)\$#=> \1 v0.${v#1.}#" go.mod
-    local minor=${v#1.}
-    minor=${minor%%.*}
-    local ld="-s -w"
-    local p
-    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-      ld="$ld -X $p.gitVersion=v$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
-    done
-    for b in "${KUBE_BINS[@]}"; do
-      phase "kubernetes: go build ./cmd/$b"
-      "$GO" build -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
-    done
-  ) || die "building Kubernetes failed" "see the Go errors above; rerun: npm run toolchain -- kubernetes"
-  rm -rf "$work"
-  stamp_set kubernetes "$KUBERNETES_VERSION"
-  phase "kubernetes: built $("$DP_BIN/kubectl" version --client 2>/dev/null | head -1)"
+  module_piece kubernetes "$KUBERNETES_VERSION" "k8s.io/kubernetes@v$KUBERNETES_VERSION" \
+    "${KUBE_BINS[*]}, about 10 min cold" build_kubernetes "${files[@]}"
 }
 
+build_containerd() {
+  local ld="-s -w -X github.com/containerd/containerd/v2/version.Version=v$1" b
+  for b in containerd ctr containerd-shim-runc-v2; do
+    "$GO" build -mod=mod -tags no_btrfs -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
+  done
+}
 piece_containerd() {
-  if stamp_ok containerd "$CONTAINERD_VERSION" "$DP_BIN/containerd" "$DP_BIN/ctr" "$DP_BIN/containerd-shim-runc-v2"; then
-    phase "containerd: v$CONTAINERD_VERSION built"
-    return
-  fi
-  phase "containerd: building containerd, ctr, containerd-shim-runc-v2 v$CONTAINERD_VERSION"
-  local work=$DP_CACHE/src/containerd
-  writable_copy "github.com/containerd/containerd/v2@v$CONTAINERD_VERSION" "$work"
-  (
-    cd "$work"
-    go_env
-    local ld="-s -w -X github.com/containerd/containerd/v2/version.Version=v$CONTAINERD_VERSION"
-    for b in containerd ctr containerd-shim-runc-v2; do
-      "$GO" build -mod=mod -tags no_btrfs -o "$DP_BIN/$b" -ldflags "$ld" "./cmd/$b"
-    done
-  ) || die "building containerd failed" "see the Go errors above; rerun: npm run toolchain -- containerd"
-  rm -rf "$work"
-  stamp_set containerd "$CONTAINERD_VERSION"
-  phase "containerd: built"
+  module_piece containerd "$CONTAINERD_VERSION" "github.com/containerd/containerd/v2@v$CONTAINERD_VERSION" \
+    "containerd, ctr, containerd-shim-runc-v2" build_containerd \
+    "$DP_BIN/containerd" "$DP_BIN/ctr" "$DP_BIN/containerd-shim-runc-v2"
 }
 
+build_gvisor() {
+  # The shim raises its OOM score to -999, which needs CAP_SYS_RESOURCE; without it (as on this kind of VM)
+  # every sandbox fails. A permission error is ignored, as containerd's own runc shim does.
+  sed -i 's/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil {/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil \&\& !os.IsPermission(err) {/' \
+    pkg/shim/v1/manager.go
+  grep -q 'oomScoreMax); err != nil && !os.IsPermission(err)' pkg/shim/v1/manager.go ||
+    die "the gVisor shim's OOM-score call changed shape" "update the patch in scripts/toolchain/install.sh (build_gvisor)"
+  "$GO" build -mod=mod -o "$DP_BIN/runsc" -ldflags "-X gvisor.dev/gvisor/runsc/version.version=$1" ./runsc
+  "$GO" build -mod=mod -o "$DP_BIN/containerd-shim-runsc-v1" ./shim
+}
 piece_gvisor() {
-  if stamp_ok gvisor "$GVISOR_MODULE_VERSION" "$DP_BIN/runsc" "$DP_BIN/containerd-shim-runsc-v1"; then
-    phase "gvisor: $GVISOR_MODULE_VERSION built"
-    return
-  fi
-  phase "gvisor: building runsc and containerd-shim-runsc-v1 ($GVISOR_MODULE_VERSION)"
-  local work=$DP_CACHE/src/gvisor
-  writable_copy "gvisor.dev/gvisor@$GVISOR_MODULE_VERSION" "$work"
-  (
-    cd "$work"
-    go_env
-    # The shim raises its OOM score to -999, which needs CAP_SYS_RESOURCE; without it (as on this kind of VM)
-    # every sandbox fails. A permission error is ignored, as containerd's own runc shim does.
-    sed -i 's/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil {/if err := sys.SetOOMScore(cmd.Process.Pid, oomScoreMax); err != nil \&\& !os.IsPermission(err) {/' \
-      pkg/shim/v1/manager.go
-    grep -q 'oomScoreMax); err != nil && !os.IsPermission(err)' pkg/shim/v1/manager.go ||
-      die "the gVisor shim's OOM-score call changed shape" "update the patch in scripts/toolchain/install.sh (piece_gvisor)"
-    "$GO" build -mod=mod -o "$DP_BIN/runsc" -ldflags "-X gvisor.dev/gvisor/runsc/version.version=$GVISOR_MODULE_VERSION" ./runsc
-    "$GO" build -mod=mod -o "$DP_BIN/containerd-shim-runsc-v1" ./shim
-  ) || die "building gVisor failed" "see the Go errors above; rerun: npm run toolchain -- gvisor"
-  rm -rf "$work"
-  stamp_set gvisor "$GVISOR_MODULE_VERSION"
-  phase "gvisor: built $("$DP_BIN/runsc" --version 2>/dev/null | head -1)"
+  module_piece gvisor "$GVISOR_MODULE_VERSION" "gvisor.dev/gvisor@$GVISOR_MODULE_VERSION" \
+    "runsc and containerd-shim-runsc-v1" build_gvisor "$DP_BIN/runsc" "$DP_BIN/containerd-shim-runsc-v1"
 }
 
+build_buildkit() {
+  local ld="-s -w -X github.com/moby/buildkit/version.Version=v$1" arch
+  "$GO" build -mod=mod -o "$DP_BIN/buildkitd" -ldflags "$ld" ./cmd/buildkitd
+  "$GO" build -mod=mod -o "$DP_BIN/buildctl" -ldflags "$ld" ./cmd/buildctl
+  # The `# syntax=docker/dockerfile:1` frontend image, for both platforms; scripts/local/images.sh pushes it.
+  for arch in amd64 arm64; do
+    GOARCH=$arch "$GO" build -mod=mod -o "$DP_CACHE/images/dockerfile-frontend/$arch/bin/dockerfile-frontend" \
+      -ldflags "$ld" ./frontend/dockerfile/cmd/dockerfile-frontend
+  done
+}
 piece_buildkit() {
-  if stamp_ok buildkit "$BUILDKIT_VERSION" "$DP_BIN/buildkitd" "$DP_BIN/buildctl" "$DP_CACHE/images/dockerfile-frontend"; then
-    phase "buildkit: v$BUILDKIT_VERSION built"
-    return
-  fi
-  phase "buildkit: building buildkitd, buildctl and the Dockerfile frontend v$BUILDKIT_VERSION"
-  local work=$DP_CACHE/src/buildkit
-  writable_copy "github.com/moby/buildkit@v$BUILDKIT_VERSION" "$work"
-  mkdir -p "$DP_CACHE/images"
-  (
-    cd "$work"
-    go_env
-    local ld="-s -w -X github.com/moby/buildkit/version.Version=v$BUILDKIT_VERSION"
-    "$GO" build -mod=mod -o "$DP_BIN/buildkitd" -ldflags "$ld" ./cmd/buildkitd
-    "$GO" build -mod=mod -o "$DP_BIN/buildctl" -ldflags "$ld" ./cmd/buildctl
-    # The `# syntax=docker/dockerfile:1` frontend image, for both platforms; scripts/local/images.sh pushes it.
-    for arch in amd64 arm64; do
-      GOARCH=$arch "$GO" build -mod=mod -o "$DP_CACHE/images/dockerfile-frontend/$arch/bin/dockerfile-frontend" \
-        -ldflags "$ld" ./frontend/dockerfile/cmd/dockerfile-frontend
-    done
-  ) || die "building BuildKit failed" "see the Go errors above; rerun: npm run toolchain -- buildkit"
-  rm -rf "$work"
-  stamp_set buildkit "$BUILDKIT_VERSION"
-  phase "buildkit: built"
+  module_piece buildkit "$BUILDKIT_VERSION" "github.com/moby/buildkit@v$BUILDKIT_VERSION" \
+    "buildkitd, buildctl and the Dockerfile frontend" build_buildkit \
+    "$DP_BIN/buildkitd" "$DP_BIN/buildctl" "$DP_CACHE/images/dockerfile-frontend"
 }
 
+build_coredns() { "$GO" build -mod=mod -o "$DP_BIN/coredns" -ldflags "-s -w" .; }
 piece_coredns() {
-  if stamp_ok coredns "$COREDNS_VERSION" "$DP_BIN/coredns"; then
-    phase "coredns: v$COREDNS_VERSION built"
-    return
-  fi
-  phase "coredns: building v$COREDNS_VERSION"
-  local work=$DP_CACHE/src/coredns
-  writable_copy "github.com/coredns/coredns@v$COREDNS_VERSION" "$work"
-  (cd "$work" && go_env && "$GO" build -mod=mod -o "$DP_BIN/coredns" -ldflags "-s -w" .) ||
-    die "building CoreDNS failed" "see the Go errors above; rerun: npm run toolchain -- coredns"
-  rm -rf "$work"
-  stamp_set coredns "$COREDNS_VERSION"
-  phase "coredns: built"
+  module_piece coredns "$COREDNS_VERSION" "github.com/coredns/coredns@v$COREDNS_VERSION" coredns build_coredns \
+    "$DP_BIN/coredns"
 }
 
 piece_actionlint() {
