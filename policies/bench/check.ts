@@ -8,53 +8,11 @@ import { stringify } from "yaml";
 import { checkPaths } from "../cli/check";
 import { PROFILES } from "../cli/options";
 import { evaluatePod } from "../pss/registry";
+import { deployment } from "./corpus";
 
 const objects = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
 const PER_FILE = 50;
-const DIGEST = `sha256:${"a".repeat(64)}`;
-
-/** A hardened Deployment; every fifth one breaks a check so violations are reported too. */
-function deployment(i: number): Record<string, unknown> {
-  const broken = i % 5 === 0;
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: `svc-${i}`, namespace: "apps" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: `svc-${i}` } },
-      template: {
-        metadata: { labels: { app: `svc-${i}` } },
-        spec: {
-          runtimeClassName: "gvisor",
-          automountServiceAccountToken: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 65532,
-            runAsGroup: 65532,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
-          containers: [
-            {
-              name: "app",
-              image: `registry.example.com/svc-${i}@${DIGEST}`,
-              resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "1", memory: "128Mi" } },
-              livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
-              readinessProbe: { httpGet: { path: "/readyz", port: 8080 } },
-              securityContext: {
-                allowPrivilegeEscalation: broken,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-              },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
 function writeCorpus(dir: string): void {
   const namespace = {
     apiVersion: "v1",

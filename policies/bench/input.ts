@@ -7,41 +7,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { deployment } from "./corpus";
 
 const documents = Number(process.argv[2] ?? 5000);
 const bigMiB = Number(process.argv[3] ?? 50);
 const ROOT = path.resolve(__dirname, "..", "..");
 const CHECKER = path.join(ROOT, "policies", "distroless-check.js");
 
-/** A Deployment; every third one lacks the hardening, so the checker has findings to report. */
-function deployment(i: number): string {
-  const hardened = i % 3 !== 0;
-  return stringify({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: `svc-${i}`, namespace: "apps" },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: `svc-${i}` } },
-      template: {
-        metadata: { labels: { app: `svc-${i}` } },
-        spec: {
-          ...(hardened
-            ? { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } }
-            : {}),
-          containers: [
-            {
-              name: "app",
-              image: `registry.example.com/svc-${i}@sha256:${"a".repeat(64)}`,
-              ...(hardened
-                ? { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }
-                : {}),
-            },
-          ],
-        },
-      },
-    },
-  });
+/** The shared benchmark Deployment as YAML (every fifth breaks a check, so there are findings to report). */
+function deploymentYaml(i: number): string {
+  return stringify(deployment(i));
 }
 
 function corpus(dir: string, files: number, docs: number): void {
@@ -49,7 +24,7 @@ function corpus(dir: string, files: number, docs: number): void {
   const per = Math.ceil(docs / files);
   for (let f = 0; f < files; f++) {
     const parts: string[] = [];
-    for (let d = f * per; d < Math.min(docs, (f + 1) * per); d++) parts.push(deployment(d));
+    for (let d = f * per; d < Math.min(docs, (f + 1) * per); d++) parts.push(deploymentYaml(d));
     fs.writeFileSync(path.join(dir, `f${f}.yaml`), parts.join("---\n"));
   }
 }
@@ -96,7 +71,8 @@ function main(): void {
     corpus(few, 50, documents);
     const big = path.join(tmp, "big");
     fs.mkdirSync(big);
-    const doc = deployment(0);
+    // Document 0 is a broken one: every document of the big file has a finding.
+    const doc = deploymentYaml(0);
     fs.writeFileSync(
       path.join(big, "big.yaml"),
       Array.from({ length: Math.ceil((bigMiB * 1024 * 1024) / (doc.length + 4)) }, () => doc).join("---\n"),
