@@ -1,8 +1,10 @@
 // `npm run policy:check -- [options] <files or folders>`: the pack's rules on plain Kubernetes YAML and
 // Dockerfiles. Logic lives in cli/ so tests run it in-process; this file only wires argv and exit codes.
-import { checkPaths, exitCode, readStdin } from "./cli/check";
+import { checkPaths, exitCode } from "./cli/check";
+import { readStdin, type StdinSource } from "./cli/read";
 import { errorToJson, formatError, formatViolation, JsonWriter, summaryLine, toJson } from "./cli/format";
 import { parseArgs, USAGE } from "./cli/options";
+import { BlockWriter } from "./cli/output";
 import { MAX_PSS_MINOR, parsePssVersion } from "./pss/registry";
 
 /** `latest`, or a version the pack's checks know (a later one would be checked as if it were the newest). */
@@ -18,9 +20,25 @@ function isPssVersion(v: string): boolean {
 /** Runs the checker and returns the exit code; output goes to the given writers, `-` reads `stdin`. */
 export function main(
   argv: readonly string[],
-  out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
-  err: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
-  stdin: () => string = readStdin,
+  out?: (s: string) => void,
+  err?: (s: string) => void,
+  stdin: StdinSource = readStdin,
+): number {
+  const stdout = out === undefined ? new BlockWriter(1) : undefined;
+  const stderr = err === undefined ? new BlockWriter(2) : undefined;
+  try {
+    return run(argv, out ?? ((s) => stdout?.line(s)), err ?? ((s) => stderr?.line(s)), stdin);
+  } finally {
+    stdout?.flush();
+    stderr?.flush();
+  }
+}
+
+function run(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+  stdin: StdinSource,
 ): number {
   const parsed = parseArgs(argv, isPssVersion);
   if (!parsed.ok) {

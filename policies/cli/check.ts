@@ -1,6 +1,5 @@
 // The checker's engine: every rule module of the pack applied to plain YAML and Dockerfiles, without
 // Pulumi. The CLI (../cli.ts) only parses options and prints; tests call checkPaths in-process.
-import * as fs from "fs";
 import * as path from "path";
 import { auditDockerfile } from "../lib/dockerfile";
 import { extractPod, isPodCarryingKind, podSpecPath } from "../lib/pods";
@@ -16,12 +15,14 @@ import { evaluateObject, LATEST_PSS_VERSION, pssMessage, pssPolicyName } from ".
 import { dockerfileDistroless } from "../images/dockerfileDistroless";
 import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
 import { collectFiles, type InputError, type InputFile, STDIN_NAME } from "./files";
-import { type ManifestObject, manifestsOf } from "./manifests";
+import { type ManifestObject, manifestsOf, piecesOf } from "./manifests";
+import { inputText, readStdin, readWhole, type StdinSource } from "./read";
 import type { CheckOptions } from "./options";
 import { podStructureProblems, STRUCTURE_POLICY } from "./structure";
 import { findingPaths, locateFirst } from "./locate";
 
 export type { InputError } from "./files";
+export { MAX_INPUT_BYTES, readStdin } from "./read";
 
 /** One violation, as the JSON output prints it. */
 export interface Violation {
@@ -234,77 +235,6 @@ function dockerfileViolations(file: string, text: string, config: RuleConfig): V
   });
 }
 
-/** Reads standard input whole (fd 0), as `helm template ... | policy:check -` provides it. */
-export function readStdin(): string {
-  return fs.readFileSync(0, "utf8");
-}
-
-/** Largest input read: far beyond any rendered manifest set, and a bound on what one run holds in memory. */
-export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
-
-/** Why an input cannot be read, in words (never Node's errno text). */
-function unreadable(e: unknown): string {
-  switch ((e as NodeJS.ErrnoException).code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ENOENT":
-      return "it no longer exists";
-    case "EISDIR":
-      return "it is a folder";
-    case "ELOOP":
-      return "it is a loop of symbolic links";
-    case "ERR_STRING_TOO_LONG":
-    case "ERR_FS_FILE_TOO_LARGE":
-      return "it is too large";
-    default:
-      return "the system refused to read it";
-  }
-}
-
-/**
- * Reads an input as UTF-8 text. Unreadable, oversized, empty and binary inputs are input errors that name the
- * file but never show its bytes.
- */
-function readInput(file: InputFile, errors: InputError[], stdin: () => string): string | undefined {
-  const what = file.source === "stdin" ? "standard input" : "file";
-  let buf: Buffer;
-  try {
-    if (file.source === "stdin") {
-      buf = Buffer.from(stdin(), "utf8");
-    } else {
-      const size = fs.statSync(file.path).size;
-      if (size > MAX_INPUT_BYTES) {
-        errors.push({
-          file: file.path,
-          message: `${what} is ${Math.ceil(size / 1024 / 1024)} MiB, over the ${MAX_INPUT_BYTES / 1024 / 1024} MiB limit; split it`,
-        });
-        return undefined;
-      }
-      buf = fs.readFileSync(file.path);
-    }
-  } catch (e) {
-    errors.push({ file: file.path, message: `cannot read ${what}: ${unreadable(e)}` });
-    return undefined;
-  }
-  if (buf.length === 0 || buf.toString("utf8").trim() === "") {
-    errors.push({ file: file.path, message: `${what} is empty: nothing to check` });
-    return undefined;
-  }
-  // Text has no NUL bytes and decodes as UTF-8 without replacement characters.
-  const text = buf.toString("utf8");
-  const expected = file.kind === "dockerfile" ? "a Dockerfile" : "YAML";
-  if (buf.includes(0)) {
-    errors.push({ file: file.path, message: `${what} is binary, not ${expected} text` });
-    return undefined;
-  }
-  if (text.includes("\uFFFD") && !buf.includes(Buffer.from("\uFFFD", "utf8"))) {
-    errors.push({ file: file.path, message: `${what} is not UTF-8 text, so it cannot be ${expected}` });
-    return undefined;
-  }
-  return text;
-}
-
 /**
  * Whether a Dockerfile is audited at this profile. The PSS profiles are about pods, so Dockerfiles met
  * while walking a folder wait for `hardened`; one named on the command line was asked for, so it is
@@ -327,7 +257,7 @@ export function nothingFoundMessage(paths: readonly string[]): string {
 export function checkPaths(
   paths: readonly string[],
   options: CheckOptions,
-  stdin: () => string = readStdin,
+  stdin: StdinSource = readStdin,
   sink?: (v: Violation) => void,
 ): CheckSummary {
   const config = checkRuleConfig(options);
@@ -351,11 +281,14 @@ export function checkPaths(
   let dockerfiles = 0;
   let skippedDockerfiles = 0;
   const read: string[] = [];
+  const onError = (e: InputError): void => {
+    errors.push(e);
+  };
   for (const file of files) {
-    const text = readInput(file, errors, stdin);
-    if (text === undefined) continue;
-    read.push(file.path);
     if (file.kind === "dockerfile") {
+      const text = readWhole(file, stdin, onError);
+      if (text === undefined) continue;
+      read.push(file.path);
       if (!auditsDockerfile(file, options)) {
         skippedDockerfiles += 1;
         continue;
@@ -364,8 +297,18 @@ export function checkPaths(
       for (const v of dockerfileViolations(file.path, text, config)) report(v);
       continue;
     }
+    // The text is read, split and checked a block at a time; whether it all was usable is known at its end.
+    const text = inputText(file, stdin, onError);
+    let usable = true;
+    const blocks: Iterator<string, boolean> = {
+      next: () => {
+        const r = text.next();
+        if (r.done) usable = r.value;
+        return r;
+      },
+    };
     // Loops, not push(...spread): a large input has more findings than a call can take as arguments.
-    for (const m of manifestsOf(file.path, text, (e) => errors.push(e))) {
+    for (const m of manifestsOf(file.path, piecesOf(blocks), onError)) {
       const o: Located = { ...m, file: file.path };
       const pod = extractPod(o.kind, o.obj);
       // A finding points at the field it is about (or where that field belongs), not at the object's first line.
@@ -385,6 +328,7 @@ export function checkPaths(
         if (kept !== undefined) forStack.push(kept);
       }
     }
+    if (usable) read.push(file.path);
   }
   if (options.profile === "hardened") for (const v of stackViolations(forStack, config)) report(v);
   // An empty render (a Helm chart whose templates are all disabled, a wrong folder) must not pass as clean.

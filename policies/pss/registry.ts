@@ -133,7 +133,20 @@ export interface PssCheckOutcome {
  * Restricted: every restricted check plus the baseline checks no restricted check overrides at that version.
  * Versions newer than the newest defined one are clamped to it, as upstream does.
  */
-export function checksFor(level: Level, version: string): { check: Check; checkPod: CheckPod }[] {
+export function checksFor(level: Level, version: string): readonly { check: Check; checkPod: CheckPod }[] {
+  // A pure function of two strings, asked once per pod: computed once per pair.
+  const key = `${level} ${version}`;
+  let checks = CHECKS_CACHE.get(key);
+  if (checks === undefined) {
+    checks = resolveChecksFor(level, version);
+    CHECKS_CACHE.set(key, checks);
+  }
+  return checks;
+}
+
+const CHECKS_CACHE = new Map<string, readonly { check: Check; checkPod: CheckPod }[]>();
+
+function resolveChecksFor(level: Level, version: string): { check: Check; checkPod: CheckPod }[] {
   const minor = Math.min(parsePssVersion(version).minor, MAX_PSS_MINOR);
   const resolved = PSS_CHECK_IDS.map((id) => PSS_CHECKS_BY_ID.get(id))
     .filter((c): c is Check => c !== undefined)
