@@ -384,6 +384,32 @@ function describeService(spec: ServiceSpec): void {
       assert.deepEqual(await withTimeout(plain.exited, 5000, "exit"), { code: 0, signal: null });
     });
 
+    it("fails on purpose when FAIL_VERSION names its version: 500s (errors) or never Ready (unready)", async () => {
+      const as = async (env: Record<string, string>) => {
+        const r = launch({
+          PORT: "0",
+          TMPDIR: tempDir(`${spec.service}-tmp-`),
+          APP_VERSION: "2.0.0-bad",
+          ...env,
+        });
+        const p = await r.port();
+        const replies = await Promise.all(["/", "/version", "/healthz", "/readyz"].map((x) => get(p, x)));
+        r.child.kill("SIGTERM");
+        await withTimeout(r.exited, 5000, "exit");
+        return replies.map((x) => x.status);
+      };
+      assert.deepEqual(await as({ FAIL_VERSION: "2.0.0-bad" }), [500, 500, 200, 200]);
+      assert.deepEqual(await as({ FAIL_VERSION: "2.0.0-bad", FAIL_MODE: "unready" }), [200, 200, 200, 503]);
+      // Another version (the stable track of the same release) is unaffected.
+      assert.deepEqual(await as({ FAIL_VERSION: "1.0.0" }), [200, 200, 200, 200]);
+      const bad = launch({ PORT: "0", TMPDIR: tempDir(`${spec.service}-tmp-`), FAIL_MODE: "sometimes" });
+      assert.deepEqual(await withTimeout(bad.exited, 5000, "exit on bad config"), { code: 1, signal: null });
+      assert.equal(
+        bad.logs.find((l) => l.msg === "invalid configuration")?.error,
+        'invalid FAIL_MODE="sometimes": must be errors or unready',
+      );
+    });
+
     it("refuses a bad PORT with a JSON error naming the key and exits 1", async () => {
       const bad = launch({ PORT: "http", TMPDIR: tempDir(`${spec.service}-tmp-`) });
       const exit = await withTimeout(bad.exited, 5000, "exit on bad config");

@@ -35,6 +35,10 @@ type config struct {
 	DrainDelay time.Duration
 	// ShutdownTimeout must stay below the pod's terminationGracePeriodSeconds, or the kubelet's SIGKILL wins.
 	ShutdownTimeout time.Duration
+	// Failing is true when FAIL_VERSION names this version: FailMode then says how it misbehaves, so a release
+	// driver's rollback can be shown. "errors" answers 500 on / and /version; "unready" never becomes Ready.
+	Failing  bool
+	FailMode string
 }
 
 // loadConfig reads the environment through getenv so tests need not mutate the process environment.
@@ -51,9 +55,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
+	v := stringFromEnv(getenv, "APP_VERSION", version)
+	failMode := stringFromEnv(getenv, "FAIL_MODE", "errors")
+	if failMode != "errors" && failMode != "unready" {
+		return config{}, fmt.Errorf("invalid FAIL_MODE=%q: must be errors or unready", failMode)
+	}
 	return config{
+		Failing:         getenv("FAIL_VERSION") != "" && getenv("FAIL_VERSION") == v,
+		FailMode:        failMode,
 		Port:            port,
-		Version:         stringFromEnv(getenv, "APP_VERSION", version),
+		Version:         v,
 		Track:           stringFromEnv(getenv, "TRACK", "stable"),
 		DrainDelay:      time.Duration(drainMs) * time.Millisecond,
 		ShutdownTimeout: time.Duration(shutdownMs) * time.Millisecond,
@@ -154,6 +165,9 @@ func (a *app) route(path string) (status int, body any, ok bool) {
 	case "/healthz":
 		return http.StatusOK, statusBody{"ok"}, true
 	case "/readyz":
+		if a.cfg.Failing && a.cfg.FailMode == "unready" {
+			return http.StatusServiceUnavailable, statusBody{"failing on purpose"}, true
+		}
 		if a.ready.Load() {
 			return http.StatusOK, statusBody{"ready"}, true
 		}
@@ -161,6 +175,12 @@ func (a *app) route(path string) (status int, body any, ok bool) {
 			return http.StatusServiceUnavailable, statusBody{"draining"}, true
 		}
 		return http.StatusServiceUnavailable, statusBody{"starting"}, true
+	case "/version", "/":
+		if a.cfg.Failing && a.cfg.FailMode == "errors" {
+			return http.StatusInternalServerError, errorBody{Error: "failing on purpose (FAIL_VERSION)"}, true
+		}
+	}
+	switch path {
 	case "/version":
 		return http.StatusOK, versionBody{serviceName, a.cfg.Version, a.cfg.Track}, true
 	case "/":

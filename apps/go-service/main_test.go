@@ -37,7 +37,10 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := config{Port: 8080, Version: "dev", Track: "stable", DrainDelay: 0, ShutdownTimeout: 10 * time.Second}
+	want := config{
+		Port: 8080, Version: "dev", Track: "stable", DrainDelay: 0, ShutdownTimeout: 10 * time.Second,
+		FailMode: "errors",
+	}
 	if cfg != want {
 		t.Fatalf("got %+v, want %+v", cfg, want)
 	}
@@ -46,7 +49,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 func TestLoadConfigFromEnv(t *testing.T) {
 	cfg, err := loadConfig(envOf(map[string]string{
 		"PORT": "9090", "APP_VERSION": "2.0.0", "TRACK": "canary", "DRAIN_DELAY_MS": "1500",
-		"SHUTDOWN_TIMEOUT_MS": "20000",
+		"SHUTDOWN_TIMEOUT_MS": "20000", "FAIL_VERSION": "2.0.0", "FAIL_MODE": "unready",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +57,7 @@ func TestLoadConfigFromEnv(t *testing.T) {
 	want := config{
 		Port: 9090, Version: "2.0.0", Track: "canary",
 		DrainDelay: 1500 * time.Millisecond, ShutdownTimeout: 20 * time.Second,
+		Failing: true, FailMode: "unready",
 	}
 	if cfg != want {
 		t.Fatalf("got %+v, want %+v", cfg, want)

@@ -41,7 +41,14 @@ try {
     drainDelayMs: intFromEnv("DRAIN_DELAY_MS", 0, 600000),
     // Must stay below the pod's terminationGracePeriodSeconds, or the kubelet's SIGKILL wins.
     shutdownTimeoutMs: intFromEnv("SHUTDOWN_TIMEOUT_MS", 10000, 600000),
+    // When FAIL_VERSION names this version the service misbehaves on purpose, so a release driver's rollback
+    // can be shown: "errors" answers 500 on / and /version, "unready" never becomes Ready.
+    failMode: stringFromEnv("FAIL_MODE", "errors"),
   };
+  if (config.failMode !== "errors" && config.failMode !== "unready") {
+    throw new Error(`invalid FAIL_MODE=${JSON.stringify(config.failMode)}: must be errors or unready`);
+  }
+  config.failing = process.env.FAIL_VERSION !== undefined && process.env.FAIL_VERSION === config.version;
 } catch (err) {
   log("error", "invalid configuration", { error: err.message });
   process.exit(1);
@@ -62,12 +69,23 @@ function sendJson(res, status, body, headers) {
   res.end(res.req.method === "HEAD" ? undefined : payload);
 }
 
+const failing = (mode) => config.failing && config.failMode === mode;
+const FAILURE = [500, { error: "failing on purpose (FAIL_VERSION)" }];
+
 const routes = {
   "/healthz": () => [200, { status: "ok" }],
   "/readyz": () =>
-    ready ? [200, { status: "ready" }] : [503, { status: draining ? "draining" : "starting" }],
-  "/version": () => [200, { service: SERVICE, version: config.version, track: config.track }],
-  "/": () => [200, { service: SERVICE, version: config.version, track: config.track, hostname }],
+    failing("unready")
+      ? [503, { status: "failing on purpose" }]
+      : ready
+        ? [200, { status: "ready" }]
+        : [503, { status: draining ? "draining" : "starting" }],
+  "/version": () =>
+    failing("errors") ? FAILURE : [200, { service: SERVICE, version: config.version, track: config.track }],
+  "/": () =>
+    failing("errors")
+      ? FAILURE
+      : [200, { service: SERVICE, version: config.version, track: config.track, hostname }],
 };
 
 function handle(req, res) {
