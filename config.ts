@@ -257,6 +257,24 @@ const canarySchema = strictObject({
       { error: STEPS_ALLOWED },
     )
     .default([...DEFAULT_CANARY_STEPS]),
+  /** How `npm run release` judges each step (scripts/release): probe traffic and the canary pods' signals. */
+  analysis: strictObject({
+    /** Seconds between two looks at the canary. */
+    intervalSeconds: int(1, 300).default(5),
+    /** Seconds each step is watched after its pods are ready (0: only the pods' signals at that moment). */
+    durationSeconds: int(0, 3600).default(30),
+    /** Probe requests sent through the Service per interval. */
+    requestsPerInterval: int(1, 1000).default(20),
+    /** Largest share of canary requests that may fail (5xx or no answer), in percent. */
+    maxErrorRatePercent: z
+      .number({ error: "expected a number in 0..100" })
+      .refine((n) => n >= 0 && n <= 100, { error: "expected a number in 0..100" })
+      .default(1),
+    /** Largest 99th-percentile latency of canary requests, in milliseconds. */
+    maxLatencyP99Ms: int(1, 600000).default(1000),
+    /** Failed intervals that abort the release (Flagger's `threshold`). */
+    threshold: int(1, 100).default(2),
+  }).prefault({}),
 });
 
 const gatewaySchema = strictObject({

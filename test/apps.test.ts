@@ -396,6 +396,15 @@ function describeService(spec: ServiceSpec): void {
         const replies = await Promise.all(["/", "/version", "/healthz", "/readyz"].map((x) => get(p, x)));
         r.child.kill("SIGTERM");
         await withTimeout(r.exited, 5000, "exit");
+        if (replies[1].status === 500) {
+          // A failure still names its track, so a prober can tell which track failed.
+          assert.deepEqual(JSON.parse(replies[1].body), {
+            error: "failing on purpose (FAIL_VERSION)",
+            service: spec.service,
+            version: "2.0.0-bad",
+            track: "stable",
+          });
+        }
         return replies.map((x) => x.status);
       };
       assert.deepEqual(await as({ FAIL_VERSION: "2.0.0-bad" }), [500, 500, 200, 200]);

@@ -153,6 +153,13 @@ type infoBody struct {
 	Hostname string `json:"hostname"`
 }
 
+type failureBody struct {
+	Error   string `json:"error"`
+	Service string `json:"service"`
+	Version string `json:"version"`
+	Track   string `json:"track"`
+}
+
 type errorBody struct {
 	Error  string `json:"error"`
 	Path   string `json:"path,omitempty"`
@@ -177,7 +184,10 @@ func (a *app) route(path string) (status int, body any, ok bool) {
 		return http.StatusServiceUnavailable, statusBody{"starting"}, true
 	case "/version", "/":
 		if a.cfg.Failing && a.cfg.FailMode == "errors" {
-			return http.StatusInternalServerError, errorBody{Error: "failing on purpose (FAIL_VERSION)"}, true
+			// The failure still names its version and track, so a prober can tell which track failed.
+			return http.StatusInternalServerError, failureBody{
+				"failing on purpose (FAIL_VERSION)", serviceName, a.cfg.Version, a.cfg.Track,
+			}, true
 		}
 	}
 	switch path {

@@ -70,7 +70,16 @@ function sendJson(res, status, body, headers) {
 }
 
 const failing = (mode) => config.failing && config.failMode === mode;
-const FAILURE = [500, { error: "failing on purpose (FAIL_VERSION)" }];
+// The failure still names its version and track, so a prober can tell which track failed.
+const failure = () => [
+  500,
+  {
+    error: "failing on purpose (FAIL_VERSION)",
+    service: SERVICE,
+    version: config.version,
+    track: config.track,
+  },
+];
 
 const routes = {
   "/healthz": () => [200, { status: "ok" }],
@@ -81,10 +90,10 @@ const routes = {
         ? [200, { status: "ready" }]
         : [503, { status: draining ? "draining" : "starting" }],
   "/version": () =>
-    failing("errors") ? FAILURE : [200, { service: SERVICE, version: config.version, track: config.track }],
+    failing("errors") ? failure() : [200, { service: SERVICE, version: config.version, track: config.track }],
   "/": () =>
     failing("errors")
-      ? FAILURE
+      ? failure()
       : [200, { service: SERVICE, version: config.version, track: config.track, hostname }],
 };
 

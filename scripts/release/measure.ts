@@ -1,0 +1,125 @@
+// What the driver measures in the cluster, through the Kubernetes API only (the same access `pulumi up` has, no
+// port-forward and no agent): probe requests sent through the API server's proxy to the app's Service, counted
+// per track from the version and track the sample apps report, and the canary pods' status.
+import * as https from "node:https";
+import type * as k8s from "@kubernetes/client-node";
+import { BROKEN_REASONS, type PodSignals, type TrackSample } from "./analysis";
+
+export const LABEL_NAME = "app.kubernetes.io/name";
+export const LABEL_TRACK = "distroless.dev/track";
+
+/** Probe answers of one interval, per track; answers naming neither track (and no answer) count on `unknown`. */
+export interface ProbeResult {
+  canary: TrackSample;
+  stable: TrackSample;
+  unknown: TrackSample;
+}
+
+const emptySample = (): TrackSample => ({ requests: 0, errors: 0, latenciesMs: [] });
+
+export class ClusterProbe {
+  private readonly core: k8s.CoreV1Api;
+  private restartsAtStart: number | undefined;
+
+  constructor(
+    k8sLib: typeof k8s,
+    private readonly kc: k8s.KubeConfig,
+    private readonly namespace: string,
+    private readonly service: string,
+    private readonly app: string,
+  ) {
+    this.core = kc.makeApiClient(k8sLib.CoreV1Api);
+  }
+
+  /** One GET through the API server's service proxy: status, body and milliseconds. */
+  private async get(path: string, timeoutMs: number): Promise<{ status: number; body: string; ms: number }> {
+    const cluster = this.kc.getCurrentCluster();
+    if (cluster === null) throw new Error("the kubeconfig has no current cluster");
+    const url = new URL(
+      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/${encodeURIComponent(this.service)}/proxy${path}`,
+      cluster.server,
+    );
+    const opts: https.RequestOptions = {
+      method: "GET",
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      timeout: timeoutMs,
+      headers: { accept: "application/json" },
+    };
+    await this.kc.applyToHTTPSOptions(opts);
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const req = https.request(opts, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+            ms: performance.now() - started,
+          }),
+        );
+        res.on("error", () => resolve({ status: 0, body: "", ms: performance.now() - started }));
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve({ status: 0, body: "", ms: performance.now() - started }));
+      req.end();
+    });
+  }
+
+  /** `requests` probes of /version, a few at a time; each answer is counted on the track it names. */
+  async probe(requests: number, timeoutMs = 5000): Promise<ProbeResult> {
+    const result: ProbeResult = { canary: emptySample(), stable: emptySample(), unknown: emptySample() };
+    const one = async () => {
+      const r = await this.get("/version", timeoutMs);
+      let track: string | undefined;
+      try {
+        track = (JSON.parse(r.body) as { track?: unknown }).track as string | undefined;
+      } catch {
+        track = undefined;
+      }
+      const sample = track === "canary" ? result.canary : track === "stable" ? result.stable : result.unknown;
+      sample.requests += 1;
+      if (r.status === 0 || r.status >= 500) sample.errors += 1;
+      sample.latenciesMs.push(r.ms);
+    };
+    const parallel = 4;
+    for (let sent = 0; sent < requests; sent += parallel) {
+      await Promise.all(Array.from({ length: Math.min(parallel, requests - sent) }, one));
+    }
+    return result;
+  }
+
+  /** The canary pods' readiness, restarts since the first call, and broken-version reasons. */
+  async canaryPods(wanted: number): Promise<PodSignals> {
+    const list = await this.core.listNamespacedPod({
+      namespace: this.namespace,
+      labelSelector: `${LABEL_NAME}=${this.app},${LABEL_TRACK}=canary`,
+    });
+    let ready = 0;
+    let restarts = 0;
+    const problems: string[] = [];
+    for (const pod of list.items) {
+      if (pod.metadata?.deletionTimestamp !== undefined) continue;
+      if (pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) ready += 1;
+      for (const cs of pod.status?.containerStatuses ?? []) {
+        restarts += cs.restartCount;
+        const reasons = [
+          cs.state?.waiting?.reason,
+          cs.state?.terminated?.reason,
+          cs.lastState?.terminated?.reason,
+        ];
+        for (const reason of reasons)
+          if (reason !== undefined && BROKEN_REASONS.has(reason)) problems.push(reason);
+      }
+    }
+    this.restartsAtStart ??= restarts;
+    return { wanted, ready, restarts: restarts - this.restartsAtStart, problems };
+  }
+
+  /** Forgets the restart baseline (a new step starts counting again). */
+  resetRestarts(): void {
+    this.restartsAtStart = undefined;
+  }
+}
