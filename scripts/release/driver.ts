@@ -204,7 +204,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     throw new ReleaseError(`--resume: ${opts.service} has no release in progress`, report());
   }
 
-  const probe = await makeProbe(opts, platform);
+  const probe = await makeProbe(opts, platform, (await outputs())?.serviceName ?? opts.service);
 
   while (state.phase !== "done" && state.phase !== "rolledBack" && state.phase !== "rollbackFailed") {
     if (opts.signal?.aborted && (state.phase === "applying" || state.phase === "analysing")) {
@@ -264,13 +264,17 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
   return report();
 }
 
-async function makeProbe(opts: ReleaseOptions, platform: PlatformConfig): Promise<ClusterProbe> {
+async function makeProbe(
+  opts: ReleaseOptions,
+  platform: PlatformConfig,
+  serviceName: string,
+): Promise<ClusterProbe> {
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   const kubeconfig = engineEnv(opts.target).KUBECONFIG ?? process.env.KUBECONFIG;
   if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
   else kc.loadFromDefault();
-  return new ClusterProbe(k8s, kc, platform.namespace.name, opts.service, opts.service);
+  return new ClusterProbe(k8s, kc, platform.namespace.name, serviceName, opts.service);
 }
 
 function add(into: TrackSample, from: TrackSample): void {

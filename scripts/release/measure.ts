@@ -20,6 +20,8 @@ const emptySample = (): TrackSample => ({ requests: 0, errors: 0, latenciesMs: [
 export class ClusterProbe {
   private readonly core: k8s.CoreV1Api;
   private restartsAtStart: number | undefined;
+  /** `<service>:<port>` as the API server's proxy wants it (a named port must be named). */
+  private proxyTarget: string | undefined;
 
   constructor(
     k8sLib: typeof k8s,
@@ -35,8 +37,13 @@ export class ClusterProbe {
   private async get(path: string, timeoutMs: number): Promise<{ status: number; body: string; ms: number }> {
     const cluster = this.kc.getCurrentCluster();
     if (cluster === null) throw new Error("the kubeconfig has no current cluster");
+    if (this.proxyTarget === undefined) {
+      const svc = await this.core.readNamespacedService({ name: this.service, namespace: this.namespace });
+      const port = svc.spec?.ports?.[0];
+      this.proxyTarget = `${this.service}:${port?.name || String(port?.port ?? 80)}`;
+    }
     const url = new URL(
-      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/${encodeURIComponent(this.service)}/proxy${path}`,
+      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/${encodeURIComponent(this.proxyTarget)}/proxy${path}`,
       cluster.server,
     );
     const opts: https.RequestOptions = {

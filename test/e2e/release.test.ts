@@ -1,0 +1,188 @@
+// `npm run release` on the real engine and cluster: a healthy version walks every step and closes, leaving a stack
+// file that a plain `up` agrees with; a version that answers 500 is rolled back at its first step, with stable
+// serving every request afterwards. The release works on a copy of the project in a temp folder (its stack file
+// is the release's record) with a namespace and RuntimeClass of its own.
+import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { formatReport, release, ReleaseError, type ReleaseReport } from "../../scripts/release/driver";
+import { ClusterProbe } from "../../scripts/release/measure";
+import { readReleaseConfig } from "../../scripts/release/stackfile";
+import { destroy, preview, up } from "../../scripts/stack";
+import { localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
+import { clusterRunning, EngineSession } from "./cluster";
+
+const NAMESPACE = "distroless-release";
+const RUNTIME_CLASS = "gvisor-release";
+const SERVICE = "go-service";
+const BAD = "1.2.0-bad";
+
+function stackFileText(): string {
+  return stringify({
+    config: {
+      "distroless-platform:environment": "local",
+      "distroless-platform:requireDigest": true,
+      "distroless-platform:namespace": {
+        name: NAMESPACE,
+        pssVersion: "v1.37",
+        quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "8", limitsMemory: "8Gi", pods: 20 },
+      },
+      "distroless-platform:registry": {
+        server: "localhost:5000",
+        repositoryPrefix: "distroless-release",
+        mirror: "localhost:5000/distroless",
+      },
+      "distroless-platform:runtimeClass": {
+        mode: "create",
+        name: RUNTIME_CLASS,
+        handler: "runsc",
+        overhead: { cpu: "10m", memory: "64Mi" },
+        nodeSelector: {},
+        tolerations: [],
+      },
+      "distroless-platform:images": {
+        provider: "google",
+        debian: 13,
+        platforms: ["linux/amd64", "linux/arm64"],
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+      },
+      "distroless-platform:canary": {
+        steps: [10, 20, 50, 100],
+        // Short looks keep the suite quick; 3 looks of 30 probes a step measure the split.
+        analysis: { intervalSeconds: 2, durationSeconds: 6, requestsPerInterval: 30, threshold: 2 },
+      },
+      "distroless-platform:services": [
+        {
+          name: SERVICE,
+          app: "apps/go-service",
+          runtime: "go",
+          version: "1.0.0",
+          replicas: 2,
+          // Only the version named here misbehaves: the stable track and healthy releases are unaffected.
+          env: { FAIL_VERSION: BAD },
+          resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        },
+      ],
+    },
+  });
+}
+
+describe("e2e: npm run release on the local cluster", function () {
+  this.timeout(40 * 60_000);
+  const session = new EngineSession();
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-release-"));
+  const file = path.join(project, "Pulumi.local.yaml");
+  const lines: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+  const target = () =>
+    session.target("local", {
+      projectRoot: project,
+      program,
+      policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: ["gvisor", RUNTIME_CLASS] } },
+    });
+  const log = (line: string) => {
+    lines.push(line);
+    if (process.env.E2E_VERBOSE === "1") process.stdout.write(`${line}\n`);
+  };
+  let healthy: ReleaseReport;
+
+  before(async function () {
+    assert.ok(clusterRunning(), "the local environment is not running: npm run local:up");
+    fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.cpSync(path.join(PROJECT_ROOT, "apps", "go-service"), path.join(project, "apps", "go-service"), {
+      recursive: true,
+    });
+    fs.writeFileSync(file, stackFileText());
+    const r = await up(target());
+    assert.equal(r.summary.result, "succeeded", session.output);
+  });
+
+  after(async function () {
+    try {
+      await destroy(target());
+    } finally {
+      session.dispose();
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("walks a healthy version through 10, 20, 50 and 100 %, measuring the split, and closes the release", async () => {
+    healthy = await release({ target: target(), service: SERVICE, command: "start", to: "1.1.0", log });
+    process.stdout.write(`${formatReport(healthy)}\n`);
+    assert.deepEqual(healthy.state, { phase: "done" });
+    assert.deepEqual(
+      healthy.steps.map((s) => [s.weight, s.verdict]),
+      [
+        [10, "passed"],
+        [20, "passed"],
+        [50, "passed"],
+        [100, "passed"],
+      ],
+    );
+    for (const s of healthy.steps.slice(0, 3)) {
+      assert.ok(s.effectiveWeight !== undefined && s.measuredShare !== undefined, JSON.stringify(s));
+      // 90 probes a step: 20 points is over four standard deviations of a fair split.
+      assert.ok(
+        Math.abs(s.measuredShare - s.effectiveWeight) <= 20,
+        `step ${s.weight}: measured ${s.measuredShare} % vs effective ${s.effectiveWeight} %`,
+      );
+      assert.equal(s.errors.canary + s.errors.stable + s.errors.unknown, 0, JSON.stringify(s));
+    }
+    // At 100 % the new version answers on the stable track.
+    assert.equal(healthy.steps[3].requests.canary, 0);
+    assert.ok(healthy.steps[3].requests.stable > 0);
+    // The stack file now says what runs: stable 1.1.0, no canary keys.
+    assert.deepEqual(readReleaseConfig(file, SERVICE), { version: "1.1.0", canaryWeight: 0 });
+  });
+
+  it("leaves nothing for a plain preview to change", async () => {
+    const p = await preview(target());
+    const changed = Object.entries(p.changeSummary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0);
+    assert.deepEqual(changed, [], session.output);
+  });
+
+  it("rolls back a version that answers 500 at its first step, and stable then serves every request", async () => {
+    const started = Date.now();
+    let failed: ReleaseError | undefined;
+    try {
+      await release({ target: target(), service: SERVICE, command: "start", to: BAD, log });
+    } catch (e) {
+      if (!(e instanceof ReleaseError)) throw e;
+      failed = e;
+    }
+    assert.ok(failed?.report !== undefined, "the release of a failing version did not fail");
+    const report = failed.report;
+    process.stdout.write(`${formatReport(report)}\n`);
+    assert.equal(report.state.phase, "rolledBack");
+    assert.equal(report.steps.length, 1);
+    assert.equal(report.steps[0].weight, 10);
+    assert.equal(report.steps[0].verdict, "failed");
+    assert.match(report.steps[0].failures.join("; "), /^canary error rate 100 % \(\d+ of \d+\) over 1 %/);
+    assert.match(
+      failed.message,
+      /^release of 1\.2\.0-bad rolled back: analysis failed at 10 %: canary error rate/,
+    );
+    assert.ok(report.detectionToRollbackMs !== undefined && report.detectionToRollbackMs > 0);
+    process.stdout.write(
+      `release of a failing version: ${((Date.now() - started) / 1000).toFixed(1)} s in all, first failed look to all traffic on stable ${(report.detectionToRollbackMs / 1000).toFixed(1)} s\n`,
+    );
+    // The record: weight 0, the canary version kept for --status, stable pinned where it was.
+    const config = readReleaseConfig(file, SERVICE);
+    assert.equal(config.canaryWeight, 0);
+    assert.equal(config.canaryVersion, BAD);
+    assert.equal(config.version, "1.1.0");
+    // Every probe now answers from stable 1.1.0.
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(localKubeconfig());
+    const probe = new ClusterProbe(k8s, kc, NAMESPACE, SERVICE, SERVICE);
+    const after = await probe.probe(60);
+    assert.deepEqual(
+      [after.stable.requests, after.stable.errors, after.canary.requests, after.unknown.requests],
+      [60, 0, 0, 0],
+    );
+  });
+});
