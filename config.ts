@@ -21,7 +21,7 @@ import {
   ENV_NAME,
   parseQuantity,
 } from "./components/podspec";
-import { DEFAULT_MAX_SURGE } from "./components/workload";
+import { DEFAULT_MAX_SURGE, DEFAULT_PROGRESS_DEADLINE_SECONDS } from "./components/workload";
 
 /** Pulumi project name; config keys are `distroless-platform:<key>`. */
 export const PROJECT = "distroless-platform";
@@ -303,6 +303,8 @@ const serviceSchema = strictObject({
   ).optional(),
   port: int(1024, 65535, " (a non-root process cannot bind lower ports)").default(8080),
   replicas: int(1, 1000).default(2),
+  /** Seconds a rollout may make no progress before Kubernetes (and then `up`) calls it failed. */
+  progressDeadlineSeconds: int(30, 3600).default(DEFAULT_PROGRESS_DEADLINE_SECONDS),
   canary: strictObject({
     weight: z.number({ error: "expected a number" }).default(0),
     version: pattern(

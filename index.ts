@@ -218,6 +218,7 @@ async function main(): Promise<PlatformOutputs> {
         weight: svc.canary.weight,
         steps: [...config.canary.steps],
         replicas: svc.replicas,
+        progressDeadlineSeconds: svc.progressDeadlineSeconds,
         // The gateway's pods are the only callers from outside the namespace.
         ...(gateway !== undefined && gatewayNamespace !== undefined
           ? { gateway, ingressFrom: [{ namespace: gatewayNamespace }] }

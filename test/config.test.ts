@@ -253,6 +253,28 @@ const CASES: readonly Case[] = [
       "e.g. [10, 20, 50, 100]",
   },
   {
+    key: "canary.analysis.threshold zero",
+    raw: { canary: { analysis: { threshold: 0 } } },
+    message: "canary.analysis.threshold: 0 is not allowed; expected an integer in 1..100",
+  },
+  {
+    key: "canary.analysis.maxErrorRatePercent over 100",
+    raw: { canary: { analysis: { maxErrorRatePercent: 150 } } },
+    message: "canary.analysis.maxErrorRatePercent: 150 is not allowed; expected a number in 0..100",
+  },
+  {
+    key: "canary.analysis unknown key",
+    raw: { canary: { analysis: { interval: 5 } } },
+    message:
+      "canary.analysis.interval: (unknown key) is not allowed; expected only the keys intervalSeconds, " +
+      "durationSeconds, requestsPerInterval, maxErrorRatePercent, maxLatencyP99Ms, threshold",
+  },
+  {
+    key: "services[0].progressDeadlineSeconds too short",
+    raw: { services: [{ ...NODE, progressDeadlineSeconds: 5 }] },
+    message: "services[0].progressDeadlineSeconds: 5 is not allowed; expected an integer in 30..3600",
+  },
+  {
     key: "gateway.namespace without gateway.name",
     raw: { gateway: { namespace: "gateway-system" } },
     message: 'gateway.namespace: "gateway-system" is not allowed; expected gateway.name to be set as well',
@@ -573,7 +595,7 @@ const CASES: readonly Case[] = [
     raw: withService({ replica: 3 }),
     message:
       "services[0].replica: (unknown key) is not allowed; expected only the keys name, app, dockerfile, runtime, " +
-      "version, stableImage, port, replicas, canary, resources, writablePaths, hostnames, env",
+      "version, stableImage, port, replicas, progressDeadlineSeconds, canary, resources, writablePaths, hostnames, env",
   },
 ];
 
@@ -602,7 +624,21 @@ describe("config validation (loadConfig)", () => {
       nodejsVersion: "22",
       baseDigests: {},
     });
-    assert.deepEqual(config.canary, { steps: [10, 20, 50, 100] });
+    assert.deepEqual(config.canary, {
+      steps: [10, 20, 50, 100],
+      analysis: {
+        intervalSeconds: 5,
+        durationSeconds: 30,
+        requestsPerInterval: 20,
+        maxErrorRatePercent: 1,
+        maxLatencyP99Ms: 1000,
+        threshold: 2,
+      },
+    });
+    assert.deepEqual(
+      config.services.map((s) => s.progressDeadlineSeconds),
+      config.services.map(() => 600),
+    );
     assert.deepEqual(config.gateway, {});
     assert.equal(config.requireDigest, true);
     assert.deepEqual(
