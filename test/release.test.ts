@@ -1,6 +1,7 @@
 // The release driver's pure parts: the state machine as a table (state × event → next state and config change),
 // resume from the stack file at each phase, the stack-file edits, and the analysis verdicts on recorded series.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -337,5 +338,56 @@ describe("release analysis", () => {
     a.add(sample([10, 0, [1]]));
     a.add(sample([30, 0, [1]]));
     assert.equal(a.measuredCanaryShare(), 200 / 3);
+  });
+});
+
+describe("npm run release: usage", function () {
+  this.timeout(60_000);
+  const cli = (args: string[]) => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "scripts", "release.ts"), ...args],
+      {
+        encoding: "utf8",
+      },
+    );
+    return { status: r.status, stderr: r.stderr.split("\n")[0] };
+  };
+
+  it("exits 2 naming what is missing or clashing, before touching any stack", () => {
+    assert.deepEqual(cli(["--to", "1.1.0"]), { status: 2, stderr: "error: --service is required" });
+    assert.deepEqual(cli(["--service", "go-service"]), {
+      status: 2,
+      stderr: "error: give exactly one of --to, --status, --resume, --abort, --promote",
+    });
+    assert.deepEqual(cli(["--service", "go-service", "--to", "1.1.0", "--abort"]), {
+      status: 2,
+      stderr: "error: give exactly one of --to, --status, --resume, --abort, --promote",
+    });
+    assert.equal(cli(["--service", "go-service", "--status", "--bogus"]).status, 2);
+  });
+
+  it("exits 2 naming a stack that has no settings file, and shows a stack's status without changing it", () => {
+    const r = cli(["--stack", "nope", "--service", "go-service", "--status"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^error: --stack: "nope" has no settings file Pulumi\.nope\.yaml in /);
+    const before = fs.readFileSync(path.join(__dirname, "..", "Pulumi.local.yaml"), "utf8");
+    const status = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(__dirname, "..", "scripts", "release.ts"),
+        "--stack",
+        "local",
+        "--service",
+        "go-service",
+        "--status",
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /^state: idle$/m);
+    assert.equal(fs.readFileSync(path.join(__dirname, "..", "Pulumi.local.yaml"), "utf8"), before);
   });
 });

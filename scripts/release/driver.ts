@@ -15,7 +15,7 @@ import {
   type TrackSample,
 } from "./analysis";
 import { ClusterProbe } from "./measure";
-import { readReleaseConfig, writePatch } from "./stackfile";
+import { readReleaseConfig, StackFileError, writePatch } from "./stackfile";
 import {
   applyPatch,
   fromConfig,
@@ -113,6 +113,11 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     ((line: string) =>
       process.stderr.write(`[${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s] ${line}\n`));
   const file = stackFile(opts.target);
+  if (!fs.existsSync(file)) {
+    throw new StackFileError(
+      `--stack: ${JSON.stringify(opts.target.stack)} has no settings file ${path.basename(file)} in ${path.dirname(file)}`,
+    );
+  }
   const platform = stackConfig(file);
   const steps = platform.canary.steps;
   const settings: AnalysisSettings = platform.canary.analysis;

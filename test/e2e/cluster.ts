@@ -104,3 +104,15 @@ export class EngineSession {
     fs.rmSync(this.backend, { recursive: true, force: true });
   }
 }
+
+/** A RuntimeClass of the test's own for the `runtimeClass` config key: gVisor's handler, small overhead. */
+export function e2eRuntimeClass(name: string): Record<string, unknown> {
+  return {
+    mode: "create",
+    name,
+    handler: "runsc",
+    overhead: { cpu: "10m", memory: "64Mi" },
+    nodeSelector: {},
+    tolerations: [],
+  };
+}

@@ -13,6 +13,7 @@ import { destroy, preview, up, type StackTarget } from "../../scripts/stack";
 import { main as checker } from "../../policies/cli";
 import {
   clusterRunning,
+  e2eRuntimeClass,
   EngineSession,
   inCluster,
   kubectl,
@@ -32,14 +33,7 @@ const BASE_CONFIG: Record<string, unknown> = {
     pssVersion: "v1.37",
     quota: { requestsCpu: "2", requestsMemory: "6Gi", limitsCpu: "8", limitsMemory: "12Gi", pods: 30 },
   },
-  runtimeClass: {
-    mode: "create",
-    name: RUNTIME_CLASS,
-    handler: "runsc",
-    overhead: { cpu: "10m", memory: "64Mi" },
-    nodeSelector: {},
-    tolerations: [],
-  },
+  runtimeClass: e2eRuntimeClass(RUNTIME_CLASS),
 };
 
 /** The pack admits the e2e RuntimeClass besides gvisor. */

@@ -7,13 +7,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { stringify } from "yaml";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { parseDocument, stringify } from "yaml";
 import { formatReport, release, ReleaseError, type ReleaseReport } from "../../scripts/release/driver";
 import { ClusterProbe } from "../../scripts/release/measure";
 import { readReleaseConfig } from "../../scripts/release/stackfile";
 import { destroy, preview, up } from "../../scripts/stack";
 import { localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
-import { clusterRunning, EngineSession } from "./cluster";
+import { clusterRunning, e2eRuntimeClass, EngineSession } from "./cluster";
 
 const NAMESPACE = "distroless-release";
 const RUNTIME_CLASS = "gvisor-release";
@@ -35,14 +36,7 @@ function stackFileText(): string {
         repositoryPrefix: "distroless-release",
         mirror: "localhost:5000/distroless",
       },
-      "distroless-platform:runtimeClass": {
-        mode: "create",
-        name: RUNTIME_CLASS,
-        handler: "runsc",
-        overhead: { cpu: "10m", memory: "64Mi" },
-        nodeSelector: {},
-        tolerations: [],
-      },
+      "distroless-platform:runtimeClass": e2eRuntimeClass(RUNTIME_CLASS),
       "distroless-platform:images": {
         provider: "google",
         debian: 13,
@@ -89,6 +83,42 @@ describe("e2e: npm run release on the local cluster", function () {
     if (process.env.E2E_VERBOSE === "1") process.stdout.write(`${line}\n`);
   };
   let healthy: ReleaseReport;
+  /** Engine events of each `up` the driver ran, labelled by its progress line. */
+  let ups: { label: string; events: EngineEvent[] }[] = [];
+  const releaseTarget = () => ({
+    ...target(),
+    onEvent: (e: EngineEvent) => ups[ups.length - 1]?.events.push(e),
+  });
+  const tracked = (line: string) => {
+    const m = /: up \((.+)\)$/.exec(line);
+    if (m) ups.push({ label: m[1], events: [] });
+    log(line);
+  };
+  /** Resources an `up` created, updated or deleted (provider records left out, as EngineSession.changes does). */
+  const changed = (events: EngineEvent[]) =>
+    events
+      .map((e) => e.resourcePreEvent?.metadata)
+      .filter((m) => m !== undefined && m.op !== "same" && !m.type.startsWith("pulumi:providers:"))
+      .map((m) => `${m?.op} ${m?.urn.split("::").pop()}`);
+  /** A release of the bad version, which must end in a ReleaseError with a report (printed). */
+  const failingRelease = async (): Promise<ReleaseError & { report: ReleaseReport }> => {
+    try {
+      await release({ target: target(), service: SERVICE, command: "start", to: BAD, log });
+    } catch (e) {
+      if (!(e instanceof ReleaseError) || e.report === undefined) throw e;
+      process.stdout.write(`${formatReport(e.report)}\n`);
+      return e as ReleaseError & { report: ReleaseReport };
+    }
+    throw new Error(`the release of ${BAD} did not fail`);
+  };
+  /** Sets keys of the service's entry in the temp project's stack file, as a user would. */
+  const setService = (values: Record<string, unknown>) => {
+    const doc = parseDocument(fs.readFileSync(file, "utf8"));
+    for (const [k, v] of Object.entries(values)) {
+      doc.setIn(["config", "distroless-platform:services", 0, ...k.split(".")], v);
+    }
+    fs.writeFileSync(file, doc.toString());
+  };
 
   before(async function () {
     assert.ok(clusterRunning(), "the local environment is not running: npm run local:up");
@@ -147,16 +177,8 @@ describe("e2e: npm run release on the local cluster", function () {
 
   it("rolls back a version that answers 500 at its first step, and stable then serves every request", async () => {
     const started = Date.now();
-    let failed: ReleaseError | undefined;
-    try {
-      await release({ target: target(), service: SERVICE, command: "start", to: BAD, log });
-    } catch (e) {
-      if (!(e instanceof ReleaseError)) throw e;
-      failed = e;
-    }
-    assert.ok(failed?.report !== undefined, "the release of a failing version did not fail");
+    const failed = await failingRelease();
     const report = failed.report;
-    process.stdout.write(`${formatReport(report)}\n`);
     assert.equal(report.state.phase, "rolledBack");
     assert.equal(report.steps.length, 1);
     assert.equal(report.steps[0].weight, 10);
@@ -184,5 +206,63 @@ describe("e2e: npm run release on the local cluster", function () {
       [after.stable.requests, after.stable.errors, after.canary.requests, after.unknown.requests],
       [60, 0, 0, 0],
     );
+  });
+
+  it("resumes a release whose driver died mid-step from the stack file, without applying the step twice", async () => {
+    ups = [];
+    const crash = (line: string) => {
+      tracked(line);
+      if (/analysing 20 %/.test(line)) throw new Error("simulated driver crash");
+    };
+    await assert.rejects(
+      release({ target: releaseTarget(), service: SERVICE, command: "start", to: "1.3.0", log: crash }),
+      /simulated driver crash/,
+    );
+    // Dead at 20 %: the file says so.
+    assert.deepEqual(
+      [readReleaseConfig(file, SERVICE).canaryVersion, readReleaseConfig(file, SERVICE).canaryWeight],
+      ["1.3.0", 20],
+    );
+    ups = [];
+    const resumed = await release({
+      target: releaseTarget(),
+      service: SERVICE,
+      command: "resume",
+      log: tracked,
+    });
+    process.stdout.write(`${formatReport(resumed)}\n`);
+    assert.deepEqual(resumed.state, { phase: "done" });
+    assert.deepEqual(
+      resumed.steps.map((s) => [s.weight, s.verdict]),
+      [
+        [20, "passed"],
+        [50, "passed"],
+        [100, "passed"],
+      ],
+    );
+    // The step the dead driver had applied is not applied again: its `up` changes nothing.
+    assert.equal(ups[0].label, "canary at 20 %");
+    assert.deepEqual(changed(ups[0].events), []);
+    assert.ok(changed(ups[1].events).length > 0, "the next step changed nothing");
+    assert.deepEqual(readReleaseConfig(file, SERVICE), { version: "1.3.0", canaryWeight: 0 });
+  });
+
+  it("rolls back a version that never becomes Ready once up gives up at the progress deadline", async () => {
+    setService({ progressDeadlineSeconds: 30, "env.FAIL_MODE": "unready" });
+    const settled = await up(target());
+    assert.equal(settled.summary.result, "succeeded", session.output);
+    const started = Date.now();
+    const failed = await failingRelease();
+    assert.equal(failed.report.state.phase, "rolledBack");
+    assert.deepEqual(failed.report.steps, []);
+    assert.match(failed.message, /^release of 1\.2\.0-bad rolled back: up failed at 10 %: /);
+    process.stdout.write(
+      `never-Ready version rolled back after ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    assert.equal(readReleaseConfig(file, SERVICE).canaryWeight, 0);
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(localKubeconfig());
+    const after = await new ClusterProbe(k8s, kc, NAMESPACE, SERVICE, SERVICE).probe(30);
+    assert.deepEqual([after.stable.requests, after.stable.errors], [30, 0]);
   });
 });
