@@ -12,6 +12,7 @@ import {
   StepAnalysis,
   type IntervalSample,
 } from "../scripts/release/analysis";
+import { upFailure } from "../scripts/release/driver";
 import { readReleaseConfig, StackFileError, writePatch } from "../scripts/release/stackfile";
 import {
   applyPatch,
@@ -389,5 +390,27 @@ describe("npm run release: usage", function () {
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /^state: idle$/m);
     assert.equal(fs.readFileSync(path.join(__dirname, "..", "Pulumi.local.yaml"), "utf8"), before);
+  });
+});
+
+describe("release: why an up failed", () => {
+  it("shows the engine's diagnosis, not the Automation API's exit code", () => {
+    const message = [
+      "code: -2",
+      " stdout: Updating (local):",
+      "    kubernetes:apps/v1:Deployment go-service-canary updating (90s) error: 1 error occurred:",
+      '     * the Kubernetes API server reported that "ns/go-service-canary" failed to fully initialize or become live: Minimum number of live Pods was not attained',
+      "error: update failed",
+      " stderr: ",
+    ].join("\n");
+    assert.equal(
+      upFailure(message),
+      'the Kubernetes API server reported that "ns/go-service-canary" failed to fully initialize or become live: Minimum number of live Pods was not attained',
+    );
+    assert.equal(
+      upFailure("code: 255\n stdout: x\nerror: preview failed: mandatory policy violation"),
+      "error: preview failed: mandatory policy violation",
+    );
+    assert.equal(upFailure("code: -2\n stdout: \n stderr: "), "up failed");
   });
 });

@@ -166,8 +166,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     try {
       return { ok: true, out: await runUp(what) };
     } catch (e) {
-      const message = (e as Error).message.split("\n").find((l) => l.trim() !== "") ?? "up failed";
-      return { ok: false, message: message.slice(0, 300) };
+      return { ok: false, message: upFailure((e as Error).message) };
     }
   };
 
@@ -368,6 +367,31 @@ async function analyse(
     },
     ...(firstFailureAt !== undefined ? { firstFailureAt } : {}),
   };
+}
+
+/**
+ * The line of a failed `up` worth showing: the engine's diagnosis (a rollout that timed out, a policy violation)
+ * rather than the Automation API's `code: -2` or the closing "update failed".
+ */
+export function upFailure(message: string): string {
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim().replace(/^\*\s*/, ""))
+    .filter((l) => l !== "");
+  const pick =
+    lines.find((l) =>
+      /failed to (fully initialize|become live)|Minimum number of live Pods|ProgressDeadlineExceeded|timed out/i.test(
+        l,
+      ),
+    ) ??
+    lines.find(
+      (l) =>
+        /mandatory policy violation|error: /i.test(l) &&
+        !/update failed|^error: \d+ errors? occurred/i.test(l),
+    ) ??
+    lines.find((l) => !/^(code|stdout|stderr):/.test(l)) ??
+    "up failed";
+  return pick.length > 300 ? `${pick.slice(0, 300)}…` : pick;
 }
 
 function empty(): TrackSample {
