@@ -39,7 +39,8 @@ starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null || true; }
 record_pid() { echo "$2 $(starttime "$2")" >"$PIDS/$1.pid"; }
 pid_of() {
   local pid start
-  read -r pid start <"$PIDS/$1.pid" 2>/dev/null || return 0
+  [ -f "$PIDS/$1.pid" ] || return 0
+  read -r pid start <"$PIDS/$1.pid" || return 0
   [ -n "$pid" ] && [ "$(starttime "$pid")" = "$start" ] && echo "$pid"
   return 0
 }
