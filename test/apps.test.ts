@@ -384,6 +384,45 @@ function describeService(spec: ServiceSpec): void {
       assert.deepEqual(await withTimeout(plain.exited, 5000, "exit"), { code: 0, signal: null });
     });
 
+    it("exposes request counts and a latency histogram on /metrics, by service, version and track, probes left out", async () => {
+      const m = launch({
+        PORT: "0",
+        TMPDIR: tempDir(`${spec.service}-tmp-`),
+        APP_VERSION: "3.0.0",
+        TRACK: "canary",
+      });
+      const p = await m.port();
+      for (const x of ["/", "/version", "/nope", "/healthz", "/readyz", "/metrics"]) await get(p, x);
+      const reply = await get(p, "/metrics");
+      m.child.kill("SIGTERM");
+      await withTimeout(m.exited, 5000, "exit");
+      assert.equal(reply.status, 200);
+      assert.equal(reply.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+      const labels = `service="${spec.service}",version="3.0.0",track="canary"`;
+      const samples = reply.body
+        .split("\n")
+        .filter((l) => l !== "" && !l.startsWith("#"))
+        .map((l) => l.replace(/ [0-9.e+-]+$/, (v) => (l.includes("_sum{") ? " <sum>" : v)));
+      // Buckets are cumulative: non-decreasing, all three requests under 10 s.
+      const buckets = samples.filter((l) => l.includes("_bucket{")).map((l) => Number(l.split(" ").pop()));
+      assert.deepEqual(
+        buckets,
+        [...buckets].sort((a, b) => a - b),
+      );
+      const les = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"];
+      assert.deepEqual(samples, [
+        `http_requests_total{${labels},code="200"} 2`,
+        `http_requests_total{${labels},code="404"} 1`,
+        ...les.map(
+          (le, i) =>
+            `http_request_duration_seconds_bucket{${labels},le="${le}"} ${i === les.length - 1 ? 3 : buckets[i]}`,
+        ),
+        `http_request_duration_seconds_bucket{${labels},le="+Inf"} 3`,
+        `http_request_duration_seconds_sum{${labels}} <sum>`,
+        `http_request_duration_seconds_count{${labels}} 3`,
+      ]);
+    });
+
     it("fails on purpose when FAIL_VERSION names its version: 500s (errors) or never Ready (unready)", async () => {
       const as = async (env: Record<string, string>) => {
         const r = launch({

@@ -119,6 +119,7 @@ type app struct {
 	log      *slog.Logger
 	ready    atomic.Bool
 	draining atomic.Bool
+	metrics  *metrics
 }
 
 func newApp(cfg config, logger *slog.Logger) *app {
@@ -126,7 +127,7 @@ func newApp(cfg config, logger *slog.Logger) *app {
 	if err != nil {
 		host = "unknown"
 	}
-	return &app{cfg: cfg, hostname: host, log: logger}
+	return &app{cfg: cfg, hostname: host, log: logger, metrics: newMetrics()}
 }
 
 func (a *app) markReady() { a.ready.Store(true) }
@@ -218,6 +219,12 @@ func (a *app) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if a.draining.Load() {
 		w.Header().Set("Connection", "close")
 	}
+	if r.URL.Path == "/metrics" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		a.metrics.write(w, a.cfg.Version, a.cfg.Track)
+		return
+	}
 	status, body, ok := a.route(r.URL.Path)
 	switch {
 	case !ok:
@@ -245,6 +252,7 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	a.serveHTTP(rec, r)
+	a.metrics.observe(r.URL.Path, rec.status, time.Since(start))
 	a.log.Info("request",
 		"method", r.Method,
 		"path", r.URL.Path,

@@ -413,3 +413,45 @@ func TestSelfCheckReportsIdentityAndWritableDirs(t *testing.T) {
 		t.Fatalf("a 0500 directory reported writable: %v", report)
 	}
 }
+
+func TestMetricsCountRequestsButNotProbes(t *testing.T) {
+	a := testApp(t, nil)
+	a.markReady()
+	for _, p := range []string{"/", "/version", "/version", "/nope", "/healthz", "/readyz", "/metrics"} {
+		a.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p, nil))
+	}
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	body := rec.Body.String()
+	labels := `service="go-service",version="1.2.3",track="canary"`
+	for _, want := range []string{
+		"# TYPE http_requests_total counter\n",
+		"http_requests_total{" + labels + `,code="200"} 3` + "\n",
+		"http_requests_total{" + labels + `,code="404"} 1` + "\n",
+		"# TYPE http_request_duration_seconds histogram\n",
+		"http_request_duration_seconds_bucket{" + labels + `,le="+Inf"} 4` + "\n",
+		"http_request_duration_seconds_count{" + labels + "} 4\n",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `code="503"`) {
+		t.Errorf("probe requests were counted:\n%s", body)
+	}
+}
+
+func TestMetricsCountPurposefulFailures(t *testing.T) {
+	cfg := config{Version: "9.9.9", Track: "canary", Failing: true, FailMode: "errors", ShutdownTimeout: time.Second}
+	a := newApp(cfg, newLogger(io.Discard))
+	a.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/version", nil))
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	want := `http_requests_total{service="go-service",version="9.9.9",track="canary",code="500"} 1`
+	if !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("metrics lack %q:\n%s", want, rec.Body)
+	}
+}

@@ -97,10 +97,47 @@ const routes = {
       : [200, { service: SERVICE, version: config.version, track: config.track, hostname }],
 };
 
+// Request metrics in the Prometheus text format, by hand: the service has no dependencies. Probe paths and the
+// scrape itself are not counted, so the numbers are the traffic's own.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const NOT_COUNTED = new Set(["/healthz", "/readyz", "/metrics"]);
+const metrics = { byCode: new Map(), buckets: LATENCY_BUCKETS.map(() => 0), count: 0, sum: 0 };
+
+function observe(pathname, code, seconds) {
+  if (NOT_COUNTED.has(pathname)) return;
+  metrics.byCode.set(code, (metrics.byCode.get(code) || 0) + 1);
+  metrics.count += 1;
+  metrics.sum += seconds;
+  LATENCY_BUCKETS.forEach((le, i) => {
+    if (seconds <= le) metrics.buckets[i] += 1;
+  });
+}
+
+function renderMetrics() {
+  const labels = `service=${JSON.stringify(SERVICE)},version=${JSON.stringify(config.version)},track=${JSON.stringify(config.track)}`;
+  const lines = [
+    "# HELP http_requests_total Requests answered, probes and scrapes left out.",
+    "# TYPE http_requests_total counter",
+    ...[...metrics.byCode.keys()]
+      .sort((a, b) => a - b)
+      .map((code) => `http_requests_total{${labels},code="${code}"} ${metrics.byCode.get(code)}`),
+    "# HELP http_request_duration_seconds Time to answer a request, probes and scrapes left out.",
+    "# TYPE http_request_duration_seconds histogram",
+    ...LATENCY_BUCKETS.map(
+      (le, i) => `http_request_duration_seconds_bucket{${labels},le="${le}"} ${metrics.buckets[i]}`,
+    ),
+    `http_request_duration_seconds_bucket{${labels},le="+Inf"} ${metrics.count}`,
+    `http_request_duration_seconds_sum{${labels}} ${metrics.sum}`,
+    `http_request_duration_seconds_count{${labels}} ${metrics.count}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
 function handle(req, res) {
   const started = process.hrtime.bigint();
   const pathname = new URL(req.url || "/", "http://localhost").pathname;
   res.on("finish", () => {
+    observe(pathname, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     log("info", "request", {
       method: req.method,
       path: pathname,
@@ -113,6 +150,16 @@ function handle(req, res) {
   // Keep-alive connections would outlive the drain; tell clients to reconnect (to another pod).
   if (draining) res.setHeader("connection", "close");
 
+  if (pathname === "/metrics" && (req.method === "GET" || req.method === "HEAD")) {
+    const text = renderMetrics();
+    res.writeHead(200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-store",
+    });
+    res.end(req.method === "HEAD" ? undefined : text);
+    return;
+  }
   const route = Object.prototype.hasOwnProperty.call(routes, pathname) ? routes[pathname] : undefined;
   if (route === undefined) {
     sendJson(res, 404, { error: "not found", path: pathname });
