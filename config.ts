@@ -274,6 +274,26 @@ const canarySchema = strictObject({
     maxLatencyP99Ms: int(1, 600000).default(1000),
     /** Failed intervals that abort the release (Flagger's `threshold`). */
     threshold: int(1, 100).default(2),
+    /** A Prometheus scraping the apps' /metrics: its error rate and p99 are judged too. */
+    prometheus: strictObject({
+      url: pattern(
+        /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/,
+        "expected an http(s) URL such as http://prometheus.monitoring:9090",
+        2048,
+      ),
+      window: pattern(
+        /^[1-9][0-9]{0,5}(s|m|h)$/,
+        'expected a Prometheus duration such as "1m" or "30s"',
+        8,
+      ).default("1m"),
+      labels: z
+        .record(
+          pattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a Prometheus label name", 128),
+          z.string({ error: "expected a string" }),
+          { error: "expected a map of label name to value" },
+        )
+        .default({}),
+    }).optional(),
   }).prefault({}),
 });
 

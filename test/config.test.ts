@@ -267,7 +267,19 @@ const CASES: readonly Case[] = [
     raw: { canary: { analysis: { interval: 5 } } },
     message:
       "canary.analysis.interval: (unknown key) is not allowed; expected only the keys intervalSeconds, " +
-      "durationSeconds, requestsPerInterval, maxErrorRatePercent, maxLatencyP99Ms, threshold",
+      "durationSeconds, requestsPerInterval, maxErrorRatePercent, maxLatencyP99Ms, threshold, prometheus",
+  },
+  {
+    key: "canary.analysis.prometheus.url not http",
+    raw: { canary: { analysis: { prometheus: { url: "prometheus:9090" } } } },
+    message:
+      'canary.analysis.prometheus.url: "prometheus:9090" is not allowed; expected an http(s) URL such as http://prometheus.monitoring:9090',
+  },
+  {
+    key: "canary.analysis.prometheus.window not a duration",
+    raw: { canary: { analysis: { prometheus: { url: "http://p:9090", window: "1 minute" } } } },
+    message:
+      'canary.analysis.prometheus.window: "1 minute" is not allowed; expected a Prometheus duration such as "1m" or "30s"',
   },
   {
     key: "services[0].progressDeadlineSeconds too short",

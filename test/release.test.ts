@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
@@ -13,6 +14,7 @@ import {
   type IntervalSample,
 } from "../scripts/release/analysis";
 import { upFailure } from "../scripts/release/driver";
+import { promQueries, query, scalarOf } from "../scripts/release/prometheus";
 import { readReleaseConfig, StackFileError, writePatch } from "../scripts/release/stackfile";
 import {
   applyPatch,
@@ -412,5 +414,80 @@ describe("release: why an up failed", () => {
       "error: preview failed: mandatory policy violation",
     );
     assert.equal(upFailure("code: -2\n stdout: \n stderr: "), "up failed");
+  });
+});
+
+describe("release: Prometheus metric source", () => {
+  const recorded = (value: string) => ({
+    status: "success",
+    data: { resultType: "vector", result: [{ metric: {}, value: [1764620000.123, value] }] },
+  });
+
+  it("asks for the track's error rate and p99 by the labels the apps put on their own series", () => {
+    assert.deepEqual(promQueries("go-service", "canary", { window: "1m", labels: { namespace: "apps" } }), {
+      errorRate:
+        '100 * sum(rate(http_requests_total{namespace="apps",service="go-service",track="canary",code=~"5.."}[1m])) / ' +
+        'sum(rate(http_requests_total{namespace="apps",service="go-service",track="canary"}[1m]))',
+      p99:
+        "1000 * histogram_quantile(0.99, sum by (le) " +
+        '(rate(http_request_duration_seconds_bucket{namespace="apps",service="go-service",track="canary"}[1m])))',
+    });
+  });
+
+  it("reads recorded answers: a number, no requests (empty or NaN), and errors named", () => {
+    assert.equal(scalarOf(recorded("12.5")), 12.5);
+    assert.equal(scalarOf(recorded("NaN")), undefined);
+    assert.equal(scalarOf({ status: "success", data: { resultType: "vector", result: [] } }), undefined);
+    assert.equal(scalarOf({ status: "success", data: { resultType: "scalar", result: [1, "3"] } }), 3);
+    assert.throws(() => scalarOf({ status: "error", error: "parse error at char 5" }), {
+      message: "Prometheus answered parse error at char 5",
+    });
+    assert.throws(
+      () =>
+        scalarOf({
+          status: "success",
+          data: { resultType: "vector", result: [{ value: [1, "1"] }, { value: [1, "2"] }] },
+        }),
+      { message: "the query gave 2 series, expected one" },
+    );
+    assert.throws(() => scalarOf({ status: "success", data: { resultType: "matrix", result: [] } }), {
+      message: 'unexpected answer type "matrix"',
+    });
+  });
+
+  it("queries /api/v1/query over HTTP and names an unreachable Prometheus", async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(recorded("0.25")));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      assert.equal(await query(`http://127.0.0.1:${port}/prom/`, 'up{job="x"}'), 0.25);
+      assert.deepEqual(seen, [
+        `/prom/api/v1/query?query=${encodeURIComponent('up{job="x"}').replace(/%20/g, "+")}`,
+      ]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    await assert.rejects(query(`http://127.0.0.1:${port}`, "up"), {
+      message: `Prometheus at http://127.0.0.1:${port}: cannot connect`,
+    });
+  });
+
+  it("judges Prometheus' numbers with the same thresholds, and a failed query as a failed look", () => {
+    const base = sample([20, 0, [5]]);
+    assert.deepEqual(judgeInterval({ ...base, metrics: { errorRatePercent: 0.5, p99Ms: 20 } }, SETTINGS), []);
+    assert.deepEqual(judgeInterval({ ...base, metrics: { errorRatePercent: 7.25, p99Ms: 2500 } }, SETTINGS), [
+      "Prometheus: canary error rate 7.3 % over 1 %",
+      "Prometheus: canary p99 latency 2500 ms over 1000 ms",
+    ]);
+    assert.deepEqual(judgeInterval({ ...base, metrics: {} }, SETTINGS), []);
+    assert.deepEqual(
+      judgeInterval({ ...base, metrics: { error: "Prometheus at http://p:9090: cannot connect" } }, SETTINGS),
+      ["Prometheus: Prometheus at http://p:9090: cannot connect"],
+    );
   });
 });

@@ -1,6 +1,8 @@
 // Judging a canary step from what was measured: the canary pods' Kubernetes signals and the probe traffic that
 // reached each track. Pure: the driver measures, this decides, so verdicts are tested on recorded series.
 
+import type { PrometheusSettings, TrackMetrics } from "./prometheus";
+
 /** `canary.analysis` of the stack config (config.ts validates it and gives its defaults). */
 export interface AnalysisSettings {
   intervalSeconds: number;
@@ -9,6 +11,7 @@ export interface AnalysisSettings {
   maxErrorRatePercent: number;
   maxLatencyP99Ms: number;
   threshold: number;
+  prometheus?: PrometheusSettings;
 }
 
 /** Probe responses of one track in one interval. */
@@ -34,6 +37,8 @@ export interface IntervalSample {
   canary: TrackSample;
   stable: TrackSample;
   pods: PodSignals;
+  /** The judged track as Prometheus measured it, when a Prometheus is configured; `error` when it could not. */
+  metrics?: TrackMetrics | { error: string };
 }
 
 /** Reasons a container reports when the version itself is broken, not merely starting. */
@@ -76,6 +81,20 @@ export function judgeInterval(sample: IntervalSample, settings: AnalysisSettings
     const p99 = percentile(canary.latenciesMs, 99);
     if (p99 !== undefined && p99 > settings.maxLatencyP99Ms) {
       failed.push(`canary p99 latency ${Math.round(p99)} ms over ${settings.maxLatencyP99Ms} ms`);
+    }
+  }
+  const m = sample.metrics;
+  if (m !== undefined && "error" in m) failed.push(`Prometheus: ${m.error}`);
+  else if (m !== undefined) {
+    if (m.errorRatePercent !== undefined && m.errorRatePercent > settings.maxErrorRatePercent) {
+      failed.push(
+        `Prometheus: canary error rate ${pct(m.errorRatePercent)} over ${pct(settings.maxErrorRatePercent)}`,
+      );
+    }
+    if (m.p99Ms !== undefined && m.p99Ms > settings.maxLatencyP99Ms) {
+      failed.push(
+        `Prometheus: canary p99 latency ${Math.round(m.p99Ms)} ms over ${settings.maxLatencyP99Ms} ms`,
+      );
     }
   }
   return failed;

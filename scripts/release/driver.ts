@@ -15,6 +15,7 @@ import {
   type TrackSample,
 } from "./analysis";
 import { ClusterProbe } from "./measure";
+import { PrometheusError, trackMetrics } from "./prometheus";
 import { readReleaseConfig, StackFileError, writePatch } from "./stackfile";
 import {
   applyPatch,
@@ -320,6 +321,17 @@ async function analyse(
       latenciesMs: [...judged.latenciesMs, ...traffic.unknown.latenciesMs],
     };
     const sample: IntervalSample = { canary, stable: weight === 100 ? empty() : traffic.stable, pods };
+    if (settings.prometheus !== undefined) {
+      try {
+        sample.metrics = await trackMetrics(
+          opts.service,
+          weight === 100 ? "stable" : "canary",
+          settings.prometheus,
+        );
+      } catch (e) {
+        sample.metrics = { error: e instanceof PrometheusError ? e.message : "the query failed" };
+      }
+    }
     const v = analysis.add(sample);
     add(totals.canary, traffic.canary);
     add(totals.stable, traffic.stable);
