@@ -60,7 +60,7 @@ export interface ReleaseReport {
   state: ReleaseState;
   config: ReleaseConfig;
   steps: StepReport[];
-  /** Milliseconds from the analysis' first failed look to the rollback's `up` finishing. */
+  /** Milliseconds from the first bad answer of the failing step (or its first failed look) to the rollback's `up` finishing. */
   detectionToRollbackMs?: number;
 }
 
@@ -338,7 +338,8 @@ async function analyse(
     add(totals.unknown, traffic.unknown);
     failedIntervals = v.failedIntervals;
     if (v.failures.length > 0) {
-      firstFailureAt ??= started;
+      // From the first bad answer the look saw (or the look itself, for pod signals and Prometheus).
+      firstFailureAt ??= traffic.firstErrorAt ?? started;
       failures = v.failures;
       log(
         `${opts.service}: ${weight} %: look ${i + 1}/${intervals} failed (${v.failedIntervals}/${settings.threshold}): ${v.failures.join("; ")}`,
@@ -434,7 +435,7 @@ export function formatReport(r: ReleaseReport): string {
   }
   rows.push(`state: ${r.state.phase}${"reason" in r.state ? ` (${r.state.reason})` : ""}`);
   if (r.detectionToRollbackMs !== undefined) {
-    rows.push(`first failed look to all traffic on stable: ${(r.detectionToRollbackMs / 1000).toFixed(1)} s`);
+    rows.push(`first bad answer to all traffic on stable: ${(r.detectionToRollbackMs / 1000).toFixed(1)} s`);
   }
   return rows.join("\n");
 }

@@ -13,6 +13,8 @@ export interface ProbeResult {
   canary: TrackSample;
   stable: TrackSample;
   unknown: TrackSample;
+  /** When the first failed answer (5xx or none) came back, in Date.now() milliseconds. */
+  firstErrorAt?: number;
 }
 
 const emptySample = (): TrackSample => ({ requests: 0, errors: 0, latenciesMs: [] });
@@ -88,7 +90,10 @@ export class ClusterProbe {
       }
       const sample = track === "canary" ? result.canary : track === "stable" ? result.stable : result.unknown;
       sample.requests += 1;
-      if (r.status === 0 || r.status >= 500) sample.errors += 1;
+      if (r.status === 0 || r.status >= 500) {
+        sample.errors += 1;
+        result.firstErrorAt ??= Date.now();
+      }
       sample.latenciesMs.push(r.ms);
     };
     const parallel = 4;

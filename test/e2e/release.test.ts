@@ -4,80 +4,39 @@
 // is the release's record) with a namespace and RuntimeClass of its own.
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { parseDocument, stringify } from "yaml";
+import { parseDocument } from "yaml";
 import { formatReport, release, ReleaseError, type ReleaseReport } from "../../scripts/release/driver";
 import { ClusterProbe } from "../../scripts/release/measure";
 import { readReleaseConfig } from "../../scripts/release/stackfile";
 import { destroy, preview, up } from "../../scripts/stack";
-import { localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
-import { clusterRunning, e2eRuntimeClass, EngineSession } from "./cluster";
+import { localKubeconfig } from "../../scripts/lib/paths";
+import { createSandbox, SANDBOX_BAD_VERSION, SANDBOX_SERVICE } from "../../scripts/release/sandbox";
+import { clusterRunning, EngineSession } from "./cluster";
 
-const NAMESPACE = "distroless-release";
-const RUNTIME_CLASS = "gvisor-release";
-const SERVICE = "go-service";
-const BAD = "1.2.0-bad";
-
-function stackFileText(): string {
-  return stringify({
-    config: {
-      "distroless-platform:environment": "local",
-      "distroless-platform:requireDigest": true,
-      "distroless-platform:namespace": {
-        name: NAMESPACE,
-        pssVersion: "v1.37",
-        quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "8", limitsMemory: "8Gi", pods: 20 },
-      },
-      "distroless-platform:registry": {
-        server: "localhost:5000",
-        repositoryPrefix: "distroless-release",
-        mirror: "localhost:5000/distroless",
-      },
-      "distroless-platform:runtimeClass": e2eRuntimeClass(RUNTIME_CLASS),
-      "distroless-platform:images": {
-        provider: "google",
-        debian: 13,
-        platforms: ["linux/amd64", "linux/arm64"],
-        buildkit: { address: "tcp://127.0.0.1:1234" },
-      },
-      "distroless-platform:canary": {
-        steps: [10, 20, 50, 100],
-        // Short looks keep the suite quick; 3 looks of 30 probes a step measure the split.
-        analysis: { intervalSeconds: 2, durationSeconds: 6, requestsPerInterval: 30, threshold: 2 },
-      },
-      "distroless-platform:services": [
-        {
-          name: SERVICE,
-          app: "apps/go-service",
-          runtime: "go",
-          version: "1.0.0",
-          replicas: 2,
-          // Only the version named here misbehaves: the stable track and healthy releases are unaffected.
-          env: { FAIL_VERSION: BAD },
-          resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-        },
-      ],
-    },
-  });
-}
+const SERVICE = SANDBOX_SERVICE;
+const BAD = SANDBOX_BAD_VERSION;
 
 describe("e2e: npm run release on the local cluster", function () {
   this.timeout(40 * 60_000);
   const session = new EngineSession();
-  const project = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-release-"));
-  const file = path.join(project, "Pulumi.local.yaml");
+  // Short looks keep the suite quick; 3 looks of 30 probes a step measure the split.
+  const sandbox = createSandbox({
+    name: "distroless-release",
+    analysis: { intervalSeconds: 2, durationSeconds: 6, requestsPerInterval: 30, threshold: 2 },
+  });
+  const { file } = sandbox;
+  const NAMESPACE = sandbox.namespace;
   const lines: string[] = [];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
-  const target = () =>
-    session.target("local", {
-      projectRoot: project,
-      program,
-      policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: ["gvisor", RUNTIME_CLASS] } },
+  const target = () => {
+    const t = sandbox.target(session.backend);
+    return session.target("local", {
+      projectRoot: t.projectRoot,
+      program: t.program,
+      policyConfig: t.policyConfig,
     });
+  };
   const log = (line: string) => {
     lines.push(line);
     if (process.env.E2E_VERBOSE === "1") process.stdout.write(`${line}\n`);
@@ -122,11 +81,6 @@ describe("e2e: npm run release on the local cluster", function () {
 
   before(async function () {
     assert.ok(clusterRunning(), "the local environment is not running: npm run local:up");
-    fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-    fs.cpSync(path.join(PROJECT_ROOT, "apps", "go-service"), path.join(project, "apps", "go-service"), {
-      recursive: true,
-    });
-    fs.writeFileSync(file, stackFileText());
     const r = await up(target());
     assert.equal(r.summary.result, "succeeded", session.output);
   });
@@ -136,7 +90,7 @@ describe("e2e: npm run release on the local cluster", function () {
       await destroy(target());
     } finally {
       session.dispose();
-      fs.rmSync(project, { recursive: true, force: true });
+      sandbox.dispose();
     }
   });
 
@@ -190,7 +144,7 @@ describe("e2e: npm run release on the local cluster", function () {
     );
     assert.ok(report.detectionToRollbackMs !== undefined && report.detectionToRollbackMs > 0);
     process.stdout.write(
-      `release of a failing version: ${((Date.now() - started) / 1000).toFixed(1)} s in all, first failed look to all traffic on stable ${(report.detectionToRollbackMs / 1000).toFixed(1)} s\n`,
+      `release of a failing version: ${((Date.now() - started) / 1000).toFixed(1)} s in all, first bad answer to all traffic on stable ${(report.detectionToRollbackMs / 1000).toFixed(1)} s\n`,
     );
     // The record: weight 0, the canary version kept for --status, stable pinned where it was.
     const config = readReleaseConfig(file, SERVICE);

@@ -1,0 +1,105 @@
+// A throwaway copy of the project for trying releases on the local cluster: Pulumi.yaml, the Go sample app and a
+// stack file of its own (the release's record), with its own namespace, RuntimeClass, registry prefix and state
+// backend, so neither the user's stack files nor their state are touched. Used by the release e2e suite and
+// `npm run bench:rollback`.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { localKubeconfig, PROJECT_ROOT } from "../lib/paths";
+import type { StackTarget } from "../stack";
+
+export const SANDBOX_SERVICE = "go-service";
+/** The version the sandbox's app fails as (FAIL_VERSION); every other version is healthy. */
+export const SANDBOX_BAD_VERSION = "1.2.0-bad";
+
+export interface SandboxOptions {
+  /** Namespace, RuntimeClass and registry prefix are derived from it. */
+  name: string;
+  analysis?: Record<string, unknown>;
+}
+
+export interface Sandbox {
+  dir: string;
+  /** Its Pulumi.local.yaml. */
+  file: string;
+  namespace: string;
+  runtimeClass: string;
+  /** The stack of the sandbox on `backend`, with the repository's program and policy pack. */
+  target(backend: string, extra?: Partial<StackTarget>): StackTarget;
+  dispose(): void;
+}
+
+function stackFileText(name: string, analysis: Record<string, unknown>): string {
+  return stringify({
+    config: {
+      "distroless-platform:environment": "local",
+      "distroless-platform:requireDigest": true,
+      "distroless-platform:namespace": {
+        name,
+        pssVersion: "v1.37",
+        quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "8", limitsMemory: "8Gi", pods: 20 },
+      },
+      "distroless-platform:registry": {
+        server: "localhost:5000",
+        repositoryPrefix: name,
+        mirror: "localhost:5000/distroless",
+      },
+      "distroless-platform:runtimeClass": {
+        mode: "create",
+        name: `gvisor-${name}`,
+        handler: "runsc",
+        overhead: { cpu: "10m", memory: "64Mi" },
+        nodeSelector: {},
+        tolerations: [],
+      },
+      "distroless-platform:images": {
+        provider: "google",
+        debian: 13,
+        platforms: ["linux/amd64", "linux/arm64"],
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+      },
+      "distroless-platform:canary": { steps: [10, 20, 50, 100], analysis },
+      "distroless-platform:services": [
+        {
+          name: SANDBOX_SERVICE,
+          app: "apps/go-service",
+          runtime: "go",
+          version: "1.0.0",
+          replicas: 2,
+          // Only the version named here misbehaves: the stable track and healthy releases are unaffected.
+          env: { FAIL_VERSION: SANDBOX_BAD_VERSION },
+          resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        },
+      ],
+    },
+  });
+}
+
+export function createSandbox(opts: SandboxOptions): Sandbox {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${opts.name}-`));
+  const file = path.join(dir, "Pulumi.local.yaml");
+  fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  fs.cpSync(path.join(PROJECT_ROOT, "apps", "go-service"), path.join(dir, "apps", "go-service"), {
+    recursive: true,
+  });
+  fs.writeFileSync(file, stackFileText(opts.name, opts.analysis ?? {}));
+  const runtimeClass = `gvisor-${opts.name}`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+  return {
+    dir,
+    file,
+    namespace: opts.name,
+    runtimeClass,
+    target: (backend, extra = {}) => ({
+      stack: "local",
+      projectRoot: dir,
+      program,
+      env: { PULUMI_BACKEND_URL: `file://${backend}`, KUBECONFIG: localKubeconfig() },
+      policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: ["gvisor", runtimeClass] } },
+      ...extra,
+    }),
+    dispose: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
