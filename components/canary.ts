@@ -653,223 +653,20 @@ export class CanaryRelease extends pulumi.ComponentResource {
           .apply(([replicas, weight, steps]) => planFor(replicas, weight, steps));
     super("distroless:canary:CanaryRelease", name, {}, opts);
 
-    const warn = (p: CanaryPlan) => {
-      if (p.warning !== undefined) void pulumi.log.warn(p.warning, this);
-      return p.warning;
-    };
-    const warning = mapLifted(plan, warn);
-
-    const appName = args.appName;
-    const deadline = args.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
-    const awaitTimeout = `${deadline + AWAIT_SLACK_SECONDS}s`;
-    const customTimeouts = { create: awaitTimeout, update: awaitTimeout };
-    const shared = mapLifted(resolved, (r) => sharedLabels(appName, r.pod));
-    const servicePortOf = (r: ResolvedCanaryInputs) => r.servicePort ?? DEFAULT_SERVICE_PORT;
-    const canary = args.canary;
-    const stableOf = (r: ResolvedCanaryInputs): PlainTrack => ({
-      image: args.stable.image,
-      version: r.stableVersion,
-    });
-    const canaryOf = (r: ResolvedCanaryInputs): PlainTrack | undefined =>
-      canary !== undefined ? { image: canary.image, version: r.canaryVersion ?? "" } : undefined;
-
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-sa`,
-      {
-        metadata: {
-          name: mapLifted(resolved, (r) => r.serviceAccountName ?? appName),
-          namespace: args.namespace,
-          labels: shared,
-        },
-        automountServiceAccountToken: false,
-      },
-      { parent: this },
-    );
-
-    const deploymentSpec = (
-      track: string,
-      spec: PlainTrack,
-      replicas: number,
-      r: ResolvedCanaryInputs,
-    ): DeploymentSpec => ({
-      ...buildDeploymentSpec({
-        pod: trackPodOptions({ appName, pod: r.pod, serviceAccountName: r.serviceAccountName }, track, spec),
-        replicas,
-        revisionHistoryLimit: r.revisionHistoryLimit,
-      }),
-      progressDeadlineSeconds: deadline,
-    });
-    type TrackOf = (p: CanaryPlan, r: ResolvedCanaryInputs) => PlainTrack;
-    const deploymentMetadata = (track: string, trackOf: TrackOf) => ({
-      name: instanceName(appName, track),
-      namespace: args.namespace,
-      labels: mapLifted2(plan, resolved, (p, r) =>
-        buildLabels({
-          appName,
-          version: trackOf(p, r).version,
-          track,
-          component: r.pod.component,
-          partOf: r.pod.partOf,
-        }),
-      ),
-      annotations: mapLifted(plan, (p) => ({
-        [ANNOTATION_WEIGHT]: String(p.weight),
-        [ANNOTATION_PREVIOUS_STEP]: String(p.previousStep),
-        [ANNOTATION_PHASE]: p.phase,
-      })),
-    });
-    const ordering = planKnown ? trackOrdering((plan as CanaryPlan).phase) : undefined;
-
-    // Same hardened template for both tracks; at promotion the stable track takes the canary's image and version.
-    const stableTrackOf: TrackOf = (p, r) => {
-      const promoted = p.stableRunsCanary ? canaryOf(r) : undefined;
-      return promoted ?? stableOf(r);
-    };
-    const makeDeployment = (
-      track: string,
-      trackOf: TrackOf,
-      replicasOf: (p: CanaryPlan) => number,
-      dependsOn: pulumi.Resource[],
-    ) =>
-      new k8s.apps.v1.Deployment(
-        `${name}-${track}`,
-        {
-          metadata: deploymentMetadata(track, trackOf),
-          spec: mapLifted2(plan, resolved, (p, r) => deploymentSpec(track, trackOf(p, r), replicasOf(p), r)),
-        },
-        { parent: this, dependsOn: [this.serviceAccount, ...dependsOn], customTimeouts },
-      );
-    const makeCanary = (dependsOn: pulumi.Resource[]) =>
-      canary !== undefined
-        ? makeDeployment(
-            CANARY_TRACK,
-            (_p, r) => canaryOf(r) ?? stableOf(r),
-            (p) => p.canaryReplicas,
-            dependsOn,
-          )
-        : undefined;
-    const makeStable = (dependsOn: pulumi.Resource[]) =>
-      makeDeployment(STABLE_TRACK, stableTrackOf, (p) => p.stableReplicas, dependsOn);
-
-    const trackService = (track: string) =>
-      new k8s.core.v1.Service(
-        `${name}-${track}-service`,
-        {
-          metadata: {
-            name: instanceName(appName, track),
-            namespace: args.namespace,
-            labels: mapLifted(shared, (labels) => ({ ...labels, ...buildSelectorLabels(appName, track) })),
-          },
-          spec: mapLifted(resolved, (r) =>
-            buildTrackServiceSpec(appName, track, servicePortOf(r), r.pod.portName),
-          ),
-        },
-        { parent: this },
-      );
-    if (args.gateway === undefined) {
-      this.service = new k8s.core.v1.Service(
-        `${name}-service`,
-        {
-          metadata: { name: appName, namespace: args.namespace, labels: shared },
-          spec: mapLifted(resolved, (r) =>
-            buildServiceSpec({ appName, port: servicePortOf(r), portName: r.pod.portName }),
-          ),
-        },
-        { parent: this },
-      );
-    } else {
-      this.service = trackService(STABLE_TRACK);
-      this.canaryService = canary !== undefined ? trackService(CANARY_TRACK) : undefined;
-    }
-    const gateway = args.gateway;
-    const makeRoute = (dependsOn: pulumi.Resource[]) =>
-      gateway === undefined
-        ? undefined
-        : new k8s.apiextensions.CustomResource(
-            `${name}-route`,
-            {
-              apiVersion: GATEWAY_API_VERSION,
-              kind: "HTTPRoute",
-              metadata: { name: appName, namespace: args.namespace, labels: shared },
-              spec: buildHttpRouteSpec({
-                gateway,
-                stableService: this.service.metadata.name,
-                canaryService: this.canaryService?.metadata.name,
-                port: mapLifted(resolved, servicePortOf),
-                stableWeight: mapLifted(plan, (p) => p.stableRouteWeight),
-                canaryWeight: mapLifted(plan, (p) => p.canaryRouteWeight),
-              }),
-            },
-            {
-              parent: this,
-              dependsOn: [this.service, ...(this.canaryService ? [this.canaryService] : []), ...dependsOn],
-            },
-          );
-
-    if (ordering?.canaryAfterStable) {
-      // Abort / promotion: stable complete, then traffic moved to it, then the canary scales to 0.
-      this.stableDeployment = makeStable([]);
-      this.route = makeRoute([this.stableDeployment]);
-      this.canaryDeployment = makeCanary([this.stableDeployment, ...(this.route ? [this.route] : [])]);
-    } else if (ordering?.stableAfterCanary) {
-      // A step forward: the canary must be ready before stable shrinks and before the route sends it traffic.
-      this.canaryDeployment = makeCanary([]);
-      const canaryDep = this.canaryDeployment ? [this.canaryDeployment] : [];
-      this.stableDeployment = makeStable(canaryDep);
-      this.route = makeRoute([this.stableDeployment, ...canaryDep]);
-    } else {
-      this.canaryDeployment = makeCanary([]);
-      this.stableDeployment = makeStable([]);
-      this.route = makeRoute([
-        this.stableDeployment,
-        ...(this.canaryDeployment ? [this.canaryDeployment] : []),
-      ]);
-    }
-
-    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
-      `${name}-netpol`,
-      {
-        metadata: { name: appName, namespace: args.namespace, labels: shared },
-        spec: mapLifted(resolved, (r) => ({
-          ...buildNetworkPolicySpec({
-            appName,
-            containerPort: r.pod.containerPort,
-            ingressFrom: r.ingressFrom,
-            egressTo: r.egressTo,
-          }),
-          // One policy for both tracks: select by app name only.
-          podSelector: { matchLabels: buildServiceSelector(appName) },
-        })),
-      },
-      { parent: this },
-    );
-
-    const pdbEnabled = args.pdb ?? (isPlain(args.replicas) ? (args.replicas as number) > 1 : true);
-    const pdbTracks = pdbEnabled
-      ? canary !== undefined
-        ? [STABLE_TRACK, CANARY_TRACK]
-        : [STABLE_TRACK]
-      : [];
-    this.podDisruptionBudgets = pdbTracks.map(
-      (track) =>
-        new k8s.policy.v1.PodDisruptionBudget(
-          `${name}-${track}-pdb`,
-          {
-            metadata: {
-              name: instanceName(appName, track),
-              namespace: args.namespace,
-              labels: mapLifted(shared, (labels) => ({ ...labels, ...buildSelectorLabels(appName, track) })),
-            },
-            spec: mapLifted(resolved, (r) =>
-              buildPdbSpec({ appName, track, maxUnavailable: r.pdbMaxUnavailable }),
-            ),
-          },
-          { parent: this },
-        ),
-    );
+    const ctx = releaseContext(this, name, args, resolved, plan, planKnown);
+    this.serviceAccount = createServiceAccount(ctx);
+    const services = createServices(ctx);
+    this.service = services.service;
+    this.canaryService = services.canaryService;
+    const tracks = createTracksAndRoute(ctx, this.serviceAccount, services);
+    this.stableDeployment = tracks.stable;
+    this.canaryDeployment = tracks.canary;
+    this.route = tracks.route;
+    this.networkPolicy = createNetworkPolicy(ctx);
+    this.podDisruptionBudgets = createPodDisruptionBudgets(ctx);
 
     const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
-    const stableTrack = mapLifted2(plan, resolved, stableTrackOf);
+    const stableTrack = mapLifted2(plan, resolved, ctx.stableTrackOf);
     this.weight = out(mapLifted(plan, (p) => p.weight));
     this.effectiveWeight = out(mapLifted(plan, (p) => p.effectiveWeight));
     this.phase = out(mapLifted(plan, (p) => p.phase));
@@ -877,15 +674,328 @@ export class CanaryRelease extends pulumi.ComponentResource {
     this.canaryReplicas = out(mapLifted(plan, (p) => p.canaryReplicas));
     this.previousStep = out(mapLifted(plan, (p) => p.previousStep));
     this.nextStep = out(mapLifted(plan, (p) => p.nextStep));
-    this.warning = out(warning);
+    this.warning = out(ctx.warning);
     this.serviceName = this.service.metadata.name;
     this.canaryServiceName = this.canaryService ? this.canaryService.metadata.name : pulumi.output(undefined);
     this.stableImage = pulumi.output(stableTrack).apply((s) => s.image);
     this.stableVersion = pulumi.output(stableTrack).apply((s) => s.version);
-    this.canaryImage = canary !== undefined ? pulumi.output(canary.image) : pulumi.output(undefined);
+    this.canaryImage =
+      args.canary !== undefined ? pulumi.output(args.canary.image) : pulumi.output(undefined);
     this.canaryVersion = out(mapLifted(resolved, (r) => r.canaryVersion));
     this.routeName = this.route ? this.route.metadata.name : pulumi.output(undefined);
 
     this.registerOutputs(canaryOutputs(this));
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The release's children, one step each. The constructor reads as this list: ServiceAccount, Services, the two
+// tracks (each a hardened Deployment from workload.ts's pure builders) with the route between them, the
+// NetworkPolicy and a PodDisruptionBudget per track.
+
+type TrackOf = (p: CanaryPlan, r: ResolvedCanaryInputs) => PlainTrack;
+
+/** What every step needs: the component, its arguments, the resolved inputs and the plan of this step. */
+interface ReleaseContext {
+  readonly parent: CanaryRelease;
+  readonly name: string;
+  readonly args: CanaryReleaseArgs;
+  readonly appName: string;
+  readonly resolved: Lifted<ResolvedCanaryInputs>;
+  readonly plan: Lifted<CanaryPlan>;
+  /** Known at preview: the step's phase decides the order tracks are updated in. */
+  readonly planKnown: boolean;
+  /** Labels of objects spanning both tracks. */
+  readonly shared: Lifted<PlainLabels>;
+  readonly deadline: number;
+  readonly customTimeouts: pulumi.CustomTimeouts;
+  readonly servicePortOf: (r: ResolvedCanaryInputs) => number;
+  readonly stableOf: (r: ResolvedCanaryInputs) => PlainTrack;
+  readonly canaryOf: (r: ResolvedCanaryInputs) => PlainTrack | undefined;
+  /** The stable track: its own image, or the canary's once promoted. */
+  readonly stableTrackOf: TrackOf;
+  readonly warning: Lifted<string | undefined>;
+}
+
+function releaseContext(
+  parent: CanaryRelease,
+  name: string,
+  args: CanaryReleaseArgs,
+  resolved: Lifted<ResolvedCanaryInputs>,
+  plan: Lifted<CanaryPlan>,
+  planKnown: boolean,
+): ReleaseContext {
+  const warning = mapLifted(plan, (p) => {
+    if (p.warning !== undefined) void pulumi.log.warn(p.warning, parent);
+    return p.warning;
+  });
+  const deadline = args.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
+  const awaitTimeout = `${deadline + AWAIT_SLACK_SECONDS}s`;
+  const canary = args.canary;
+  const stableOf = (r: ResolvedCanaryInputs): PlainTrack => ({
+    image: args.stable.image,
+    version: r.stableVersion,
+  });
+  const canaryOf = (r: ResolvedCanaryInputs): PlainTrack | undefined =>
+    canary !== undefined ? { image: canary.image, version: r.canaryVersion ?? "" } : undefined;
+  return {
+    parent,
+    name,
+    args,
+    appName: args.appName,
+    resolved,
+    plan,
+    planKnown,
+    shared: mapLifted(resolved, (r) => sharedLabels(args.appName, r.pod)),
+    deadline,
+    customTimeouts: { create: awaitTimeout, update: awaitTimeout },
+    servicePortOf: (r) => r.servicePort ?? DEFAULT_SERVICE_PORT,
+    stableOf,
+    canaryOf,
+    // Same hardened template for both tracks; at promotion the stable track takes the canary's image and version.
+    stableTrackOf: (p, r) => (p.stableRunsCanary ? canaryOf(r) : undefined) ?? stableOf(r),
+    warning,
+  };
+}
+
+function trackLabels(ctx: ReleaseContext, track: string): pulumi.Input<PlainLabels> {
+  return mapLifted(ctx.shared, (labels) => ({ ...labels, ...buildSelectorLabels(ctx.appName, track) }));
+}
+
+function createServiceAccount(ctx: ReleaseContext): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(
+    `${ctx.name}-sa`,
+    {
+      metadata: {
+        name: mapLifted(ctx.resolved, (r) => r.serviceAccountName ?? ctx.appName),
+        namespace: ctx.args.namespace,
+        labels: ctx.shared,
+      },
+      automountServiceAccountToken: false,
+    },
+    { parent: ctx.parent },
+  );
+}
+
+interface ReleaseServices {
+  /** Without a gateway the shared Service, with one the stable track's. */
+  service: k8s.core.v1.Service;
+  canaryService: k8s.core.v1.Service | undefined;
+}
+
+/** One Service over both tracks, or (with a gateway, which splits by route weight) one per track. */
+function createServices(ctx: ReleaseContext): ReleaseServices {
+  const { name, appName, args } = ctx;
+  const trackService = (track: string) =>
+    new k8s.core.v1.Service(
+      `${name}-${track}-service`,
+      {
+        metadata: {
+          name: instanceName(appName, track),
+          namespace: args.namespace,
+          labels: trackLabels(ctx, track),
+        },
+        spec: mapLifted(ctx.resolved, (r) =>
+          buildTrackServiceSpec(appName, track, ctx.servicePortOf(r), r.pod.portName),
+        ),
+      },
+      { parent: ctx.parent },
+    );
+  if (args.gateway === undefined) {
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: appName, namespace: args.namespace, labels: ctx.shared },
+        spec: mapLifted(ctx.resolved, (r) =>
+          buildServiceSpec({ appName, port: ctx.servicePortOf(r), portName: r.pod.portName }),
+        ),
+      },
+      { parent: ctx.parent },
+    );
+    return { service, canaryService: undefined };
+  }
+  const service = trackService(STABLE_TRACK);
+  return { service, canaryService: args.canary !== undefined ? trackService(CANARY_TRACK) : undefined };
+}
+
+/** A track's hardened Deployment: HardenedWorkload's pod template and spec, with the step's replicas. */
+function createTrackDeployment(
+  ctx: ReleaseContext,
+  serviceAccount: k8s.core.v1.ServiceAccount,
+  track: string,
+  trackOf: TrackOf,
+  replicasOf: (p: CanaryPlan) => number,
+  dependsOn: pulumi.Resource[],
+): k8s.apps.v1.Deployment {
+  const { appName, plan, resolved } = ctx;
+  const spec = (p: CanaryPlan, r: ResolvedCanaryInputs): DeploymentSpec => ({
+    ...buildDeploymentSpec({
+      pod: trackPodOptions(
+        { appName, pod: r.pod, serviceAccountName: r.serviceAccountName },
+        track,
+        trackOf(p, r),
+      ),
+      replicas: replicasOf(p),
+      revisionHistoryLimit: r.revisionHistoryLimit,
+    }),
+    progressDeadlineSeconds: ctx.deadline,
+  });
+  return new k8s.apps.v1.Deployment(
+    `${ctx.name}-${track}`,
+    {
+      metadata: {
+        name: instanceName(appName, track),
+        namespace: ctx.args.namespace,
+        labels: mapLifted2(plan, resolved, (p, r) =>
+          buildLabels({
+            appName,
+            version: trackOf(p, r).version,
+            track,
+            component: r.pod.component,
+            partOf: r.pod.partOf,
+          }),
+        ),
+        annotations: mapLifted(plan, (p) => ({
+          [ANNOTATION_WEIGHT]: String(p.weight),
+          [ANNOTATION_PREVIOUS_STEP]: String(p.previousStep),
+          [ANNOTATION_PHASE]: p.phase,
+        })),
+      },
+      spec: mapLifted2(plan, resolved, spec),
+    },
+    { parent: ctx.parent, dependsOn: [serviceAccount, ...dependsOn], customTimeouts: ctx.customTimeouts },
+  );
+}
+
+/** The HTTPRoute splitting traffic by weight between the tracks' Services (gateway mode only). */
+function createRoute(
+  ctx: ReleaseContext,
+  services: ReleaseServices,
+  dependsOn: pulumi.Resource[],
+): k8s.apiextensions.CustomResource | undefined {
+  const gateway = ctx.args.gateway;
+  if (gateway === undefined) return undefined;
+  return new k8s.apiextensions.CustomResource(
+    `${ctx.name}-route`,
+    {
+      apiVersion: GATEWAY_API_VERSION,
+      kind: "HTTPRoute",
+      metadata: { name: ctx.appName, namespace: ctx.args.namespace, labels: ctx.shared },
+      spec: buildHttpRouteSpec({
+        gateway,
+        stableService: services.service.metadata.name,
+        canaryService: services.canaryService?.metadata.name,
+        port: mapLifted(ctx.resolved, ctx.servicePortOf),
+        stableWeight: mapLifted(ctx.plan, (p) => p.stableRouteWeight),
+        canaryWeight: mapLifted(ctx.plan, (p) => p.canaryRouteWeight),
+      }),
+    },
+    {
+      parent: ctx.parent,
+      dependsOn: [
+        services.service,
+        ...(services.canaryService ? [services.canaryService] : []),
+        ...dependsOn,
+      ],
+    },
+  );
+}
+
+/**
+ * Both tracks and the route, ordered so that a failing track leaves the other untouched: a step forward readies
+ * the canary before stable shrinks; an abort or a promotion completes stable before traffic and the canary move.
+ */
+function createTracksAndRoute(
+  ctx: ReleaseContext,
+  serviceAccount: k8s.core.v1.ServiceAccount,
+  services: ReleaseServices,
+): {
+  stable: k8s.apps.v1.Deployment;
+  canary: k8s.apps.v1.Deployment | undefined;
+  route: k8s.apiextensions.CustomResource | undefined;
+} {
+  const makeCanary = (dependsOn: pulumi.Resource[]) =>
+    ctx.args.canary !== undefined
+      ? createTrackDeployment(
+          ctx,
+          serviceAccount,
+          CANARY_TRACK,
+          (_p, r) => ctx.canaryOf(r) ?? ctx.stableOf(r),
+          (p) => p.canaryReplicas,
+          dependsOn,
+        )
+      : undefined;
+  const makeStable = (dependsOn: pulumi.Resource[]) =>
+    createTrackDeployment(
+      ctx,
+      serviceAccount,
+      STABLE_TRACK,
+      ctx.stableTrackOf,
+      (p) => p.stableReplicas,
+      dependsOn,
+    );
+  const ordering = ctx.planKnown ? trackOrdering((ctx.plan as CanaryPlan).phase) : undefined;
+  if (ordering?.canaryAfterStable) {
+    const stable = makeStable([]);
+    const route = createRoute(ctx, services, [stable]);
+    const canary = makeCanary([stable, ...(route ? [route] : [])]);
+    return { stable, canary, route };
+  }
+  if (ordering?.stableAfterCanary) {
+    const canary = makeCanary([]);
+    const canaryDep = canary ? [canary] : [];
+    const stable = makeStable(canaryDep);
+    return { stable, canary, route: createRoute(ctx, services, [stable, ...canaryDep]) };
+  }
+  const canary = makeCanary([]);
+  const stable = makeStable([]);
+  return { stable, canary, route: createRoute(ctx, services, [stable, ...(canary ? [canary] : [])]) };
+}
+
+/** One NetworkPolicy over both tracks: HardenedWorkload's, selecting by app name only. */
+function createNetworkPolicy(ctx: ReleaseContext): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    `${ctx.name}-netpol`,
+    {
+      metadata: { name: ctx.appName, namespace: ctx.args.namespace, labels: ctx.shared },
+      spec: mapLifted(ctx.resolved, (r) => ({
+        ...buildNetworkPolicySpec({
+          appName: ctx.appName,
+          containerPort: r.pod.containerPort,
+          ingressFrom: r.ingressFrom,
+          egressTo: r.egressTo,
+        }),
+        podSelector: { matchLabels: buildServiceSelector(ctx.appName) },
+      })),
+    },
+    { parent: ctx.parent },
+  );
+}
+
+/** A PodDisruptionBudget per track (HardenedWorkload's), unless `pdb` is false or a single pod runs. */
+function createPodDisruptionBudgets(ctx: ReleaseContext): k8s.policy.v1.PodDisruptionBudget[] {
+  const { args } = ctx;
+  const pdbEnabled = args.pdb ?? (isPlain(args.replicas) ? (args.replicas as number) > 1 : true);
+  const tracks = pdbEnabled
+    ? args.canary !== undefined
+      ? [STABLE_TRACK, CANARY_TRACK]
+      : [STABLE_TRACK]
+    : [];
+  return tracks.map(
+    (track) =>
+      new k8s.policy.v1.PodDisruptionBudget(
+        `${ctx.name}-${track}-pdb`,
+        {
+          metadata: {
+            name: instanceName(ctx.appName, track),
+            namespace: args.namespace,
+            labels: trackLabels(ctx, track),
+          },
+          spec: mapLifted(ctx.resolved, (r) =>
+            buildPdbSpec({ appName: ctx.appName, track, maxUnavailable: r.pdbMaxUnavailable }),
+          ),
+        },
+        { parent: ctx.parent },
+      ),
+  );
 }
