@@ -491,3 +491,14 @@ describe("release: Prometheus metric source", () => {
     );
   });
 });
+
+describe("release: why an up failed (engine progress lines)", () => {
+  it("drops the step marker of an engine line", () => {
+    assert.equal(
+      upFailure(
+        'code: -2\n stdout: \n+  kubernetes:apps/v1:Deployment go-service-canary creating (30s) warning: [ProgressDeadlineExceeded] ReplicaSet "x" has timed out progressing.\nerror: update failed',
+      ),
+      'kubernetes:apps/v1:Deployment go-service-canary creating (30s) warning: [ProgressDeadlineExceeded] ReplicaSet "x" has timed out progressing.',
+    );
+  });
+});

@@ -389,7 +389,8 @@ async function analyse(
 export function upFailure(message: string): string {
   const lines = message
     .split("\n")
-    .map((l) => l.trim().replace(/^\*\s*/, ""))
+    // Engine lines start with a step marker (`+`, `~`, `-`) or a bullet; the diagnosis is what follows.
+    .map((l) => l.trim().replace(/^[*+~-]\s+/, ""))
     .filter((l) => l !== "");
   const pick =
     lines.find((l) =>
