@@ -31,6 +31,8 @@ import { GvisorRuntimeClass } from "./components/runtimeclass";
 interface ServiceOutputs {
   /** Kubernetes Service clients use (with a gateway: the stable backend's). */
   serviceName: pulumi.Output<string>;
+  /** With a gateway: the canary track's own Service while a canary runs (the release driver probes it). */
+  canaryServiceName?: pulumi.Output<string | undefined>;
   /** Digest-pinned image built from the app this run (`repo@sha256:…`): the canary's version while one runs. */
   image: pulumi.Output<string>;
   /** Version built into `image` (canary.version while a canary runs, else version). */
@@ -244,6 +246,7 @@ async function main(): Promise<PlatformOutputs> {
       image: image.ref,
       imageVersion: version,
       ...(canaryVersion !== undefined ? { canaryImage: image.ref } : {}),
+      ...(gateway !== undefined ? { canaryServiceName: release.canaryServiceName } : {}),
       stableImage: release.stableImage,
       weight: release.weight,
       effectiveWeight: release.effectiveWeight,

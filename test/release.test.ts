@@ -14,6 +14,7 @@ import {
   type IntervalSample,
 } from "../scripts/release/analysis";
 import { upFailure } from "../scripts/release/driver";
+import { probeTargets, splitRequests } from "../scripts/release/measure";
 import { promQueries, query, scalarOf } from "../scripts/release/prometheus";
 import { readReleaseConfig, StackFileError, writePatch } from "../scripts/release/stackfile";
 import {
@@ -500,5 +501,25 @@ describe("release: why an up failed (engine progress lines)", () => {
       ),
       'kubernetes:apps/v1:Deployment go-service-canary creating (30s) warning: [ProgressDeadlineExceeded] ReplicaSet "x" has timed out progressing.',
     );
+  });
+});
+
+describe("release: where probes go", () => {
+  it("sends every probe through the shared Service, or half to each track's Service with a gateway", () => {
+    assert.deepEqual(probeTargets({ serviceName: "web" }, "svc"), [{ service: "web", share: 1 }]);
+    assert.deepEqual(probeTargets({}, "svc"), [{ service: "svc", share: 1 }]);
+    assert.deepEqual(probeTargets({ serviceName: "web-stable", canaryServiceName: "web-canary" }, "svc"), [
+      { service: "web-stable", share: 0.5 },
+      { service: "web-canary", share: 0.5 },
+    ]);
+    assert.deepEqual(
+      splitRequests(20, probeTargets({ serviceName: "a", canaryServiceName: "b" }, "s")),
+      [10, 10],
+    );
+    assert.deepEqual(
+      splitRequests(1, probeTargets({ serviceName: "a", canaryServiceName: "b" }, "s")),
+      [1, 1],
+    );
+    assert.deepEqual(splitRequests(7, probeTargets({ serviceName: "a" }, "s")), [7]);
   });
 });

@@ -14,7 +14,7 @@ import {
   StepAnalysis,
   type TrackSample,
 } from "./analysis";
-import { ClusterProbe } from "./measure";
+import { ClusterProbe, probeTargets } from "./measure";
 import { PrometheusError, trackMetrics } from "./prometheus";
 import { readReleaseConfig, StackFileError, writePatch } from "./stackfile";
 import {
@@ -101,6 +101,8 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 interface ServiceOutputs {
   serviceName?: string;
+  /** The canary track's own Service (gateway mode with a canary only). */
+  canaryServiceName?: string;
   image?: string;
   stableImage?: string;
   effectiveWeight?: number;
@@ -226,6 +228,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
           break;
         }
         fire({ type: "applied" });
+        probe.setTargets(probeTargets(r.out ?? {}, opts.service));
         const analysis = new StepAnalysis(settings);
         const verdict = await analyse(analysis, steps[step], r.out, probe, settings, opts, log);
         reports.push(verdict.report);
@@ -366,7 +369,10 @@ async function analyse(
     report: {
       weight,
       ...(out?.effectiveWeight !== undefined ? { effectiveWeight: out.effectiveWeight } : {}),
-      ...(answered > 0 ? { measuredShare: (100 * totals.canary.requests) / answered } : {}),
+      // With a gateway each track's Service is probed on its own: the answers judge, they do not measure the split.
+      ...(answered > 0 && probe.measuresSplit
+        ? { measuredShare: (100 * totals.canary.requests) / answered }
+        : {}),
       requests: {
         canary: totals.canary.requests,
         stable: totals.stable.requests,

@@ -19,33 +19,80 @@ export interface ProbeResult {
 
 const emptySample = (): TrackSample => ({ requests: 0, errors: 0, latenciesMs: [] });
 
+/** A Service probes go to and its share of them. */
+export interface ProbeTarget {
+  service: string;
+  share: number;
+}
+
+/**
+ * Where probes go: the Service both tracks share (its endpoints are the traffic split), or, with a gateway (the
+ * route splits traffic, each track has its own Service), half to each track's Service, so the canary is judged
+ * on answers of its own whatever the route weight.
+ */
+export function probeTargets(
+  out: { serviceName?: string; canaryServiceName?: string },
+  fallback: string,
+): ProbeTarget[] {
+  const stable = out.serviceName ?? fallback;
+  return out.canaryServiceName !== undefined
+    ? [
+        { service: stable, share: 0.5 },
+        { service: out.canaryServiceName, share: 0.5 },
+      ]
+    : [{ service: stable, share: 1 }];
+}
+
+/** Requests per target: the shares of `requests`, at least one each. */
+export function splitRequests(requests: number, targets: readonly ProbeTarget[]): number[] {
+  return targets.map((t) => Math.max(1, Math.round(requests * t.share)));
+}
+
 export class ClusterProbe {
   private readonly core: k8s.CoreV1Api;
   private restartsAtStart: number | undefined;
-  /** `<service>:<port>` as the API server's proxy wants it (a named port must be named). */
-  private proxyTarget: string | undefined;
+  /** `<service>:<port>` per Service, as the API server's proxy wants it (a named port must be named). */
+  private readonly proxyTargets = new Map<string, string>();
+  private targets: ProbeTarget[];
 
   constructor(
     k8sLib: typeof k8s,
     private readonly kc: k8s.KubeConfig,
     private readonly namespace: string,
-    private readonly service: string,
+    service: string,
     private readonly app: string,
   ) {
     this.core = kc.makeApiClient(k8sLib.CoreV1Api);
+    this.targets = [{ service, share: 1 }];
+  }
+
+  /** Sends the next probes to these Services. */
+  setTargets(targets: ProbeTarget[]): void {
+    this.targets = targets;
+  }
+
+  /** True when probes go to one Service both tracks share, so the answers measure the traffic split. */
+  get measuresSplit(): boolean {
+    return this.targets.length === 1;
   }
 
   /** One GET through the API server's service proxy: status, body and milliseconds. */
-  private async get(path: string, timeoutMs: number): Promise<{ status: number; body: string; ms: number }> {
+  private async get(
+    service: string,
+    path: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; body: string; ms: number }> {
     const cluster = this.kc.getCurrentCluster();
     if (cluster === null) throw new Error("the kubeconfig has no current cluster");
-    if (this.proxyTarget === undefined) {
-      const svc = await this.core.readNamespacedService({ name: this.service, namespace: this.namespace });
+    let target = this.proxyTargets.get(service);
+    if (target === undefined) {
+      const svc = await this.core.readNamespacedService({ name: service, namespace: this.namespace });
       const port = svc.spec?.ports?.[0];
-      this.proxyTarget = `${this.service}:${port?.name || String(port?.port ?? 80)}`;
+      target = `${service}:${port?.name || String(port?.port ?? 80)}`;
+      this.proxyTargets.set(service, target);
     }
     const url = new URL(
-      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/${encodeURIComponent(this.proxyTarget)}/proxy${path}`,
+      `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/services/${encodeURIComponent(target)}/proxy${path}`,
       cluster.server,
     );
     const opts: https.RequestOptions = {
@@ -80,8 +127,8 @@ export class ClusterProbe {
   /** `requests` probes of /version, a few at a time; each answer is counted on the track it names. */
   async probe(requests: number, timeoutMs = 5000): Promise<ProbeResult> {
     const result: ProbeResult = { canary: emptySample(), stable: emptySample(), unknown: emptySample() };
-    const one = async () => {
-      const r = await this.get("/version", timeoutMs);
+    const one = async (service: string) => {
+      const r = await this.get(service, "/version", timeoutMs);
       let track: string | undefined;
       try {
         track = (JSON.parse(r.body) as { track?: unknown }).track as string | undefined;
@@ -97,8 +144,13 @@ export class ClusterProbe {
       sample.latenciesMs.push(r.ms);
     };
     const parallel = 4;
-    for (let sent = 0; sent < requests; sent += parallel) {
-      await Promise.all(Array.from({ length: Math.min(parallel, requests - sent) }, one));
+    const counts = splitRequests(requests, this.targets);
+    for (const [i, target] of this.targets.entries()) {
+      for (let sent = 0; sent < counts[i]; sent += parallel) {
+        await Promise.all(
+          Array.from({ length: Math.min(parallel, counts[i] - sent) }, () => one(target.service)),
+        );
+      }
     }
     return result;
   }
