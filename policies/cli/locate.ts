@@ -68,6 +68,7 @@ const FIELDS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   imageDigestPinned: [[C, "image"]],
   imageDigestPinnedAdvisory: [[C, "image"]],
   imageTagNotLatest: [[C, "image"]],
+  ephemeralContainerImages: [[C, "image"]],
   runtimeClassGvisor: [["runtimeClassName"]],
   automountServiceAccountToken: [["automountServiceAccountToken"]],
   runAsUserAbove10000: [
@@ -87,7 +88,7 @@ const CONTAINER_FIELDS = ["containers", "initContainers", "ephemeralContainers"]
 
 /** The path of the container a message names (`container "app"`), or the first container's. */
 function containerPath(spec: unknown, message: string): FieldPath | undefined {
-  const named = /containers? "([^"]+)"/.exec(message)?.[1];
+  const named = /[cC]ontainers? "([^"]+)"/.exec(message)?.[1];
   const s = spec as Record<string, unknown> | undefined;
   for (const field of CONTAINER_FIELDS) {
     const list = s?.[field];

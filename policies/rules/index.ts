@@ -1,6 +1,7 @@
 // Every non-PSS rule of sections 2 and 3, for the CrossGuard adapter and the plain-manifest checker.
 import type { ObjectRule, PodRule, StackRule } from "../lib/rule";
 import { automountServiceAccountToken } from "./automountServiceAccountToken";
+import { ephemeralContainerImages } from "./ephemeralContainerImages";
 import { imageDigestPinned } from "./imageDigestPinned";
 import { imageTagNotLatest } from "./imageTagNotLatest";
 import { namespacePodSecurityLabels } from "./namespacePodSecurityLabels";
@@ -33,6 +34,7 @@ export const POD_RULES: readonly PodRule[] = [
   noContainerRuntimeSocket,
   noSecretLiteralsInEnv,
   runtimeClassGvisor,
+  ephemeralContainerImages,
 ];
 
 /** Rules on single non-pod objects: ServiceAccount (section 2), Namespace (section 3). */

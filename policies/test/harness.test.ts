@@ -75,6 +75,7 @@ describe("policy pack through the runtime harness", () => {
           ["noContainerRuntimeSocket", "mandatory"],
           ["noSecretLiteralsInEnv", "mandatory"],
           ["runtimeClassGvisor", "mandatory"],
+          ["ephemeralContainerImages", "mandatory"],
           ["serviceAccountAutomountToken", "advisory"],
           ["namespacePodSecurityLabels", "mandatory"],
           ["helmReleaseContents", "advisory"],

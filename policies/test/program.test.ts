@@ -178,6 +178,7 @@ function podRulePolicies(stack: string): string[] {
     "noContainerRuntimeSocket",
     "noSecretLiteralsInEnv",
     "runtimeClassGvisor",
+    "ephemeralContainerImages",
   ];
 }
 

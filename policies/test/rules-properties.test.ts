@@ -50,7 +50,7 @@ function compliantPod(shape: Shape): PodSpec {
   if (shape.ephemeralContainers.length > 0) {
     spec.ephemeralContainers = shape.ephemeralContainers.map((name) => ({
       name,
-      image: IMAGE,
+      image: DEBUG_IMAGE,
       securityContext: hardenedSc(),
     }));
   }
@@ -58,6 +58,12 @@ function compliantPod(shape: Shape): PodSpec {
 }
 
 const config = ruleConfig();
+
+/** A debug image from an allowed registry, pinned: what ephemeral containers run. */
+const DEBUG_IMAGE = `gcr.io/distroless/base-debian13:debug-nonroot@${DIGEST}`;
+/** The repository a mutated image keeps: an ephemeral container's stays in an allowed registry. */
+const repoFor = (t: ContainerRef) =>
+  t.list === "ephemeralContainers" ? "gcr.io/distroless/base-debian13" : "gcr.io/acme/web";
 
 /** Every section-2 message for `spec` wrapped in `kind`, by rule name (rules with none left out). */
 function violations(kind: string, spec: PodSpec): Record<string, string[]> {
@@ -175,7 +181,7 @@ const MUTATIONS: Mutation[] = [
     lists: ALL,
     apply(spec, t) {
       assert.ok(t);
-      const image = `gcr.io/acme/web:latest@${DIGEST}`;
+      const image = `${repoFor(t)}:latest@${DIGEST}`;
       at(spec, t).image = image;
       return [
         `${t.label} image ${JSON.stringify(image)} uses the "latest" tag; use a version tag or a digest`,
@@ -188,7 +194,7 @@ const MUTATIONS: Mutation[] = [
     lists: ALL,
     apply(spec, t) {
       assert.ok(t);
-      const image = "gcr.io/acme/web:1.2.3";
+      const image = `${repoFor(t)}:1.2.3`;
       at(spec, t).image = image;
       return [`${t.label} image ${JSON.stringify(image)} is not pinned by digest (name@sha256:...)`];
     },
@@ -259,6 +265,23 @@ const MUTATIONS: Mutation[] = [
       c.env = [...(c.env ?? []), { name: "LOG_LEVEL", value: "info" }, { name, value: "hunter2" }];
       return [
         `${t.label} env ${JSON.stringify(name)} sets a literal value; reference a Secret with valueFrom.secretKeyRef`,
+      ];
+    },
+  },
+  {
+    what: "an ephemeral container's image from a registry not allowed",
+    rule: "ephemeralContainerImages",
+    apply(spec, _t, choice) {
+      const image = [`docker.io/library/busybox:1.37@${DIGEST}`, `gcr.io/acme/web:1.2.3@${DIGEST}`][choice % 2];
+      const list = (spec.ephemeralContainers ??= []);
+      const hardened = structuredClone(spec.containers?.[0]?.securityContext);
+      if (list.length === 0) list.push({ name: "debugger", image, securityContext: hardened });
+      const target = list[choice % list.length];
+      target.image = image;
+      const label = `ephemeralContainer ${JSON.stringify(target.name)}`;
+      return [
+        `${label} image ${JSON.stringify(image)} is not from an allowed registry (gcr.io/distroless, cgr.dev/chainguard); ` +
+          "debug with an image from allowedRegistries, e.g. a distroless :debug-nonroot variant",
       ];
     },
   },

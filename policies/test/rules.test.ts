@@ -25,6 +25,7 @@ import { resourcesRequestsLimits } from "../rules/resourcesRequestsLimits";
 import { runAsGroupAbove10000 } from "../rules/runAsGroupAbove10000";
 import { runAsUserAbove10000 } from "../rules/runAsUserAbove10000";
 import { runtimeClassGvisor } from "../rules/runtimeClassGvisor";
+import { ephemeralContainerImages } from "../rules/ephemeralContainerImages";
 import { runtimeClassHandlerRunsc } from "../rules/runtimeClassHandlerRunsc";
 import { serviceAccountAutomountToken } from "../rules/serviceAccountAutomountToken";
 import { workloadsInRestrictedNamespace } from "../rules/workloadsInRestrictedNamespace";
@@ -64,9 +65,9 @@ describe("rule modules", () => {
     }
   });
 
-  it("lists 12 pod rules, 2 object rules and 2 stack rules with unique names", () => {
+  it("lists 13 pod rules, 2 object rules and 2 stack rules with unique names", () => {
     const names = [...POD_RULES, ...OBJECT_RULES, ...STACK_RULES].map((r) => r.name);
-    assert.strictEqual(POD_RULES.length, 12);
+    assert.strictEqual(POD_RULES.length, 13);
     assert.strictEqual(OBJECT_RULES.length, 2);
     assert.strictEqual(STACK_RULES.length, 2);
     assert.strictEqual(new Set(names).size, names.length);
@@ -685,5 +686,39 @@ describe("rule modules", () => {
         [false, false],
       );
     });
+  });
+});
+
+describe("ephemeralContainerImages", () => {
+  const DIGEST = `sha256:${"a".repeat(64)}`;
+  const pod = (images: string[]) => ({
+    containers: [{ name: "app", image: `gcr.io/acme/web:1@${DIGEST}` }],
+    ephemeralContainers: images.map((image, i) => ({ name: `debugger-${i}`, image })),
+  });
+  const run = (images: string[], allowedRegistries?: string[]) =>
+    ephemeralContainerImages.check({
+      kind: "Pod",
+      name: "web",
+      metadata: {},
+      spec: pod(images),
+      config: ruleConfig(allowedRegistries !== undefined ? { allowedRegistries } : {}),
+    });
+
+  it("passes debug images from allowed registries (a mirror when configured) and pods without ephemeral containers", () => {
+    assert.deepStrictEqual(run([]), []);
+    assert.deepStrictEqual(run(["gcr.io/distroless/base-debian13:debug-nonroot"]), []);
+    assert.deepStrictEqual(
+      run(["localhost:5000/distroless/base-debian13:debug-nonroot"], ["localhost:5000/distroless"]),
+      [],
+    );
+  });
+
+  it("fails another registry and a missing image, naming the container, the image and the allowed registries", () => {
+    assert.deepStrictEqual(run(["busybox:1.37", ""]), [
+      'ephemeralContainer "debugger-0" image "busybox:1.37" is not from an allowed registry (gcr.io/distroless, cgr.dev/chainguard); debug with an image from allowedRegistries, e.g. a distroless :debug-nonroot variant',
+      'ephemeralContainer "debugger-1" must set a debug image from allowedRegistries',
+    ]);
+    // The app's own image is not a debug image: its registry is not on the list.
+    assert.strictEqual(run([`gcr.io/acme/web:1@${DIGEST}`]).length, 1);
   });
 });

@@ -4,6 +4,9 @@
 #   - localhost:5000/docker/dockerfile:1               the `# syntax=docker/dockerfile:1` frontend (BuildKit's)
 #   - localhost:5000/distroless/{static,base,cc,nodejs22}-debian13:nonroot
 #                                                      distroless-equivalent bases from Debian 13 packages
+#   - localhost:5000/distroless/base-debian13:debug-nonroot
+#                                                      the base plus busybox in /busybox, as Google's :debug images:
+#                                                      the image `npm run debug` attaches (never an app's base)
 #   - localhost:5000/library/node:22-trixie-slim, localhost:5000/library/golang:<go minor>
 #                                                      builder stages (BuildKit mirrors docker.io here)
 # An image already in the registry is skipped; --force rebuilds. Assembled root filesystems are cached in
@@ -181,6 +184,39 @@ EOF
   rm -rf "$ctx"
 }
 
+# The debug variant of the base: busybox's applets under /busybox, its shell as the entrypoint, still 65532.
+DEBUG_APPLETS="sh ash ls cat ps top grep find head tail wc env id du df free mount netstat nslookup wget vi less stat readlink sleep kill"
+debug_image() {
+  local repo=distroless/base-debian$BASE_DEBIAN_RELEASE
+  if present "$repo" debug-nonroot; then return; fi
+  phase "images: assembling $repo:debug-nonroot (the base plus busybox from Debian $BASE_DEBIAN_SUITE)"
+  local ctx=$IMG/ctx/debug a applet
+  rm -rf "$ctx"
+  mkdir -p "$ctx/home/nonroot"
+  for a in "${ARCHES[@]}"; do
+    rootfs base "$a"
+    cp -a "$ROOTFS" "$ctx/rootfs-$a"
+    rmdir "$ctx/rootfs-$a/home/nonroot"
+    mkdir -p "$ctx/bb-$a" "$ctx/rootfs-$a/busybox"
+    extract "$a" "$ctx/bb-$a" busybox-static
+    cp "$ctx/bb-$a/usr/bin/busybox" "$ctx/rootfs-$a/busybox/busybox"
+    for applet in $DEBUG_APPLETS; do ln -s busybox "$ctx/rootfs-$a/busybox/$applet"; done
+    rm -rf "$ctx/bb-$a"
+  done
+  cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+COPY --chown=65532:65532 home/ /home/
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER 65532:65532
+WORKDIR /home/nonroot
+ENTRYPOINT ["/busybox/sh"]
+EOF
+  build "$ctx" linux/amd64,linux/arm64 "$repo:debug-nonroot"
+  rm -rf "$ctx"
+}
+
 # Builder stages run on the build platform only (the generated Dockerfiles use --platform=$BUILDPLATFORM).
 builder_images() {
   local node_tag=library/node gotag=library/golang
@@ -284,6 +320,7 @@ bases)
   base_image base
   base_image cc
   base_image nodejs
+  debug_image
   builder_images
   ;;
 all)
@@ -292,6 +329,7 @@ all)
   base_image base
   base_image cc
   base_image nodejs
+  debug_image
   builder_images
   ;;
 *) die "usage: images.sh system | bases | all [--force]" "" ;;
