@@ -46,6 +46,9 @@ const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
 // `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
+/** `<registry>/<repository>[:tag][@sha256:<64 hex>]`, with a registry host (a dot, a port or localhost). */
+const IMAGE_REFERENCE =
+  /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]+)(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 const PINNED_IMAGE =
   /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
 // buildkitd addresses buildctl takes: a unix socket by absolute path, or host:port over TCP.
@@ -400,6 +403,14 @@ export const configSchema = strictObject({
   images: imagesSchema.prefault({}),
   canary: canarySchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
+  debug: strictObject({
+    /** The image `npm run debug` attaches; default: the base's `debug-nonroot` variant from where bases come from. */
+    image: pattern(
+      IMAGE_REFERENCE,
+      'expected an image reference such as "gcr.io/distroless/base-debian13:debug-nonroot" or <repository>@sha256:<64 hex>',
+      512,
+    ).optional(),
+  }).prefault({}),
   requireDigest: z.boolean({ error: "expected true or false" }).default(true),
   services: z
     .array(z.unknown(), { error: "expected a list of services" })
@@ -531,12 +542,24 @@ export function loadConfig(
   const images = parseInto(shape.images, raw.images, "images", problems);
   const canary = parseInto(shape.canary, raw.canary, "canary", problems);
   const gateway = parseInto(shape.gateway, raw.gateway, "gateway", problems);
+  const debug = parseInto(shape.debug, raw.debug, "debug", problems);
   const requireDigest = parseInto(shape.requireDigest, raw.requireDigest, "requireDigest", problems);
   const serviceList = parseInto(shape.services, raw.services, "services", problems);
   // Each service is parsed on its own so one bad entry does not hide the problems of the others.
   const services = (serviceList ?? []).map((s, i) => parseInto(serviceSchema, s, `services[${i}]`, problems));
 
   // --- cross-field rules -------------------------------------------------------------------------------------
+  // A debug container runs in the app's process namespace: in prod its image is pinned like the app's.
+  const debugImage = debug?.image;
+  if (debugImage !== undefined && environment === "prod" && !debugImage.includes("@sha256:")) {
+    problems.push(
+      problem(
+        "debug.image",
+        debugImage,
+        "expected an image pinned by digest (<repository>@sha256:<64 hex>) in environment prod",
+      ),
+    );
+  }
   // Checked on the raw value so a plaintext password is reported even when another registry field is bad.
   const rawRegistry = raw.registry;
   if (
@@ -851,6 +874,7 @@ export function loadConfig(
       images: images as PlatformConfig["images"],
       canary: canary as PlatformConfig["canary"],
       gateway: gateway as PlatformConfig["gateway"],
+      debug: debug as PlatformConfig["debug"],
       requireDigest: requireDigest ?? true,
       services: services as ServiceConfig[],
     },

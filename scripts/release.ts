@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { formatReport, release, ReleaseError, type ReleaseCommand } from "./release/driver";
+import { StackConfigError } from "./lib/stack-config";
 import { StackFileError } from "./release/stackfile";
 import { TransitionError } from "./release/state";
 import { DriverError } from "./stack";
@@ -77,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
     if (
       e instanceof ConfigError ||
       e instanceof StackFileError ||
+      e instanceof StackConfigError ||
       e instanceof TransitionError ||
       e instanceof DriverError
     ) {

@@ -180,19 +180,24 @@ function inProject(
   };
 }
 
+/** The stack's policy config, `policies/config/<stack>.json`, with the target's `policyConfig` laid over it. */
+export function policyConfigFor(target: StackTarget): Record<string, Record<string, unknown>> {
+  const own = path.join(PROJECT_ROOT, "policies", "config", `${target.stack}.json`);
+  const merged: Record<string, Record<string, unknown>> = fs.existsSync(own)
+    ? (JSON.parse(fs.readFileSync(own, "utf8")) as Record<string, Record<string, unknown>>)
+    : {};
+  for (const [policy, settings] of Object.entries(target.policyConfig ?? {})) {
+    merged[policy] = { ...(merged[policy] ?? {}), ...settings };
+  }
+  return merged;
+}
+
 /** The policy config file for an operation: the stack's own, with `policyConfig` laid over it; none if neither. */
 export function policyConfigFile(target: StackTarget, workDir: string): string | undefined {
   const own = path.join(PROJECT_ROOT, "policies", "config", `${target.stack}.json`);
-  const base = fs.existsSync(own)
-    ? (JSON.parse(fs.readFileSync(own, "utf8")) as Record<string, Record<string, unknown>>)
-    : {};
   if (target.policyConfig === undefined) return fs.existsSync(own) ? own : undefined;
-  const merged: Record<string, Record<string, unknown>> = { ...base };
-  for (const [policy, settings] of Object.entries(target.policyConfig)) {
-    merged[policy] = { ...(merged[policy] ?? {}), ...settings };
-  }
   const file = path.join(workDir, `policy-config.${target.stack}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify(policyConfigFor(target), null, 2)}\n`);
   return file;
 }
 

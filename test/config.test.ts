@@ -69,7 +69,7 @@ const CASES: readonly Case[] = [
     raw: { namespaces: {} },
     message:
       "namespaces: (unknown key) is not allowed; expected only the keys environment, namespace, registry, " +
-      "runtimeClass, images, canary, gateway, requireDigest, services",
+      "runtimeClass, images, canary, gateway, debug, requireDigest, services",
   },
   {
     key: "namespace.name",
@@ -280,6 +280,23 @@ const CASES: readonly Case[] = [
     raw: { canary: { analysis: { prometheus: { url: "http://p:9090", window: "1 minute" } } } },
     message:
       'canary.analysis.prometheus.window: "1 minute" is not allowed; expected a Prometheus duration such as "1m" or "30s"',
+  },
+  {
+    key: "debug.image without a registry",
+    raw: { debug: { image: "busybox" } },
+    message:
+      'debug.image: "busybox" is not allowed; expected an image reference such as "gcr.io/distroless/base-debian13:debug-nonroot" or <repository>@sha256:<64 hex>',
+  },
+  {
+    key: "debug.image unpinned in prod",
+    raw: {
+      environment: "prod",
+      debug: { image: "gcr.io/distroless/base-debian13:debug-nonroot" },
+      services: [{ ...NODE, replicas: 10 }],
+      namespace: LARGE_NAMESPACE,
+    },
+    message:
+      'debug.image: "gcr.io/distroless/base-debian13:debug-nonroot" is not allowed; expected an image pinned by digest (<repository>@sha256:<64 hex>) in environment prod',
   },
   {
     key: "services[0].progressDeadlineSeconds too short",
@@ -868,7 +885,7 @@ describe("config validation in the program", () => {
     assert.ok(failure.cause instanceof ConfigError);
     assert.deepEqual(failure.cause.problems, [
       "registry.password: (unknown key) is not allowed; expected only the keys environment, namespace, registry, " +
-        "runtimeClass, images, canary, gateway, requireDigest, services (set nested values with " +
+        "runtimeClass, images, canary, gateway, debug, requireDigest, services (set nested values with " +
         "`pulumi config set --path registry.password …`)",
     ]);
     assert.doesNotMatch(failure.message, /hunter2/);

@@ -272,7 +272,9 @@ const MUTATIONS: Mutation[] = [
     what: "an ephemeral container's image from a registry not allowed",
     rule: "ephemeralContainerImages",
     apply(spec, _t, choice) {
-      const image = [`docker.io/library/busybox:1.37@${DIGEST}`, `gcr.io/acme/web:1.2.3@${DIGEST}`][choice % 2];
+      const image = [`docker.io/library/busybox:1.37@${DIGEST}`, `gcr.io/acme/web:1.2.3@${DIGEST}`][
+        choice % 2
+      ];
       const list = (spec.ephemeralContainers ??= []);
       const hardened = structuredClone(spec.containers?.[0]?.securityContext);
       if (list.length === 0) list.push({ name: "debugger", image, securityContext: hardened });

@@ -1,11 +1,8 @@
 // The release driver: walks a service's canary through the configured steps with the Pulumi engine, judges each
 // step from measurements, and rolls back by itself. No controller runs in the cluster; the release's record is
 // the stack file (stackfile.ts), its logic the state machine (state.ts), its verdicts analysis.ts.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
-import { loadConfig, PROJECT, type PlatformConfig } from "../../config";
-import { PROJECT_ROOT } from "../lib/paths";
+import type { PlatformConfig } from "../../config";
+import { stackConfig, stackFilePath } from "../lib/stack-config";
 import { engineEnv, openStack, up, type StackTarget } from "../stack";
 import {
   type AnalysisSettings,
@@ -16,7 +13,7 @@ import {
 } from "./analysis";
 import { ClusterProbe, probeTargets } from "./measure";
 import { PrometheusError, trackMetrics } from "./prometheus";
-import { readReleaseConfig, StackFileError, writePatch } from "./stackfile";
+import { readReleaseConfig, writePatch } from "./stackfile";
 import {
   applyPatch,
   fromConfig,
@@ -73,22 +70,6 @@ export class ReleaseError extends Error {
   }
 }
 
-function stackFile(target: StackTarget): string {
-  return path.join(path.resolve(target.projectRoot ?? PROJECT_ROOT), `Pulumi.${target.stack}.yaml`);
-}
-
-/** The stack file's project config, validated like the program validates it (secrets stand in as text). */
-export function stackConfig(file: string): PlatformConfig {
-  const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    if (!key.startsWith(`${PROJECT}:`)) continue;
-    const secure = value !== null && typeof value === "object" && "secure" in value;
-    raw[key.slice(PROJECT.length + 1)] = secure ? "secret" : value;
-  }
-  return loadConfig(raw).config;
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
@@ -115,12 +96,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     opts.log ??
     ((line: string) =>
       process.stderr.write(`[${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s] ${line}\n`));
-  const file = stackFile(opts.target);
-  if (!fs.existsSync(file)) {
-    throw new StackFileError(
-      `--stack: ${JSON.stringify(opts.target.stack)} has no settings file ${path.basename(file)} in ${path.dirname(file)}`,
-    );
-  }
+  const file = stackFilePath(opts.target.stack, opts.target.projectRoot);
   const platform = stackConfig(file);
   const steps = platform.canary.steps;
   const settings: AnalysisSettings = platform.canary.analysis;

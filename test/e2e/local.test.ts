@@ -9,6 +9,7 @@ import type * as k8s from "@kubernetes/client-node";
 import * as kube from "@pulumi/kubernetes";
 import { BUILDKIT_IMAGE_KIND, BuildKitImage } from "../../components/buildkit";
 import { buildContainerSecurityContext, buildPodSecurityContext } from "../../components/podspec";
+import { debug } from "../../scripts/debug";
 import { destroy, preview, up, type StackTarget } from "../../scripts/stack";
 import { main as checker } from "../../policies/cli";
 import {
@@ -159,6 +160,35 @@ describe("e2e: the local stack on the real engine and cluster", function () {
       const r = inCluster(["curl", "-sS", "--max-time", "10", url]);
       assert.equal(r.status, 0, `${name} ${url}: ${r.stderr}`);
       assert.deepEqual(JSON.parse(r.stdout), { status: "ok" });
+    }
+  });
+
+  it("attaches a debug container to a pod of each service that sees the app's processes and files", async () => {
+    // The shell comes with the debug image (busybox in /busybox), never with the app's distroless image.
+    const command = [
+      "/busybox/sh",
+      "-c",
+      "ps; ls -d /proc/[0-9]*/root/app 2>/dev/null; netstat -ltn; exit 0",
+    ];
+    for (const [name, process] of [
+      ["go-service", /^\s*\d+\s+nonroot\s+\/app$/m],
+      ["node-service", /^\s*\d+\s+nonroot\s+\/nodejs\/bin\/node server\.js$/m],
+    ] as const) {
+      const r = await debug({ target: e2eStack(), service: name, command, log: () => undefined });
+      assert.equal(r.exitCode, 0, r.output);
+      assert.match(r.output ?? "", process, `${name}: ${r.output}`);
+      assert.match(r.output ?? "", /^\/proc\/\d+\/root\/app$/m, `${name}: ${r.output}`);
+      // The app's socket, as the troubleshooting table says: bound to 0.0.0.0, not to 127.0.0.1.
+      assert.match(
+        r.output ?? "",
+        /^tcp\s+\d+\s+\d+\s+(0\.0\.0\.0|:::):8080\s+\S+\s+LISTEN/m,
+        `${name}: ${r.output}`,
+      );
+      assert.match(r.image, /^localhost:5000\/distroless\/base-debian13:debug-nonroot$/);
+      const pod = kubectlJson<k8s.V1Pod>(["get", "pod", "-n", NAMESPACE, r.pod]);
+      const added = pod.spec?.ephemeralContainers?.find((c) => c.name === r.container);
+      assert.equal(added?.targetContainerName, pod.spec?.containers[0].name);
+      assert.equal(added?.securityContext?.runAsNonRoot, true);
     }
   });
 
