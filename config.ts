@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
+import { LATEST_PSS_MINOR } from "./policies/lib/pss-version";
 import { baseImageFor } from "./components/baseimage";
 import {
   DEFAULT_CANARY_STEPS,
@@ -25,8 +26,8 @@ import { DEFAULT_MAX_SURGE, DEFAULT_PROGRESS_DEADLINE_SECONDS } from "./componen
 
 /** Pulumi project name; config keys are `distroless-platform:<key>`. */
 export const PROJECT = "distroless-platform";
-/** Newest Pod Security Standards version the policy pack and the fixtures know. */
-export const LATEST_PSS_VERSION = 37;
+/** Minor of the newest Pod Security Standards version the policy pack and the fixtures know (one home). */
+export const LATEST_PSS_VERSION = LATEST_PSS_MINOR;
 /** Oldest Pod Security admission version (Kubernetes 1.22 introduced the labels' `-version`). */
 export const OLDEST_PSS_VERSION = 22;
 /** Platforms an image may be built for; both by default so the same digest runs on amd64 and arm64 nodes. */

@@ -16,11 +16,12 @@ import {
   show,
 } from "./podspec";
 import { NAMESPACE_NAME_LABEL } from "./workload";
+import { LATEST_PSS_VERSION } from "../policies/lib/pss-version";
 
 export { assertNamespaceName };
 
-/** Latest Pod Security Standards version the fixtures use; pinned so a cluster upgrade cannot tighten it silently. */
-export const DEFAULT_POD_SECURITY_VERSION = "v1.37";
+/** The newest Pod Security Standards version; pinned so a cluster upgrade cannot tighten it silently. */
+export const DEFAULT_POD_SECURITY_VERSION = LATEST_PSS_VERSION;
 export const POD_SECURITY_LEVEL = "restricted";
 export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
 
@@ -82,16 +83,16 @@ export interface PlainLimitRangeSpec {
   }[];
 }
 
-/** Throws unless `version` is a pinned Pod Security Standards version such as "v1.37". */
+/** Throws unless `version` is a pinned Pod Security Standards version such as DEFAULT_POD_SECURITY_VERSION. */
 export function assertPodSecurityVersion(version: unknown): void {
   if (version === "latest") {
     fail(
-      `podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "v1.37"`,
+      `podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "${DEFAULT_POD_SECURITY_VERSION}"`,
     );
   }
   if (typeof version !== "string" || !/^v1\.\d+$/.test(version)) {
     fail(
-      `podSecurityVersion: ${show(version)} is not allowed; use a pinned version matching v1.<minor>, e.g. "v1.37"`,
+      `podSecurityVersion: ${show(version)} is not allowed; use a pinned version matching v1.<minor>, e.g. "${DEFAULT_POD_SECURITY_VERSION}"`,
     );
   }
 }

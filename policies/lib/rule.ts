@@ -1,6 +1,7 @@
 // The contract of every rule outside the Pod Security Standards (sections 2–4 of the pack). A rule is a
 // pure function of plain values, so the same module serves CrossGuard (lib/crossguard.ts adapts it to
 // @pulumi/policy) and the plain-manifest checker (cli.ts feeds it parsed YAML).
+import { LATEST_PSS_VERSION } from "./pss-version";
 import type { ObjectMeta, PodSpec } from "./k8s";
 
 /** How a violation is treated: `mandatory` blocks the deployment, `advisory` only warns. */
@@ -44,14 +45,14 @@ export interface RuleConfig {
   externalRuntimeClasses: string[];
 }
 
-/** Defaults: the hardening contract of the platform (gVisor `gvisor`, PSS v1.37, digests in prod). */
+/** Defaults: the hardening contract of the platform (gVisor `gvisor`, the newest PSS version, digests in prod). */
 export const DEFAULT_RULE_CONFIG: RuleConfig = {
   environment: "prod",
   allowedRegistries: ["gcr.io/distroless", "cgr.dev/chainguard"],
   allowedRuntimeClasses: ["gvisor"],
   requireDigest: { prod: "mandatory", staging: "advisory" },
   requireDigestDefault: "advisory",
-  pssVersion: "v1.37",
+  pssVersion: LATEST_PSS_VERSION,
   exemptions: [],
   externalRestrictedNamespaces: [],
   externalRuntimeClasses: [],

@@ -22,6 +22,7 @@ import { checkSeccompProfileRestricted } from "./seccompProfile_restricted";
 import { checkSeLinuxOptions } from "./seLinuxOptions";
 import { checkSysctls } from "./sysctls";
 import { checkWindowsHostProcess } from "./windowsHostProcess";
+import { LATEST_PSS_MINOR, LATEST_PSS_VERSION } from "../lib/pss-version";
 
 /** Every upstream check: 12 baseline, 7 restricted (procMount_restricted is new in v1.35). */
 export const PSS_CHECKS: Check[] = [
@@ -65,8 +66,14 @@ export const MAX_PSS_MINOR: number = Math.max(
   ...PSS_CHECKS.flatMap((c) => c.versions.map((v) => parseMinor(v.minimumVersion, `check ${c.id} version`))),
 );
 
-/** The newest policy version the checks define (the fixtures' version). */
-export const LATEST_PSS_VERSION = "v1.37";
+// The registry checks itself: the newest version its checks define is the project's newest (lib/pss-version).
+if (MAX_PSS_MINOR !== LATEST_PSS_MINOR) {
+  throw new Error(
+    `PSS registry: the checks' newest version is v1.${MAX_PSS_MINOR} but lib/pss-version.ts says ${LATEST_PSS_VERSION}; update LATEST_PSS_MINOR`,
+  );
+}
+
+export { LATEST_PSS_VERSION };
 
 /** A parsed policy version: `latest`, or `v1.<minor>`. */
 export interface PssVersion {

@@ -1,0 +1,24 @@
+// Concepts defined once and used everywhere: each test names the home and checks every user agrees with it.
+import { strict as assert } from "node:assert";
+import { LATEST_PSS_VERSION as CONFIG_LATEST_MINOR, loadConfig } from "../config";
+import { DEFAULT_POD_SECURITY_VERSION } from "../components/namespace";
+import { LATEST_PSS_MINOR, LATEST_PSS_VERSION } from "../policies/lib/pss-version";
+import { DEFAULT_RULE_CONFIG } from "../policies/lib/rule";
+import {
+  LATEST_PSS_VERSION as REGISTRY_LATEST,
+  MAX_PSS_MINOR,
+  parsePssVersion,
+} from "../policies/pss/registry";
+
+describe("one home: the newest Pod Security Standards version (policies/lib/pss-version.ts)", () => {
+  it("is what the PSS checks define, what `latest` means, and every default", () => {
+    assert.equal(LATEST_PSS_VERSION, `v1.${LATEST_PSS_MINOR}`);
+    assert.equal(MAX_PSS_MINOR, LATEST_PSS_MINOR);
+    assert.equal(parsePssVersion("latest").minor, LATEST_PSS_MINOR);
+    assert.equal(REGISTRY_LATEST, LATEST_PSS_VERSION);
+    assert.equal(CONFIG_LATEST_MINOR, LATEST_PSS_MINOR);
+    assert.equal(DEFAULT_POD_SECURITY_VERSION, LATEST_PSS_VERSION);
+    assert.equal(DEFAULT_RULE_CONFIG.pssVersion, LATEST_PSS_VERSION);
+    assert.equal(loadConfig({}).config.namespace.pssVersion, LATEST_PSS_VERSION);
+  });
+});
