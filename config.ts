@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
+import { PLATFORMS } from "./policies/lib/platforms";
 import { LATEST_PSS_MINOR } from "./policies/lib/pss-version";
 import { baseImageFor } from "./components/baseimage";
 import {
@@ -31,7 +32,7 @@ export const LATEST_PSS_VERSION = LATEST_PSS_MINOR;
 /** Oldest Pod Security admission version (Kubernetes 1.22 introduced the labels' `-version`). */
 export const OLDEST_PSS_VERSION = 22;
 /** Platforms an image may be built for; both by default so the same digest runs on amd64 and arm64 nodes. */
-export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export const SUPPORTED_PLATFORMS = PLATFORMS;
 /** Environment variables derived from the service's port, image version and track, never set by hand. */
 export const RESERVED_ENV = ["PORT", "APP_VERSION", "TRACK"] as const;
 /** Longest service name: child objects append suffixes such as "-canary" and "-pdb" to 63-char labels. */

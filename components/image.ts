@@ -23,11 +23,12 @@ import {
   RUNTIMES,
   type Runtime,
 } from "./dockerfiles";
+import { PLATFORMS } from "../policies/lib/platforms";
 
 export { isSha256Digest };
 
 /** Platforms built when none are given. */
-export const DEFAULT_PLATFORMS: readonly string[] = ["linux/amd64", "linux/arm64"];
+export const DEFAULT_PLATFORMS: readonly string[] = PLATFORMS;
 
 /** Families a runtime's generated Dockerfile can run on. */
 const RUNTIME_ALLOWED_FAMILIES: Readonly<Record<Runtime, readonly Family[]>> = {

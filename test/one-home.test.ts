@@ -22,3 +22,15 @@ describe("one home: the newest Pod Security Standards version (policies/lib/pss-
     assert.equal(loadConfig({}).config.namespace.pssVersion, LATEST_PSS_VERSION);
   });
 });
+
+describe("one home: the image platforms (policies/lib/platforms.ts)", () => {
+  it("are the component's default, the config's allowed and default list, and the pack's required set", async () => {
+    const { PLATFORMS } = await import("../policies/lib/platforms");
+    const { DEFAULT_PLATFORMS } = await import("../components/image");
+    const { SUPPORTED_PLATFORMS } = await import("../config");
+    const { REQUIRED_PLATFORMS } = await import("../policies/images/imagePlatforms");
+    for (const list of [DEFAULT_PLATFORMS, SUPPORTED_PLATFORMS, REQUIRED_PLATFORMS])
+      assert.equal(list, PLATFORMS);
+    assert.deepEqual(loadConfig({}).config.images.platforms, [...PLATFORMS]);
+  });
+});

@@ -1,9 +1,10 @@
 // Images run on mixed amd64/arm64 node pools (and gVisor supports both): a single-platform image
 // schedules only on half of them and fails with `exec format error` on the other half.
+import { PLATFORMS } from "../lib/platforms";
 import { IMAGE_RESOURCE_TYPES, type ImageRule, BUILDING_IMAGE_TYPES } from "./image";
 
-/** Platforms every built image must include. */
-export const REQUIRED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+/** Platforms every built image must include (lib/platforms.ts). */
+export const REQUIRED_PLATFORMS = PLATFORMS;
 
 /** Whether `platform` provides `required` (a variant such as `linux/arm64/v8` counts as `linux/arm64`). */
 function provides(platform: string, required: string): boolean {
