@@ -2,10 +2,17 @@
 // synchronously and return plain Kubernetes objects, so components, the canary release, tests and policies
 // share one definition of "hardened". Only `image` may be a pulumi.Input (it usually comes from an image build).
 import * as pulumi from "@pulumi/pulumi";
+import {
+  hardenedContainerSecurityContext,
+  type HardenedContainerSecurityContext,
+  hardenedPodSecurityContext,
+  type HardenedPodSecurityContext,
+  type HardenedSeccompProfile,
+  NONROOT_GID,
+  NONROOT_UID,
+} from "../policies/lib/hardened";
 
-/** UID, GID and fsGroup of the `nonroot` user baked into distroless and Chainguard images. */
-export const NONROOT_UID = 65532;
-export const NONROOT_GID = 65532;
+export { NONROOT_GID, NONROOT_UID };
 export const DEFAULT_RUNTIME_CLASS = "gvisor";
 export const DEFAULT_TMP_SIZE_LIMIT = "64Mi";
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
@@ -65,26 +72,9 @@ export const DEFAULT_PROBE_TIMINGS: Readonly<
 export interface PlainLabels {
   [key: string]: string;
 }
-export interface SeccompProfile {
-  type: "RuntimeDefault";
-}
-export interface PodSecurityContext {
-  runAsNonRoot: true;
-  runAsUser: number;
-  runAsGroup: number;
-  fsGroup: number;
-  seccompProfile: SeccompProfile;
-}
-export interface ContainerSecurityContext {
-  runAsNonRoot: true;
-  runAsUser: number;
-  runAsGroup: number;
-  readOnlyRootFilesystem: true;
-  allowPrivilegeEscalation: false;
-  privileged: false;
-  capabilities: { drop: ["ALL"]; add?: ["NET_BIND_SERVICE"] };
-  seccompProfile: SeccompProfile;
-}
+export type SeccompProfile = HardenedSeccompProfile;
+export type PodSecurityContext = HardenedPodSecurityContext;
+export type ContainerSecurityContext = HardenedContainerSecurityContext;
 export interface ProbeSpec {
   httpGet?: { path: string; port: number; scheme: "HTTP" };
   grpc?: { port: number; service?: string };
@@ -669,27 +659,14 @@ export function buildLabels(opts: LabelOptions): PlainLabels {
   return labels;
 }
 
+/** The pod security context of every workload (policies/lib/hardened.ts is its home). */
 export function buildPodSecurityContext(): PodSecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: NONROOT_UID,
-    runAsGroup: NONROOT_GID,
-    fsGroup: NONROOT_GID,
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  return hardenedPodSecurityContext();
 }
 
+/** The container security context of every workload (policies/lib/hardened.ts is its home). */
 export function buildContainerSecurityContext(netBindService = false): ContainerSecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: NONROOT_UID,
-    runAsGroup: NONROOT_GID,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    capabilities: netBindService ? { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } : { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  return hardenedContainerSecurityContext(netBindService);
 }
 
 /** Expands one probe option (or its default HTTP path) into a core/v1 Probe on `defaultPort`. */

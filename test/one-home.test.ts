@@ -34,3 +34,21 @@ describe("one home: the image platforms (policies/lib/platforms.ts)", () => {
     assert.deepEqual(loadConfig({}).config.images.platforms, [...PLATFORMS]);
   });
 });
+
+describe("one home: the hardened security contexts (policies/lib/hardened.ts)", () => {
+  it("are the program's pod and container contexts and the pack's compliant baseline", async () => {
+    const hardened = await import("../policies/lib/hardened");
+    const podspec = await import("../components/podspec");
+    const { compliantPodSpec, patchedPodSpec } = await import("../policies/lib/crossguard");
+    const { ruleConfig } = await import("../policies/lib/rule");
+    assert.deepEqual(podspec.buildPodSecurityContext(), hardened.hardenedPodSecurityContext());
+    assert.deepEqual(
+      podspec.buildContainerSecurityContext(true),
+      hardened.hardenedContainerSecurityContext(true),
+    );
+    assert.equal(podspec.NONROOT_UID, hardened.NONROOT_UID);
+    assert.deepEqual(compliantPodSpec(ruleConfig()).securityContext, hardened.hardenedPodSecurityContext());
+    const patched = patchedPodSpec({ containers: [{ name: "web" }] }, ruleConfig());
+    assert.deepEqual(patched.containers?.[0]?.securityContext, hardened.hardenedContainerSecurityContext());
+  });
+});

@@ -57,6 +57,7 @@
 // `exemptions: [{namespace?, name?, reason}]` in a policy's config skip that policy for matching objects
 // (name = metadata.name or the Pulumi resource name). An exemption without a written reason does not
 // exempt, and is itself reported as a violation of the policy on each object it matches.
+import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./hardened";
 import {
   type PolicyConfigSchema,
   type PolicyResource,
@@ -337,12 +338,7 @@ export function overlay(base: unknown, patch: unknown): unknown {
 function compliantContainer(list: "containers" | "initContainers" | "ephemeralContainers"): Container {
   const c: Container = {
     image: UNCHANGED_IMAGE,
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ["ALL"] },
-    },
+    securityContext: hardenedContainerSecurityContext(),
   };
   // Ephemeral containers may not set resources or probes.
   if (list === "ephemeralContainers") return c;
@@ -359,12 +355,7 @@ function compliantContainer(list: "containers" | "initContainers" | "ephemeralCo
 export function compliantPodSpec(config: RuleConfig): PodSpec {
   const spec: PodSpec = {
     automountServiceAccountToken: false,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: 65532,
-      runAsGroup: 65532,
-      seccompProfile: { type: "RuntimeDefault" },
-    },
+    securityContext: hardenedPodSecurityContext(),
   };
   if (config.allowedRuntimeClasses.length > 0) spec.runtimeClassName = config.allowedRuntimeClasses[0];
   return spec;
