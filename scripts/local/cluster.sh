@@ -475,8 +475,9 @@ kill_leftovers() {
     [ "$pid" = "$(holder)" ] && continue
     if { [ -n "$ns" ] && [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$ns" ]; } || {
       # argv[0], not comm: gVisor's sandbox and gofer re-execute /proc/self/exe and rename themselves.
-      [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -1) == @(*/|)@(runsc*|containerd-shim*) ]] &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$DP_STATE/"
+      # stderr first: a process gone meanwhile must not print the shell's redirection error.
+      [[ $(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline" | head -1) == @(*/|)@(runsc*|containerd-shim*) ]] &&
+        tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$DP_STATE/"
     }; then
       kill -KILL "$pid" 2>/dev/null || true
     fi
