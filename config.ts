@@ -15,6 +15,7 @@ import {
   trafficRoutedReplicas,
 } from "./components/canary-math";
 import { RUNTIME_FAMILIES } from "./components/dockerfiles";
+import { DEFAULT_QUOTA } from "./components/namespace";
 import { projectPathProblem, type PathKind } from "./components/project-path";
 import {
   DNS1035_LABEL,
@@ -113,11 +114,11 @@ const dnsLabel = pattern(
 );
 
 const quotaSchema = strictObject({
-  requestsCpu: cpuQuantity.default("4"),
-  requestsMemory: memoryQuantity.default("8Gi"),
-  limitsCpu: cpuQuantity.default("8"),
-  limitsMemory: memoryQuantity.default("16Gi"),
-  pods: int(1, 10000).default(50),
+  requestsCpu: cpuQuantity.default(DEFAULT_QUOTA.requestsCpu),
+  requestsMemory: memoryQuantity.default(DEFAULT_QUOTA.requestsMemory),
+  limitsCpu: cpuQuantity.default(DEFAULT_QUOTA.limitsCpu),
+  limitsMemory: memoryQuantity.default(DEFAULT_QUOTA.limitsMemory),
+  pods: int(1, 10000).default(DEFAULT_QUOTA.pods),
 });
 
 const namespaceSchema = strictObject({

@@ -28,13 +28,13 @@ export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
 export interface QuotaOptions {
   /** Maximum pods. Default 50. */
   readonly pods?: number;
-  /** Sum of cpu requests. Default "8". */
+  /** Sum of cpu requests. Default "4" (DEFAULT_QUOTA). */
   readonly requestsCpu?: string;
-  /** Sum of memory requests. Default "16Gi". */
+  /** Sum of memory requests. Default "8Gi" (DEFAULT_QUOTA). */
   readonly requestsMemory?: string;
-  /** Sum of cpu limits. Default "16". */
+  /** Sum of cpu limits. Default "8" (DEFAULT_QUOTA). */
   readonly limitsCpu?: string;
-  /** Sum of memory limits. Default "32Gi". */
+  /** Sum of memory limits. Default "16Gi" (DEFAULT_QUOTA). */
   readonly limitsMemory?: string;
 }
 
@@ -47,12 +47,13 @@ export interface LimitRangeOptions {
   readonly max?: { readonly cpu: string; readonly memory: string };
 }
 
+/** The namespace quota when none is given: one home, also the stack config's defaults (config.ts). */
 export const DEFAULT_QUOTA: Required<QuotaOptions> = Object.freeze({
   pods: 50,
-  requestsCpu: "8",
-  requestsMemory: "16Gi",
-  limitsCpu: "16",
-  limitsMemory: "32Gi",
+  requestsCpu: "4",
+  requestsMemory: "8Gi",
+  limitsCpu: "8",
+  limitsMemory: "16Gi",
 });
 
 export const DEFAULT_LIMIT_RANGE: Required<LimitRangeOptions> = Object.freeze({

@@ -721,11 +721,6 @@ function buildVolumes(opts: HardenedPodOptions): { volumes: EmptyDirVolume[]; mo
   return { volumes, mounts };
 }
 
-export function buildHardenedContainer(opts: HardenedPodOptions): HardenedContainer {
-  validateHardenedPodOptions(opts);
-  return buildContainer(opts);
-}
-
 function buildContainer(opts: HardenedPodOptions): HardenedContainer {
   const port = opts.containerPort;
   const resources = opts.resources ?? DEFAULT_RESOURCES;

@@ -75,10 +75,10 @@ describe("namespace: pure builders", () => {
     assert.deepEqual(buildResourceQuotaSpec(), {
       hard: {
         pods: "50",
-        "requests.cpu": "8",
-        "requests.memory": "16Gi",
-        "limits.cpu": "16",
-        "limits.memory": "32Gi",
+        "requests.cpu": "4",
+        "requests.memory": "8Gi",
+        "limits.cpu": "8",
+        "limits.memory": "16Gi",
         "services.loadbalancers": "0",
         "services.nodeports": "0",
       },

@@ -52,3 +52,10 @@ describe("one home: the hardened security contexts (policies/lib/hardened.ts)", 
     assert.deepEqual(patched.containers?.[0]?.securityContext, hardened.hardenedContainerSecurityContext());
   });
 });
+
+describe("one home: the namespace quota defaults (components/namespace.ts DEFAULT_QUOTA)", () => {
+  it("are the stack config's defaults", async () => {
+    const { DEFAULT_QUOTA } = await import("../components/namespace");
+    assert.deepEqual(loadConfig({}).config.namespace.quota, { ...DEFAULT_QUOTA });
+  });
+});

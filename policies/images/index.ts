@@ -9,7 +9,7 @@ import type {
 import { configSchema, CONFIG_PROPERTIES, type PolicyUserConfig, resolveRuleConfig } from "../lib/crossguard";
 import { DEFAULT_RULE_CONFIG, decideExemption, missingReasonMessage } from "../lib/rule";
 import { dockerfileDistroless } from "./dockerfileDistroless";
-import { ALL_IMAGE_TYPES, imageFacts, type ImageRule, type ImageRuleConfig, readFileIfExists } from "./image";
+import { imageFacts, type ImageRule, type ImageRuleConfig, readFileIfExists } from "./image";
 import { imagePlatforms } from "./imagePlatforms";
 import { imagePushRegistry } from "./imagePushRegistry";
 
@@ -120,6 +120,3 @@ export function imagePolicy(rule: ImageRule): ResourceValidationPolicy {
 
 /** The image policies of the pack. */
 export const imagePolicies: ResourceValidationPolicy[] = IMAGE_RULES.map(imagePolicy);
-
-/** Resource types any image policy looks at. */
-export const IMAGE_POLICY_TYPES: readonly string[] = ALL_IMAGE_TYPES;

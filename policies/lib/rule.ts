@@ -123,9 +123,6 @@ export interface ObjectRule extends RuleBase {
   remediate?(obj: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** The Namespace rules of section 3 are object rules on `Namespace`. */
-export type NamespaceRule = ObjectRule;
-
 /** One object of a stack (or of a set of manifests checked together). */
 export interface StackObject {
   kind: string;
