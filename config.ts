@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { PLATFORMS } from "./policies/lib/platforms";
+import { isPinnedByDigest } from "./policies/rules/image";
 import { LATEST_PSS_MINOR } from "./policies/lib/pss-version";
 import { baseImageFor } from "./components/baseimage";
 import {
@@ -48,10 +49,10 @@ const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)
 const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
-// `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
 /** `<registry>/<repository>[:tag][@sha256:<64 hex>]`, with a registry host (a dot, a port or localhost). */
 const IMAGE_REFERENCE =
   /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]+)(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+// `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
 const PINNED_IMAGE =
   /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
 // buildkitd addresses buildctl takes: a unix socket by absolute path, or host:port over TCP.
@@ -554,7 +555,7 @@ export function loadConfig(
   // --- cross-field rules -------------------------------------------------------------------------------------
   // A debug container runs in the app's process namespace: in prod its image is pinned like the app's.
   const debugImage = debug?.image;
-  if (debugImage !== undefined && environment === "prod" && !debugImage.includes("@sha256:")) {
+  if (debugImage !== undefined && environment === "prod" && !isPinnedByDigest(debugImage)) {
     problems.push(
       problem(
         "debug.image",

@@ -7,14 +7,12 @@ import * as os from "node:os";
 import { parseArgs } from "node:util";
 import type * as k8s from "@kubernetes/client-node";
 import { ConfigError, type PlatformConfig } from "../config";
-import { buildContainerSecurityContext } from "../components/podspec";
+import { buildContainerSecurityContext, LABEL_NAME, LABEL_TRACK } from "../components/podspec";
 import { ruleConfig } from "../policies/lib/rule";
 import { ephemeralContainerImages } from "../policies/rules/ephemeralContainerImages";
+import { isPinnedByDigest } from "../policies/rules/image";
 import { stackConfig, StackConfigError, stackFilePath } from "./lib/stack-config";
-import { engineEnv, policyConfigFor, type StackTarget } from "./stack";
-
-const LABEL_NAME = "app.kubernetes.io/name";
-const LABEL_TRACK = "distroless.dev/track";
+import { kubeClientFor, policyConfigFor, type StackTarget } from "./stack";
 
 export interface DebugOptions {
   target: StackTarget;
@@ -69,7 +67,7 @@ export function refusal(
       'If you must, rerun with --break-glass "<reason>"; the reason is recorded as an event on the pod'
     );
   }
-  if (prod && !image.includes("@sha256:")) {
+  if (prod && !isPinnedByDigest(image)) {
     return `--image: ${JSON.stringify(image)} is not allowed in environment prod; set debug.image to a debug image pinned by digest (<repository>@sha256:<64 hex>)`;
   }
   const config = ruleConfig({
@@ -108,11 +106,7 @@ export async function debug(opts: DebugOptions): Promise<DebugResult> {
   const refused = refusal(platform, image, opts.breakGlass, allowed);
   if (refused !== undefined) throw new DebugRefused(refused);
 
-  const k8sLib = await import("@kubernetes/client-node");
-  const kc = new k8sLib.KubeConfig();
-  const kubeconfig = engineEnv(opts.target).KUBECONFIG ?? process.env.KUBECONFIG;
-  if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
+  const { k8s: k8sLib, kc } = await kubeClientFor(opts.target);
   const core = kc.makeApiClient(k8sLib.CoreV1Api);
   const namespace = platform.namespace.name;
   const track = opts.track ?? "stable";

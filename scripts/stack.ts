@@ -228,6 +228,19 @@ export async function destroy(target: StackTarget) {
   return stack.destroy({ onOutput, ...(onEvent !== undefined ? { onEvent } : {}) });
 }
 
+/** The Kubernetes client library and a config for the cluster the target's stack deploys to. */
+export async function kubeClientFor(target: StackTarget): Promise<{
+  k8s: typeof import("@kubernetes/client-node");
+  kc: import("@kubernetes/client-node").KubeConfig;
+}> {
+  const k8s = await import("@kubernetes/client-node");
+  const kc = new k8s.KubeConfig();
+  const kubeconfig = engineEnv(target).KUBECONFIG ?? process.env.KUBECONFIG;
+  if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
+  else kc.loadFromDefault();
+  return { k8s, kc };
+}
+
 /** `<name>  http://<cluster IP>:<port>` for each service the stack exports. */
 export async function endpoints(stack: Stack, kubeconfig: string | undefined): Promise<string[]> {
   const outputs = await stack.outputs();

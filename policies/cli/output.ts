@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 /** Bytes gathered before a write: few system calls, little memory. */
 const BLOCK = 64 * 1024;
 
-/** Sleeps the thread without spinning: the pipe is full and the reader needs the CPU. */
-function pause(ms: number): void {
+/** Sleeps the thread without spinning (a full pipe, an empty one): the other end needs the CPU. */
+export function pause(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 

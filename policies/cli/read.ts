@@ -3,6 +3,7 @@
 // names the file but never shows its bytes or Node's errno text.
 import * as fs from "node:fs";
 import type { InputError, InputFile } from "./files";
+import { pause } from "./output";
 
 /** Largest input read: far beyond any rendered manifest set, and a bound on the time one run takes. */
 export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
@@ -33,10 +34,6 @@ function unreadable(e: unknown): string {
   }
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
 /**
  * The bytes of an open file descriptor in blocks (a non-blocking pipe is waited for, not spun on). One buffer is
  * reused: each block is decoded before the next is read. `size` (a file's, when known) keeps a small file from
@@ -50,7 +47,7 @@ function* blocksOf(fd: number, size = BLOCK): Generator<Buffer> {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
-        sleep(1);
+        pause(1);
         continue;
       }
       if ((e as NodeJS.ErrnoException).code === "EOF") return;

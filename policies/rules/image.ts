@@ -21,3 +21,9 @@ export function parseImageRef(image: string): ImageRef {
 
 /** A digest as registries produce it: `sha256:` and 64 lowercase hex digits. */
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
+/** Whether an image reference is pinned by a well-formed digest (`…@sha256:<64 hex>`). */
+export function isPinnedByDigest(image: string): boolean {
+  const digest = parseImageRef(image).digest;
+  return digest !== undefined && DIGEST_RE.test(digest);
+}

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { PROJECT_ROOT } from "../lib/paths";
+import { progress, PROJECT_ROOT } from "../lib/paths";
 import { release, ReleaseError } from "../release/driver";
 import { createSandbox, SANDBOX_BAD_VERSION, SANDBOX_SERVICE } from "../release/sandbox";
 import { writePatch } from "../release/stackfile";
@@ -15,8 +15,7 @@ import { destroy, up } from "../stack";
 
 const rounds = Number(process.argv[2] ?? 3);
 const t0 = Date.now();
-const progress = (line: string) =>
-  process.stderr.write(`[${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s] ${line}\n`);
+const log = (line: string) => progress(t0, line);
 
 async function timedUp(target: ReturnType<ReturnType<typeof createSandbox>["target"]>): Promise<number> {
   const started = Date.now();
@@ -47,10 +46,10 @@ async function main(): Promise<number> {
   const target = sandbox.target(backend, quiet);
   const rows: [number, number][] = [];
   try {
-    progress("deploying the sandbox stack (go-service 1.0.0, two pods)");
+    log("deploying the sandbox stack (go-service 1.0.0, two pods)");
     await timedUp(target);
     for (let round = 1; round <= rounds; round++) {
-      progress(`round ${round}: releasing ${SANDBOX_BAD_VERSION}, which answers 500`);
+      log(`round ${round}: releasing ${SANDBOX_BAD_VERSION}, which answers 500`);
       let detection: number | undefined;
       try {
         await release({
@@ -65,14 +64,14 @@ async function main(): Promise<number> {
         detection = e.report?.detectionToRollbackMs;
       }
       if (detection === undefined) throw new Error("the failing release was not rolled back");
-      progress(`round ${round}: peer: canary at 10 % by hand, then a bare up to weight 0`);
+      log(`round ${round}: peer: canary at 10 % by hand, then a bare up to weight 0`);
       writePatch(sandbox.file, SANDBOX_SERVICE, { canaryWeight: 10 });
       await timedUp(target);
       writePatch(sandbox.file, SANDBOX_SERVICE, { canaryWeight: 0 });
       rows.push([detection, await timedUp(target)]);
     }
   } finally {
-    progress("destroying the sandbox stack");
+    log("destroying the sandbox stack");
     await destroy(target).catch(() => undefined);
     sandbox.dispose();
     fs.rmSync(backend, { recursive: true, force: true });

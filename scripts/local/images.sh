@@ -313,24 +313,21 @@ EOF
 }
 
 [ -S "$RUN/buildkitd.sock" ] || die "BuildKit is not running" "npm run local:up"
+bases_and_builders() {
+  base_image static
+  base_image base
+  base_image cc
+  base_image nodejs
+  debug_image
+  builder_images
+}
+
 case ${1:-all} in
 system) system_images ;;
-bases)
-  base_image static
-  base_image base
-  base_image cc
-  base_image nodejs
-  debug_image
-  builder_images
-  ;;
+bases) bases_and_builders ;;
 all)
   system_images
-  base_image static
-  base_image base
-  base_image cc
-  base_image nodejs
-  debug_image
-  builder_images
+  bases_and_builders
   ;;
 *) die "usage: images.sh system | bases | all [--force]" "" ;;
 esac

@@ -1,9 +1,10 @@
 // The release driver: walks a service's canary through the configured steps with the Pulumi engine, judges each
 // step from measurements, and rolls back by itself. No controller runs in the cluster; the release's record is
 // the stack file (stackfile.ts), its logic the state machine (state.ts), its verdicts analysis.ts.
-import type { PlatformConfig } from "../../config";
+import { isPinnedByDigest } from "../../policies/rules/image";
+import { progress } from "../lib/paths";
 import { stackConfig, stackFilePath } from "../lib/stack-config";
-import { engineEnv, openStack, up, type StackTarget } from "../stack";
+import { kubeClientFor, openStack, up, type StackTarget } from "../stack";
 import {
   type AnalysisSettings,
   type IntervalSample,
@@ -92,10 +93,7 @@ interface ServiceOutputs {
 
 export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
   const t0 = Date.now();
-  const log =
-    opts.log ??
-    ((line: string) =>
-      process.stderr.write(`[${String(Math.round((Date.now() - t0) / 1000)).padStart(4)}s] ${line}\n`));
+  const log = opts.log ?? ((line: string) => progress(t0, line));
   const file = stackFilePath(opts.target.stack, opts.target.projectRoot);
   const platform = stackConfig(file);
   const steps = platform.canary.steps;
@@ -176,7 +174,7 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     // Pin the digest stable runs now: only the canary's version is built from the working tree.
     const current = await outputs();
     const stableImage = config.stableImage ?? current?.stableImage ?? current?.image;
-    if (stableImage === undefined || !/@sha256:[0-9a-f]{64}$/.test(stableImage)) {
+    if (stableImage === undefined || !isPinnedByDigest(stableImage)) {
       throw new ReleaseError(
         `${opts.service} has no deployed digest-pinned image in stack ${opts.target.stack}; run npm run deploy -- --stack ${opts.target.stack} first`,
       );
@@ -187,7 +185,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     throw new ReleaseError(`--resume: ${opts.service} has no release in progress`, report());
   }
 
-  const probe = await makeProbe(opts, platform, (await outputs())?.serviceName ?? opts.service);
+  // Probes go where each step's `up` says the Services are (setTargets after every up).
+  const { k8s, kc } = await kubeClientFor(opts.target);
+  const probe = new ClusterProbe(k8s, kc, platform.namespace.name, opts.service, opts.service);
 
   while (state.phase !== "done" && state.phase !== "rolledBack" && state.phase !== "rollbackFailed") {
     if (opts.signal?.aborted && (state.phase === "applying" || state.phase === "analysing")) {
@@ -246,19 +246,6 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
     );
   }
   return report();
-}
-
-async function makeProbe(
-  opts: ReleaseOptions,
-  platform: PlatformConfig,
-  serviceName: string,
-): Promise<ClusterProbe> {
-  const k8s = await import("@kubernetes/client-node");
-  const kc = new k8s.KubeConfig();
-  const kubeconfig = engineEnv(opts.target).KUBECONFIG ?? process.env.KUBECONFIG;
-  if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
-  else kc.loadFromDefault();
-  return new ClusterProbe(k8s, kc, platform.namespace.name, serviceName, opts.service);
 }
 
 function add(into: TrackSample, from: TrackSample): void {

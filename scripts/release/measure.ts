@@ -3,10 +3,8 @@
 // per track from the version and track the sample apps report, and the canary pods' status.
 import * as https from "node:https";
 import type * as k8s from "@kubernetes/client-node";
+import { LABEL_NAME, LABEL_TRACK } from "../../components/podspec";
 import { BROKEN_REASONS, type PodSignals, type TrackSample } from "./analysis";
-
-export const LABEL_NAME = "app.kubernetes.io/name";
-export const LABEL_TRACK = "distroless.dev/track";
 
 /** Probe answers of one interval, per track; answers naming neither track (and no answer) count on `unknown`. */
 export interface ProbeResult {

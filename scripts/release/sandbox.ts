@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { PLATFORMS } from "../../policies/lib/platforms";
 import { localKubeconfig, PROJECT_ROOT } from "../lib/paths";
 import type { StackTarget } from "../stack";
 
@@ -30,7 +31,19 @@ export interface Sandbox {
   dispose(): void;
 }
 
-function stackFileText(name: string, analysis: Record<string, unknown>): string {
+/** A RuntimeClass of its own for the `runtimeClass` config key: gVisor's handler, small overhead. */
+export function gvisorRuntimeClass(name: string): Record<string, unknown> {
+  return {
+    mode: "create",
+    name,
+    handler: "runsc",
+    overhead: { cpu: "10m", memory: "64Mi" },
+    nodeSelector: {},
+    tolerations: [],
+  };
+}
+
+function stackFileText(name: string, runtimeClass: string, analysis: Record<string, unknown>): string {
   return stringify({
     config: {
       "distroless-platform:environment": "local",
@@ -45,18 +58,11 @@ function stackFileText(name: string, analysis: Record<string, unknown>): string 
         repositoryPrefix: name,
         mirror: "localhost:5000/distroless",
       },
-      "distroless-platform:runtimeClass": {
-        mode: "create",
-        name: `gvisor-${name}`,
-        handler: "runsc",
-        overhead: { cpu: "10m", memory: "64Mi" },
-        nodeSelector: {},
-        tolerations: [],
-      },
+      "distroless-platform:runtimeClass": gvisorRuntimeClass(runtimeClass),
       "distroless-platform:images": {
         provider: "google",
         debian: 13,
-        platforms: ["linux/amd64", "linux/arm64"],
+        platforms: [...PLATFORMS],
         buildkit: { address: "tcp://127.0.0.1:1234" },
       },
       "distroless-platform:canary": { steps: [10, 20, 50, 100], analysis },
@@ -83,8 +89,8 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
   fs.cpSync(path.join(PROJECT_ROOT, "apps", "go-service"), path.join(dir, "apps", "go-service"), {
     recursive: true,
   });
-  fs.writeFileSync(file, stackFileText(opts.name, opts.analysis ?? {}));
   const runtimeClass = `gvisor-${opts.name}`;
+  fs.writeFileSync(file, stackFileText(opts.name, runtimeClass, opts.analysis ?? {}));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(path.join(PROJECT_ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
   return {

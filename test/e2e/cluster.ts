@@ -105,14 +105,5 @@ export class EngineSession {
   }
 }
 
-/** A RuntimeClass of the test's own for the `runtimeClass` config key: gVisor's handler, small overhead. */
-export function e2eRuntimeClass(name: string): Record<string, unknown> {
-  return {
-    mode: "create",
-    name,
-    handler: "runsc",
-    overhead: { cpu: "10m", memory: "64Mi" },
-    nodeSelector: {},
-    tolerations: [],
-  };
-}
+/** A RuntimeClass of the test's own for the `runtimeClass` config key (the release sandbox's). */
+export { gvisorRuntimeClass as e2eRuntimeClass } from "../../scripts/release/sandbox";
