@@ -129,9 +129,9 @@ export async function release(opts: ReleaseOptions): Promise<ReleaseReport> {
 
   const runUp = async (what: string): Promise<ServiceOutputs | undefined> => {
     log(`${opts.service}: up (${what})`);
-    // The engine's own output is kept for the error, not printed: the driver's lines are the progress.
-    const engineLog: string[] = [];
-    const r = await up({ ...opts.target, onOutput: opts.target.onOutput ?? ((t) => engineLog.push(t)) });
+    // The engine's own output is not printed: the driver's lines are the progress, and a failed up's error
+    // carries the engine's output (upFailure picks the diagnosis from it).
+    const r = await up({ ...opts.target, onOutput: opts.target.onOutput ?? (() => undefined) });
     if (r.summary.result !== "succeeded") throw new Error(`up ${r.summary.result}`);
     return (r.outputs.services?.value as Record<string, ServiceOutputs> | undefined)?.[opts.service];
   };
