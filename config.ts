@@ -8,14 +8,19 @@ import { z } from "zod";
 import { PLATFORMS } from "./policies/lib/platforms";
 import { isPinnedByDigest } from "./policies/rules/image";
 import { LATEST_PSS_MINOR } from "./policies/lib/pss-version";
-import { baseImageFor } from "./components/baseimage";
+import {
+  baseImageFor,
+  DEBIAN_PYTHON,
+  DEFAULT_RUNTIME_VERSIONS,
+  RUNTIME_VERSIONS,
+} from "./components/baseimage";
 import {
   DEFAULT_CANARY_STEPS,
   minReplicasForExactWeight,
   splitReplicas,
   trafficRoutedReplicas,
 } from "./components/canary-math";
-import { RUNTIME_FAMILIES } from "./components/dockerfiles";
+import { RUNTIME_FAMILIES, RUNTIMES, type Runtime } from "./components/dockerfiles";
 import { DEFAULT_QUOTA } from "./components/namespace";
 import { projectPathProblem, type PathKind } from "./components/project-path";
 import {
@@ -202,6 +207,22 @@ const PLATFORMS_ALLOWED =
   `expected both ${SUPPORTED_PLATFORMS.join(" and ")} (the policy pack's mandatory imagePlatforms rule ` +
   "refuses an image built for fewer)";
 
+/** The runtime versions Google publishes on Debian 13 for `family`, as a config choice defaulting to its default. */
+function versionChoice(family: keyof typeof RUNTIME_VERSIONS, runtime: string) {
+  const allowed = RUNTIME_VERSIONS[family] as [string, ...string[]];
+  return z
+    .enum(allowed, {
+      error: `expected ${allowed.map((v) => `"${v}"`).join(" or ")} (${runtime} versions Google publishes on Debian 13)`,
+    })
+    .default(DEFAULT_RUNTIME_VERSIONS[family]);
+}
+
+/** The base families the services' generated Dockerfiles run on, the keys of images.baseDigests. */
+const SERVICE_FAMILIES = [...new Set(Object.values(RUNTIME_FAMILIES))] as [
+  (typeof RUNTIME_FAMILIES)[Runtime],
+  ...(typeof RUNTIME_FAMILIES)[Runtime][],
+];
+
 const imagesSchema = strictObject({
   provider: z
     .enum(["google", "chainguard"], {
@@ -237,13 +258,16 @@ const imagesSchema = strictObject({
       'expected a buildkitd address, "unix:///<absolute path>" or "tcp://<host>:<port>", e.g. "tcp://127.0.0.1:1234"',
     ),
   }).optional(),
-  nodejsVersion: z
-    .enum(["22", "24"], { error: 'expected "22" or "24" (Node.js versions Google publishes on Debian 13)' })
-    .default("22"),
+  nodejsVersion: versionChoice("nodejs", "Node.js"),
+  javaVersion: versionChoice("java", "Java"),
+  /** The builder's Python; with Google's images it must be their Debian release's (DEBIAN_PYTHON). */
+  pythonVersion: pattern(/^3\.\d{1,2}$/, 'expected a Python 3 minor version such as "3.13"', 5).default(
+    DEBIAN_PYTHON[13],
+  ),
   baseDigests: z
     .partialRecord(
-      z.enum(["static", "nodejs"], {
-        error: 'expected a base image family used by the services: "static" or "nodejs"',
+      z.enum(SERVICE_FAMILIES, {
+        error: `expected a base image family used by the services: ${SERVICE_FAMILIES.map((f) => `"${f}"`).join(", ")}`,
       }),
       pattern(/^sha256:[0-9a-f]{64}$/, "expected sha256: followed by 64 lowercase hex digits", 71),
       { error: "expected a map of base image family to digest" },
@@ -321,7 +345,7 @@ const serviceSchema = strictObject({
     APP_PATH,
     'expected a Dockerfile path relative to the app, e.g. "Dockerfile"',
   ).optional(),
-  runtime: z.enum(["nodejs", "go"], { error: 'expected "nodejs" or "go"' }),
+  runtime: z.enum(RUNTIMES, { error: `expected ${RUNTIMES.map((r) => `"${r}"`).join(", ")}` }),
   version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
   stableImage: pattern(
     PINNED_IMAGE,
@@ -384,6 +408,23 @@ const serviceSchema = strictObject({
     )
     .default({}),
 });
+
+/**
+ * The runtimeVersion a service's image is built with: the builder's (and, for nodejs and java, Google's base
+ * image's) version from `images`; Go's builder has no setting here.
+ */
+export function runtimeVersionOf(images: PlatformConfig["images"], runtime: Runtime): string | undefined {
+  switch (runtime) {
+    case "nodejs":
+      return images.nodejsVersion;
+    case "python":
+      return images.pythonVersion;
+    case "java":
+      return images.javaVersion;
+    case "go":
+      return undefined;
+  }
+}
 
 /** Base image family of each runtime's generated Dockerfile. */
 export const BASE_FAMILY = RUNTIME_FAMILIES;
@@ -842,6 +883,20 @@ export function loadConfig(
     );
   }
 
+  if (images !== undefined && images.provider === "google") {
+    const debianPython = DEBIAN_PYTHON[images.debian];
+    if (images.pythonVersion !== debianPython) {
+      problems.push(
+        problem(
+          "images.pythonVersion",
+          images.pythonVersion,
+          `expected "${debianPython}", the Python of Google's python3-debian${images.debian} image (the builder must ` +
+            'use the base\'s Python); another minor needs provider "chainguard" with a base of that Python',
+        ),
+      );
+    }
+  }
+
   if (images !== undefined && images.provider === "chainguard") {
     // Chainguard's public images only carry `latest`, so the digest is what pins the base image.
     const families = new Set(services.flatMap((s) => (s === undefined ? [] : [BASE_FAMILY[s.runtime]])));
@@ -909,6 +964,7 @@ function unpinnedBaseWarnings(
         provider: images.provider,
         debian: images.debian,
         ...(family === "nodejs" ? { runtimeVersion: images.nodejsVersion } : {}),
+        ...(family === "java" ? { runtimeVersion: images.javaVersion } : {}),
         ...(registry.mirror !== undefined ? { mirror: registry.mirror } : {}),
       });
       return (

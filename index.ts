@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   BASE_FAMILY,
   readStackConfig,
+  runtimeVersionOf,
   STABLE_IMAGE_SOURCE,
   type PlatformConfig,
   type ServiceConfig,
@@ -77,6 +78,7 @@ interface ImageSource {
 function imageSource(config: PlatformConfig, svc: ServiceConfig): ImageSource {
   const { registry, images } = config;
   const baseImageDigest = images.baseDigests[BASE_FAMILY[svc.runtime]];
+  const runtimeVersion = runtimeVersionOf(images, svc.runtime);
   const mirror = registry.mirror !== undefined ? { registryMirror: registry.mirror } : {};
   // Paths stay relative to the project root (Pulumi's working directory), so state holds no machine paths.
   if (svc.dockerfile !== undefined)
@@ -86,14 +88,19 @@ function imageSource(config: PlatformConfig, svc: ServiceConfig): ImageSource {
     provider: images.provider,
     // Chainguard images are Wolfi-based; the Debian release only selects Google's images.
     ...(images.provider === "google" ? { debian: images.debian } : {}),
-    ...(svc.runtime === "nodejs" ? { runtimeVersion: images.nodejsVersion } : {}),
+    ...(runtimeVersion !== undefined ? { runtimeVersion } : {}),
     ...(baseImageDigest !== undefined ? { baseImageDigest } : {}),
     ...mirror,
   };
 }
 
 function dockerfileInputs(config: PlatformConfig, svc: ServiceConfig, version: string): DockerfileInputs {
-  return { name: imageName(svc, version), ...imageSource(config, svc), buildArgs: { VERSION: version } };
+  return {
+    name: imageName(svc, version),
+    ...imageSource(config, svc),
+    context: svc.app,
+    buildArgs: { VERSION: version },
+  };
 }
 
 function imageName(svc: ServiceConfig, version: string): string {

@@ -24,6 +24,9 @@ export const DEFAULT_RUNTIME_VERSIONS: Readonly<Record<"nodejs" | "python" | "ja
   java: "21",
 };
 
+/** The Python minor of each Debian release's python3 package, which Google's python3 image of that release runs. */
+export const DEBIAN_PYTHON: Readonly<Record<(typeof DEBIAN_VERSIONS)[number], string>> = { 13: "3.13" };
+
 /** Upstream registry prefix per provider; a mirror replaces exactly this prefix. */
 export const PROVIDER_REGISTRIES: Readonly<Record<Provider, string>> = {
   google: "gcr.io/distroless",

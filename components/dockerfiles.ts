@@ -1,19 +1,28 @@
 // Dockerfiles generated per runtime. Builders run on the build platform (no emulation) and the final stage
 // is the distroless image with nothing but the app, so the output always passes the Dockerfile audit.
-import type { Family } from "./baseimage";
+import { DEBIAN_PYTHON, DEFAULT_DEBIAN, DEFAULT_RUNTIME_VERSIONS, type Family } from "./baseimage";
 
-export const RUNTIMES = ["nodejs", "go"] as const;
+export const RUNTIMES = ["nodejs", "go", "python", "java"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 /** Node.js major of the builder when none is given; matches the default distroless nodejs image. */
-export const DEFAULT_NODE_VERSION = "22";
+export const DEFAULT_NODE_VERSION = DEFAULT_RUNTIME_VERSIONS.nodejs;
 /** Go toolchain of the builder when none is given. */
 export const DEFAULT_GO_VERSION = "1.26";
+/**
+ * Python of the builder when none is given: Debian 13's, which Google's python3-debian13 runs. The builder's minor
+ * must be the base's, as bytecode and binary wheels are made for one minor.
+ */
+export const DEFAULT_PYTHON_VERSION = DEBIAN_PYTHON[DEFAULT_DEBIAN];
+/** Java release of the builder (and of Google's base) when none is given. */
+export const DEFAULT_JAVA_VERSION = DEFAULT_RUNTIME_VERSIONS.java;
 
 /** The distroless family each runtime's final stage runs on. */
 export const RUNTIME_FAMILIES = {
   nodejs: "nodejs",
   go: "static",
+  python: "python",
+  java: "java",
 } as const satisfies Readonly<Record<Runtime, Family>>;
 
 export interface NodeDockerfileOptions {
@@ -34,6 +43,28 @@ export interface GoDockerfileOptions {
   package?: string;
 }
 
+/** Where a Python app declares its dependencies, in the order looked for; `none` for the standard library only. */
+export const PYTHON_DEPENDENCY_FILES = ["requirements.txt", "pyproject.toml"] as const;
+export type PythonDependencies = (typeof PYTHON_DEPENDENCY_FILES)[number] | "none";
+
+export interface PythonDockerfileOptions {
+  /** Final-stage image, e.g. `gcr.io/distroless/python3-debian13:nonroot`. */
+  baseImage: string;
+  /** Python minor of the builder stage (`python:<v>-slim-trixie`); must be the base's. Default DEFAULT_PYTHON_VERSION. */
+  pythonVersion?: string;
+  /** What declares the dependencies (found in the build context); `none` skips pip. */
+  dependencies: PythonDependencies;
+  /** Script the interpreter runs, relative to /app; defaults to `main.py`. */
+  main?: string;
+}
+
+export interface JavaDockerfileOptions {
+  /** Final-stage image, e.g. `gcr.io/distroless/java21-debian13:nonroot`. */
+  baseImage: string;
+  /** Java release of the Maven builder stage (`maven:3.9-eclipse-temurin-<v>`); defaults to DEFAULT_JAVA_VERSION. */
+  javaVersion?: string;
+}
+
 const isDigits = (s: string): boolean => s.length > 0 && [...s].every((c) => c >= "0" && c <= "9");
 
 function checkNodeVersion(version: string): void {
@@ -49,6 +80,23 @@ function checkGoVersion(version: string): void {
   if (parts.length < 2 || parts.length > 3 || !parts.every(isDigits)) {
     throw new Error(
       `runtimeVersion: ${JSON.stringify(version)} is not a Go version; expected e.g. "1.26" or "1.26.1"`,
+    );
+  }
+}
+
+function checkPythonVersion(version: string): void {
+  const parts = version.split(".");
+  if (parts.length !== 2 || parts[0] !== "3" || !isDigits(parts[1])) {
+    throw new Error(
+      `runtimeVersion: ${JSON.stringify(version)} is not a Python 3 minor version; expected e.g. "${DEFAULT_PYTHON_VERSION}"`,
+    );
+  }
+}
+
+function checkJavaVersion(version: string): void {
+  if (!isDigits(version)) {
+    throw new Error(
+      `runtimeVersion: ${JSON.stringify(version)} is not a Java release; expected e.g. "${DEFAULT_JAVA_VERSION}"`,
     );
   }
 }
@@ -127,8 +175,95 @@ export function goDockerfile(opts: GoDockerfileOptions): string {
   ].join("\n");
 }
 
-/** The Dockerfile for `runtime` on `baseImage`; `runtimeVersion` is the builder's Node.js or Go version. */
-export function generateDockerfile(runtime: string, baseImage: string, runtimeVersion?: string): string {
+/**
+ * The lowest glibc minor of the manylinux wheels pip may pick, and the highest (Debian 13's glibc is 2.41). pip takes
+ * `--platform` literally (manylinux_2_41 does not imply manylinux_2_17), so the RUN step lists every minor between.
+ */
+const MANYLINUX_GLIBC = { lowest: 17, highest: 41 } as const;
+
+/**
+ * Python: dependencies installed into /app/deps on the build platform by pip, choosing wheels for the target
+ * (TARGETARCH) so nothing runs under emulation; every dependency must therefore come as a wheel (pure Python or
+ * manylinux). Bytecode is compiled at build time, as the root filesystem is read-only at run time, and checked by
+ * hash rather than by the source's mtime, which the image's layers do not keep.
+ */
+export function pythonDockerfile(opts: PythonDockerfileOptions): string {
+  const version = opts.pythonVersion ?? DEFAULT_PYTHON_VERSION;
+  const main = opts.main ?? "main.py";
+  checkPythonVersion(version);
+  checkRelativePath("main", main);
+  const pip = (what: string): string[] => [
+    "RUN --mount=type=cache,target=/root/.cache/pip \\",
+    '    case "$TARGETARCH" in amd64) arch=x86_64 ;; arm64) arch=aarch64 ;; *) echo "no Python wheels for TARGETARCH=$TARGETARCH" >&2; exit 1 ;; esac; \\',
+    `    set -- --platform "manylinux2014_$arch"; m=${MANYLINUX_GLIBC.highest}; while [ "$m" -ge ${MANYLINUX_GLIBC.lowest} ]; do set -- "$@" --platform "manylinux_2_\${m}_$arch"; m=$((m - 1)); done; \\`,
+    `    pip install --root-user-action=ignore --disable-pip-version-check --no-compile --target /app/deps --only-binary=:all: --implementation cp --python-version ${version} "$@" ${what}`,
+  ];
+  const install =
+    opts.dependencies === "requirements.txt"
+      ? ["COPY requirements.txt ./", ...pip("-r requirements.txt"), "COPY . ."]
+      : opts.dependencies === "pyproject.toml"
+        ? // The project itself is installed with its dependencies, so its own code needs to be there first.
+          ["COPY . .", ...pip(".")]
+        : ["COPY . ."];
+  return [
+    "# syntax=docker/dockerfile:1",
+    "# Generated by distroless-platform (DistrolessImage, runtime python).",
+    `FROM --platform=$BUILDPLATFORM python:${version}-slim-trixie AS build`,
+    "ARG TARGETARCH",
+    "WORKDIR /app",
+    ...install,
+    "RUN python -m compileall -q --invalidation-mode unchecked-hash /app",
+    "",
+    `FROM ${opts.baseImage}`,
+    "ARG VERSION=dev",
+    "ENV PYTHONPATH=/app/deps PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 APP_VERSION=$VERSION",
+    "WORKDIR /app",
+    "COPY --from=build --chown=65532:65532 /app /app",
+    "USER 65532:65532",
+    `ENTRYPOINT ["/usr/bin/python3", ${JSON.stringify(main)}]`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Java: `mvn package` once on the build platform (a jar runs on every architecture), then the one application jar
+ * alone on the JRE. The JVM is told to write only under /tmp: no hsperfdata, crash logs and temporary files there.
+ */
+export function javaDockerfile(opts: JavaDockerfileOptions): string {
+  const version = opts.javaVersion ?? DEFAULT_JAVA_VERSION;
+  checkJavaVersion(version);
+  return [
+    "# syntax=docker/dockerfile:1",
+    "# Generated by distroless-platform (DistrolessImage, runtime java).",
+    `FROM --platform=$BUILDPLATFORM maven:3.9-eclipse-temurin-${version} AS build`,
+    "WORKDIR /src",
+    "COPY . .",
+    // Sources, javadoc and shade's original-*.jar are not the application; exactly one jar must remain.
+    "RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package && mkdir -p /out && \\",
+    "    set -- $(ls target/*.jar | grep -v -e '-sources\\.jar$' -e '-javadoc\\.jar$' -e '/original-[^/]*$') && \\",
+    '    if [ "$#" -ne 1 ]; then echo "expected one application jar in target/, found: $*" >&2; exit 1; fi && \\',
+    '    cp "$1" /out/app.jar',
+    "",
+    `FROM ${opts.baseImage}`,
+    "ARG VERSION=dev",
+    "ENV APP_VERSION=$VERSION",
+    "COPY --from=build /out/app.jar /app/app.jar",
+    "USER 65532:65532",
+    'ENTRYPOINT ["/usr/bin/java", "-XX:-UsePerfData", "-XX:ErrorFile=/tmp/hs_err_pid%p.log", "-Djava.io.tmpdir=/tmp", "-jar", "/app/app.jar"]',
+    "",
+  ].join("\n");
+}
+
+/**
+ * The Dockerfile for `runtime` on `baseImage`; `runtimeVersion` is the builder's Node.js, Go, Python or Java version
+ * and `pythonDependencies` what a Python app's context declares its dependencies in.
+ */
+export function generateDockerfile(
+  runtime: string,
+  baseImage: string,
+  runtimeVersion?: string,
+  pythonDependencies: PythonDependencies = "none",
+): string {
   switch (runtime) {
     case "nodejs":
       return nodeDockerfile({
@@ -139,6 +274,17 @@ export function generateDockerfile(runtime: string, baseImage: string, runtimeVe
       return goDockerfile({
         baseImage,
         ...(runtimeVersion !== undefined ? { goVersion: runtimeVersion } : {}),
+      });
+    case "python":
+      return pythonDockerfile({
+        baseImage,
+        dependencies: pythonDependencies,
+        ...(runtimeVersion !== undefined ? { pythonVersion: runtimeVersion } : {}),
+      });
+    case "java":
+      return javaDockerfile({
+        baseImage,
+        ...(runtimeVersion !== undefined ? { javaVersion: runtimeVersion } : {}),
       });
     default:
       throw new Error(

@@ -9,6 +9,8 @@ import { BUILDKIT_IMAGE_KIND, BuildKitImage, contentHash, type BuildKitImageArgs
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
   baseImageFor,
+  DEBIAN_PYTHON,
+  DEFAULT_DEBIAN,
   FAMILIES,
   isSha256Digest,
   PROVIDERS,
@@ -19,8 +21,10 @@ import {
 import {
   DEFAULT_NODE_VERSION,
   generateDockerfile,
+  PYTHON_DEPENDENCY_FILES,
   RUNTIME_FAMILIES,
   RUNTIMES,
+  type PythonDependencies,
   type Runtime,
 } from "./dockerfiles";
 import { PLATFORMS } from "../policies/lib/platforms";
@@ -34,6 +38,8 @@ export const DEFAULT_PLATFORMS: readonly string[] = PLATFORMS;
 const RUNTIME_ALLOWED_FAMILIES: Readonly<Record<Runtime, readonly Family[]>> = {
   nodejs: ["nodejs"],
   go: ["static", "base", "cc"],
+  python: ["python"],
+  java: ["java"],
 };
 
 const KNOWN_PLATFORMS: readonly string[] = Object.values(dockerbuild.types.enums.Platform);
@@ -54,9 +60,12 @@ export interface DistrolessImageArgs {
   readonly context: pulumi.Input<string>;
   /** Path of the user's Dockerfile (relative to the Pulumi program). Exclusive with `runtime`. */
   readonly dockerfile?: pulumi.Input<string>;
-  /** Generate the Dockerfile for this runtime: `nodejs` or `go`. Exclusive with `dockerfile`. */
+  /** Generate the Dockerfile for this runtime: `nodejs`, `go`, `python` or `java`. Exclusive with `dockerfile`. */
   readonly runtime?: pulumi.Input<Runtime>;
-  /** Base image family of the generated Dockerfile; defaults to `nodejs` for nodejs, `static` for go. */
+  /**
+   * Base image family of the generated Dockerfile; defaults to `nodejs` for nodejs, `static` for go, `python` for
+   * python and `java` for java.
+   */
   readonly family?: pulumi.Input<Family>;
   /** Base image provider of the generated Dockerfile: `google` (default) or `chainguard`. */
   readonly provider?: pulumi.Input<Provider>;
@@ -64,7 +73,9 @@ export interface DistrolessImageArgs {
   readonly debian?: pulumi.Input<number>;
   /**
    * Runtime version: the Node.js major for nodejs (builder and Google base image, default 22), the Go
-   * toolchain of the builder for go (default 1.26).
+   * toolchain of the builder for go (default 1.26), the Python minor of the builder for python (default and, on
+   * Google's images, only choice: Debian's, 3.13), the Java release for java (builder and Google base image,
+   * default 21).
    */
   readonly runtimeVersion?: pulumi.Input<string>;
   /** Digest pinning the base image (`sha256:...`); required with provider `chainguard`. */
@@ -125,8 +136,10 @@ export interface DockerfileInputs {
   provider?: string;
   /** Debian release of Google's base images. */
   debian?: number;
-  /** Node.js major or Go version (see DistrolessImageArgs.runtimeVersion). */
+  /** Node.js major, Go, Python or Java version (see DistrolessImageArgs.runtimeVersion). */
   runtimeVersion?: string;
+  /** Build context; a python build looks in it for requirements.txt or pyproject.toml. */
+  context?: string;
   /** Digest pinning the generated Dockerfile's base. */
   baseImageDigest?: string;
   /** Registry prefix replacing the provider's; the only registry the audit then allows. */
@@ -198,8 +211,18 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     if (!(PROVIDERS as readonly string[]).includes(provider)) {
       throw new Error(`provider: ${quote(provider)} is not supported; allowed: ${list(PROVIDERS)}`);
     }
-    // The runtime version picks Google's nodejs image; Chainguard's is picked by its digest, Go's is static.
-    const baseVersion = runtime === "nodejs" && provider === "google" ? p.runtimeVersion : undefined;
+    // The runtime version picks Google's nodejs or java image; Chainguard's is picked by its digest, Go's is static,
+    // and Google's python3 image holds its Debian release's Python, which the builder must then match.
+    const versionedBase = runtime === "nodejs" || runtime === "java";
+    const baseVersion = versionedBase && provider === "google" ? p.runtimeVersion : undefined;
+    if (runtime === "python" && provider === "google" && p.runtimeVersion !== undefined) {
+      const debianPython = DEBIAN_PYTHON[(p.debian ?? DEFAULT_DEBIAN) as keyof typeof DEBIAN_PYTHON];
+      if (debianPython !== undefined && p.runtimeVersion !== debianPython) {
+        throw new Error(
+          `runtimeVersion: ${quote(p.runtimeVersion)} is not the Python of Google's python3 image on Debian ${p.debian ?? DEFAULT_DEBIAN} (${debianPython}); the builder must use the base's Python, as bytecode and binary wheels are made for one minor (allowed: ${quote(debianPython)})`,
+        );
+      }
+    }
     generatedBase = baseImageFor({
       family,
       provider,
@@ -209,7 +232,8 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
       ...(p.baseImageDigest !== undefined ? { digest: p.baseImageDigest } : {}),
     });
     const builderVersion = p.runtimeVersion ?? (runtime === "nodejs" ? DEFAULT_NODE_VERSION : undefined);
-    text = generateDockerfile(runtime, generatedBase, builderVersion);
+    const dependencies = runtime === "python" ? pythonDependenciesIn(p.context) : undefined;
+    text = generateDockerfile(runtime, generatedBase, builderVersion, dependencies);
     file = `Dockerfile (generated for ${runtime})`;
     dockerfile = { inline: text };
   } else {
@@ -225,6 +249,26 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     );
   }
   return { dockerfile, text, baseImage: generatedBase ?? finalStageBase(text, p.buildArgs) };
+}
+
+/**
+ * The first of PYTHON_DEPENDENCY_FILES that is a regular file in `context`, else `none` (standard library only).
+ * Only the names are looked at: nothing is read, and a symbolic link is not followed (the builder would not either).
+ */
+export function pythonDependenciesIn(context: string | undefined): PythonDependencies {
+  if (context === undefined) {
+    throw new Error(
+      "context: unset; a python build needs its context to find requirements.txt or pyproject.toml",
+    );
+  }
+  for (const file of PYTHON_DEPENDENCY_FILES) {
+    try {
+      if (fs.lstatSync(path.join(context, file)).isFile()) return file;
+    } catch {
+      // Absent (or unreadable, which the build would report): look for the next.
+    }
+  }
+  return "none";
 }
 
 /** Throws unless `repository` is `host[:port]/path` without scheme, tag or digest. */
@@ -439,6 +483,7 @@ export class DistrolessImage extends pulumi.ComponentResource {
       runtimeVersion: args.runtimeVersion,
       baseImageDigest: args.baseImageDigest,
       registryMirror: args.registryMirror,
+      context: args.context,
     };
     const build = (
       values: PlanParts,

@@ -226,6 +226,24 @@ const CASES: readonly Case[] = [
       'images.nodejsVersion: "20" is not allowed; expected "22" or "24" (Node.js versions Google publishes on Debian 13)',
   },
   {
+    key: "images.javaVersion",
+    raw: { images: { javaVersion: "17" } },
+    message:
+      'images.javaVersion: "17" is not allowed; expected "21" or "25" (Java versions Google publishes on Debian 13)',
+  },
+  {
+    key: "images.pythonVersion malformed",
+    raw: { images: { pythonVersion: "3" } },
+    message: 'images.pythonVersion: "3" is not allowed; expected a Python 3 minor version such as "3.13"',
+  },
+  {
+    key: "images.pythonVersion other than Debian's with google",
+    raw: { images: { pythonVersion: "3.12" } },
+    message:
+      'images.pythonVersion: "3.12" is not allowed; expected "3.13", the Python of Google\'s python3-debian13 image ' +
+      '(the builder must use the base\'s Python); another minor needs provider "chainguard" with a base of that Python',
+  },
+  {
     key: "images.baseDigests.nodejs",
     raw: { images: { baseDigests: { nodejs: "sha256:abc" } } },
     message:
@@ -433,8 +451,8 @@ const CASES: readonly Case[] = [
   },
   {
     key: "services[0].runtime",
-    raw: withService({ runtime: "python" }),
-    message: 'services[0].runtime: "python" is not allowed; expected "nodejs" or "go"',
+    raw: withService({ runtime: "ruby" }),
+    message: 'services[0].runtime: "ruby" is not allowed; expected "nodejs", "go", "python", "java"',
   },
   {
     key: "services[0].version",
@@ -651,6 +669,8 @@ describe("config validation (loadConfig)", () => {
       debian: 13,
       platforms: ["linux/amd64", "linux/arm64"],
       nodejsVersion: "22",
+      javaVersion: "21",
+      pythonVersion: "3.13",
       baseDigests: {},
     });
     assert.deepEqual(config.canary, {

@@ -5,7 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
-import { nodeDockerfile, goDockerfile } from "../components/dockerfiles";
+import { goDockerfile, javaDockerfile, nodeDockerfile, pythonDockerfile } from "../components/dockerfiles";
 import { isKnown, one, promiseOf, Registered, setMocks } from "./helpers/mocks";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
@@ -244,6 +244,120 @@ describe("DistrolessImage", () => {
     });
   });
 
+  describe("generated Python Dockerfile", () => {
+    /** A context folder inside the project holding the given files. */
+    function pythonContext(name: string, files: readonly string[]): string {
+      const dir = path.join(tmp, name);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of files) fs.writeFileSync(path.join(dir, f), "");
+      return dir;
+    }
+    const base = "gcr.io/distroless/python3-debian13:nonroot";
+
+    for (const [files, dependencies] of [
+      [["requirements.txt", "pyproject.toml", "main.py"], "requirements.txt"],
+      [["pyproject.toml", "main.py"], "pyproject.toml"],
+      [["main.py"], "none"],
+    ] as const) {
+      it(`installs from ${dependencies} when the context holds ${files.join(", ")}`, async () => {
+        useMocks(false);
+        const image = new DistrolessImage("py", {
+          repository: "registry.example.com/team/py",
+          context: pythonContext(`py-${dependencies}`, files),
+          runtime: "python",
+          version: "1.0.0",
+        });
+        assert.strictEqual(await promiseOf(image.baseImage), base);
+        await promiseOf(image.ref);
+        assert.deepStrictEqual(imageInputs().dockerfile, {
+          inline: pythonDockerfile({ baseImage: base, dependencies }),
+        });
+      });
+    }
+
+    it("a requirements.txt that is a symbolic link is not followed", async () => {
+      useMocks(false);
+      const dir = pythonContext("py-link", ["main.py"]);
+      fs.symlinkSync("/etc/hostname", path.join(dir, "requirements.txt"));
+      const image = new DistrolessImage("py", { repository: REPO, context: dir, runtime: "python" });
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().dockerfile, {
+        inline: pythonDockerfile({ baseImage: base, dependencies: "none" }),
+      });
+    });
+
+    it("refuses a builder Python other than the one in Google's python3 image", () => {
+      useMocks(false);
+      assert.throws(
+        () =>
+          new DistrolessImage("py", {
+            repository: REPO,
+            context: pythonContext("py-version", ["main.py"]),
+            runtime: "python",
+            runtimeVersion: "3.12",
+          }),
+        {
+          message:
+            'runtimeVersion: "3.12" is not the Python of Google\'s python3 image on Debian 13 (3.13); the builder must use the base\'s Python, as bytecode and binary wheels are made for one minor (allowed: "3.13")',
+        },
+      );
+      assert.deepStrictEqual(recorded, []);
+    });
+
+    it("on Chainguard the builder Python follows runtimeVersion", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("py", {
+        repository: REPO,
+        context: pythonContext("py-cg", ["requirements.txt"]),
+        runtime: "python",
+        provider: "chainguard",
+        baseImageDigest: DIGEST,
+        runtimeVersion: "3.14",
+      });
+      const cg = `cgr.dev/chainguard/python:latest@${DIGEST}`;
+      assert.strictEqual(await promiseOf(image.baseImage), cg);
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().dockerfile, {
+        inline: pythonDockerfile({ baseImage: cg, dependencies: "requirements.txt", pythonVersion: "3.14" }),
+      });
+    });
+  });
+
+  describe("generated Java Dockerfile", () => {
+    it("runtimeVersion picks both the Maven builder and Google's java image", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("jv", {
+        repository: REPO,
+        context: "apps/node-service",
+        runtime: "java",
+        runtimeVersion: "25",
+      });
+      const base = "gcr.io/distroless/java25-debian13:nonroot";
+      assert.strictEqual(await promiseOf(image.baseImage), base);
+      await promiseOf(image.ref);
+      assert.deepStrictEqual(imageInputs().dockerfile, {
+        inline: javaDockerfile({ baseImage: base, javaVersion: "25" }),
+      });
+    });
+
+    it("a Java release Google does not publish", () => {
+      useMocks(false);
+      assert.throws(
+        () =>
+          new DistrolessImage("jv", {
+            repository: REPO,
+            context: "apps/node-service",
+            runtime: "java",
+            runtimeVersion: "17",
+          }),
+        {
+          message:
+            'runtimeVersion: "17" is not available for family "java" on Debian 13; allowed: "21", "25"',
+        },
+      );
+    });
+  });
+
   describe("user Dockerfile", () => {
     it("audits the file and builds it from its location; the base follows ARGs and build args", async () => {
       useMocks(false);
@@ -379,7 +493,7 @@ describe("DistrolessImage", () => {
       [
         "neither dockerfile nor runtime",
         { runtime: undefined },
-        'dockerfile and runtime: neither is set; give dockerfile (path of your Dockerfile) or runtime ("nodejs", "go") to generate one',
+        'dockerfile and runtime: neither is set; give dockerfile (path of your Dockerfile) or runtime ("nodejs", "go", "python", "java") to generate one',
       ],
       [
         "mirror with scheme",
