@@ -12,6 +12,7 @@ import * as readline from "node:readline";
 const ROOT = path.resolve(__dirname, "..");
 const NODE_APP = path.join(ROOT, "apps", "node-service");
 const GO_APP = path.join(ROOT, "apps", "go-service");
+const PYTHON_APP = path.join(ROOT, "apps", "python-service");
 const GO_LDFLAGS_VERSION = "7.7.7-ldflags";
 const CANARY_ENV = { APP_VERSION: "2.0.0-canary.1", TRACK: "canary" };
 // Long enough that the 503 is observed over a kept-alive socket before the listener closes.
@@ -593,4 +594,54 @@ describeService({
     await buildGo();
   },
   launch: (env) => start(goBinary!, [], env, GO_APP),
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Python service
+// ---------------------------------------------------------------------------------------------------------
+
+const pythonVersionOfApp = (): string => {
+  const init = fs.readFileSync(path.join(PYTHON_APP, "service", "__init__.py"), "utf8");
+  const m = /^__version__ = "([^"]+)"$/m.exec(init);
+  assert.ok(m, "service/__init__.py declares no __version__");
+  return m[1];
+};
+
+describe("python-service: package", () => {
+  it("declares no requirement, so the image build's pip step needs no index", () => {
+    const lines = fs
+      .readFileSync(path.join(PYTHON_APP, "requirements.txt"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    assert.deepEqual(lines, []);
+  });
+
+  it("compiles with the standard library's compileall, as the image build does", async function () {
+    this.timeout(60000);
+    const out = tempDir("python-service-pyc-");
+    await run(
+      "python3",
+      ["-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", PYTHON_APP],
+      PYTHON_APP,
+      // Bytecode goes to the temporary folder, not next to the sources.
+      { PATH: process.env.PATH ?? "", PYTHONPYCACHEPREFIX: out },
+      60000,
+    );
+    const compiled = fs.readdirSync(out, { recursive: true }).map(String);
+    for (const module of ["main", "__init__", "app", "metrics"]) {
+      assert.ok(
+        compiled.some((f) => path.basename(f).startsWith(`${module}.`) && f.endsWith(".pyc")),
+        `no bytecode for ${module} in ${compiled.join(", ")}`,
+      );
+    }
+  });
+});
+
+describeService({
+  service: "python-service",
+  defaultVersion: pythonVersionOfApp,
+  prepare: async () => undefined,
+  // As in the image, no bytecode is written next to the sources.
+  launch: (env) => start("python3", ["main.py"], { PYTHONDONTWRITEBYTECODE: "1", ...env }, PYTHON_APP),
 });

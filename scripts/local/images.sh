@@ -2,13 +2,13 @@
 # Fills the local registry with every image the local cluster and the builds need, from local sources only:
 #   - localhost:5000/pause:$PAUSE_TAG                   pod sandbox (scripts/local/pause)
 #   - localhost:5000/docker/dockerfile:1               the `# syntax=docker/dockerfile:1` frontend (BuildKit's)
-#   - localhost:5000/distroless/{static,base,cc,nodejs22}-debian13:nonroot
+#   - localhost:5000/distroless/{static,base,cc,nodejs22,python3}-debian13:nonroot
 #                                                      distroless-equivalent bases from Debian 13 packages
 #   - localhost:5000/distroless/base-debian13:debug-nonroot
 #                                                      the base plus busybox in /busybox, as Google's :debug images:
 #                                                      the image `npm run debug` attaches (never an app's base)
-#   - localhost:5000/library/node:22-trixie-slim, localhost:5000/library/golang:<go minor>
-#                                                      builder stages (BuildKit mirrors docker.io here)
+#   - localhost:5000/library/node:22-trixie-slim, localhost:5000/library/golang:<go minor>,
+#     localhost:5000/library/python:3.13-slim-trixie    builder stages (BuildKit mirrors docker.io here)
 # An image already in the registry is skipped; --force rebuilds. Assembled root filesystems are cached in
 # $DISTROLESS_CACHE/images.
 #
@@ -92,6 +92,10 @@ extract() {
 STATIC_PKGS=(base-files netbase tzdata media-types ca-certificates)
 BASE_PKGS=(libc6 libssl3t64 libzstd1 zlib1g)
 CC_PKGS=(libgcc-s1 libstdc++6 libgomp1)
+# Debian 13's Python and the libraries its standard library's extension modules load, as Google's python3 image.
+PYTHON_MINOR=3.13
+PYTHON_PKGS=("python$PYTHON_MINOR-minimal" "libpython$PYTHON_MINOR-minimal" "libpython$PYTHON_MINOR-stdlib"
+  libexpat1 libffi8 libbz2-1.0 liblzma5 libsqlite3-0 libuuid1 libncursesw6 libtinfo6 libreadline8t64 libdb5.3t64)
 
 # The layout Google's distroless images have: users root, nobody, nonroot (65532); /tmp 1777; a CA bundle.
 finish_rootfs() {
@@ -128,11 +132,13 @@ rootfs() { # rootfs FAMILY ARCH: assembles the root filesystem (once) and sets R
     case $fam in
     base) pkgs+=("${BASE_PKGS[@]}") ;;
     cc | nodejs) pkgs+=("${BASE_PKGS[@]}" "${CC_PKGS[@]}") ;;
+    python) pkgs+=("${BASE_PKGS[@]}" "${CC_PKGS[@]}" "${PYTHON_PKGS[@]}") ;;
     esac
     extract "$arch" "$r" "${pkgs[@]}"
-    if [ "$fam" = nodejs ]; then
-      node_binary "$arch" "$r/nodejs/bin"
-    fi
+    case $fam in
+    nodejs) node_binary "$arch" "$r/nodejs/bin" ;;
+    python) ln -s "python$PYTHON_MINOR" "$r/usr/bin/python3" ;;
+    esac
     finish_rootfs "$r"
     touch "$r.done"
   fi
@@ -153,7 +159,10 @@ node_binary() { # node_binary ARCH DEST: the node binary of the npm registry's n
 
 base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:nonroot for both platforms
   local fam=$1 name=$1
-  [ "$fam" = nodejs ] && name=nodejs$NODE_MAJOR
+  case $fam in
+  nodejs) name=nodejs$NODE_MAJOR ;;
+  python) name=python3 ;;
+  esac
   local repo=distroless/$name-debian$BASE_DEBIAN_RELEASE
   if present "$repo" nonroot; then return; fi
   phase "images: assembling $repo:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
@@ -168,7 +177,10 @@ base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:
   done
   mkdir -p "$ctx/home/nonroot"
   local entry=""
-  [ "$fam" = nodejs ] && entry='ENTRYPOINT ["/nodejs/bin/node"]'
+  case $fam in
+  nodejs) entry='ENTRYPOINT ["/nodejs/bin/node"]' ;;
+  python) entry='ENTRYPOINT ["/usr/bin/python3"]' ;;
+  esac
   cat >"$ctx/Dockerfile" <<EOF
 FROM scratch
 ARG TARGETARCH
@@ -273,6 +285,41 @@ EOF
   fi
 }
 
+# The python builder: Debian's Python with pip from PyPI in /usr/local, as `python:<minor>-slim-trixie` offers
+# python and pip. Without Debian's EXTERNALLY-MANAGED marker, as that image (built from source) has none.
+python_builder() {
+  local tag=library/python:$PYTHON_MINOR-slim-$BASE_DEBIAN_SUITE
+  if present "${tag%%:*}" "${tag#*:}"; then return; fi
+  phase "images: assembling ${tag#library/} (Debian's Python $PYTHON_MINOR, pip $PIP_VERSION)"
+  local ctx=$IMG/ctx/python-builder whl=$IMG/pypi/pip-$PIP_VERSION-py3-none-any.whl
+  if [ ! -f "$whl" ]; then
+    mkdir -p "$IMG/pypi"
+    python3 -m pip download -q --no-deps --only-binary=:all: -d "$IMG/pypi" "pip==$PIP_VERSION" >/dev/null 2>&1 ||
+      die "downloading pip $PIP_VERSION from PyPI failed" "check that the machine reaches PyPI and PIP_VERSION"
+  fi
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  rootfs python "$HOST_ARCH"
+  cp -a "$ROOTFS" "$ctx/rootfs"
+  extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
+  busybox_links "$ctx/rootfs"
+  rm -f "$ctx/rootfs/usr/lib/python$PYTHON_MINOR/EXTERNALLY-MANAGED"
+  local site=$ctx/rootfs/usr/local/lib/python$PYTHON_MINOR/dist-packages
+  mkdir -p "$site" "$ctx/rootfs/usr/local/bin"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$whl" "$site"
+  ln -s "../../bin/python$PYTHON_MINOR" "$ctx/rootfs/usr/local/bin/python"
+  printf '#!/bin/sh\nexec /usr/bin/python%s -m pip "$@"\n' "$PYTHON_MINOR" >"$ctx/rootfs/usr/local/bin/pip"
+  chmod 755 "$ctx/rootfs/usr/local/bin/pip"
+  cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/usr/local/bin:/usr/bin:/bin PYTHON_VERSION=$PYTHON_MINOR HOME=/root
+CMD ["python"]
+EOF
+  build "$ctx" "linux/$HOST_ARCH" "$tag"
+  rm -rf "$ctx"
+}
+
 busybox_links() { # the shell and the few tools RUN steps use, as busybox applets
   local r=$1 a
   mkdir -p "$r/bin" "$r/usr/bin"
@@ -318,8 +365,10 @@ bases_and_builders() {
   base_image base
   base_image cc
   base_image nodejs
+  base_image python
   debug_image
   builder_images
+  python_builder
 }
 
 case ${1:-all} in

@@ -57,6 +57,18 @@ const GO = {
   resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
 };
 
+const PYTHON = {
+  name: "python-service",
+  app: "apps/python-service",
+  runtime: "python",
+  version: "1.0.0",
+  replicas: 1,
+  resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+};
+/** The sample services, one per runtime the local registry has bases for. */
+const SAMPLES = [NODE, GO, PYTHON];
+const NAMES = SAMPLES.map((s) => s.name);
+
 interface ServiceOut {
   serviceName: string;
   image: string;
@@ -74,6 +86,34 @@ function ready(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
+/** What each app's own runtime reports from inside its pod: the images have no shell to ask with. */
+const SELF_CHECKS: Record<string, string[]> = {
+  "go-service": ["/app", "selfcheck"],
+  "node-service": [
+    "/nodejs/bin/node",
+    "-e",
+    'const fs=require("fs");let rw=true;' +
+      'try{fs.writeFileSync("/home/nonroot/.selfcheck","")}catch(e){rw=e.code}' +
+      ";console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid()," +
+      'kernel:fs.readFileSync("/proc/version","utf8").trim(),homeWritable:rw}))',
+  ],
+  // The same, and whether the app's module runs from bytecode compiled at build time.
+  "python-service": [
+    "/usr/bin/python3",
+    "-c",
+    [
+      "import errno, json, os, sys",
+      "sys.path.insert(0, '/app')",
+      "import service.app as app",
+      "rw = True",
+      "try:\n open('/home/nonroot/.selfcheck', 'w').close()\nexcept OSError as e:\n rw = errno.errorcode[e.errno]",
+      "print(json.dumps({'uid': os.getuid(), 'gid': os.getgid(), 'kernel': open('/proc/version').read().strip(),",
+      " 'homeWritable': rw, 'bytecode': {'dontWrite': bool(sys.flags.dont_write_bytecode),",
+      " 'cached': app.__cached__, 'exists': os.path.exists(app.__cached__)}}))",
+    ].join("\n"),
+  ],
+};
+
 describe("e2e: the local stack on the real engine and cluster", function () {
   this.timeout(40 * 60_000);
   const session = new EngineSession();
@@ -88,24 +128,24 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   after(() => session.dispose());
 
   /** The local stack on the e2e namespace and RuntimeClass, with these services, on the session's own backend. */
-  const e2eStack = (svcs: readonly unknown[] = [NODE, GO], extra: Partial<StackTarget> = {}) =>
+  const e2eStack = (svcs: readonly unknown[] = SAMPLES, extra: Partial<StackTarget> = {}) =>
     session.target("local", {
       policyConfig: POLICY_CONFIG,
       config: { ...BASE_CONFIG, services: svcs },
       ...extra,
     });
 
-  it("up creates the namespace, the RuntimeClass, both images and both releases, with the policy pack", async () => {
+  it("up creates the namespace, the RuntimeClass, every image and release, with the policy pack", async () => {
     const result = await up(e2eStack());
     assert.equal(result.summary.result, "succeeded", session.output);
     services = result.outputs.services.value as Record<string, ServiceOut>;
-    assert.deepEqual(Object.keys(services).sort(), ["go-service", "node-service"]);
+    assert.deepEqual(Object.keys(services).sort(), [...NAMES].sort());
     const ns = kubectlJson<k8s.V1Namespace>(["get", "namespace", NAMESPACE]);
     assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
     assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce-version"], "v1.37");
     const rc = kubectlJson<k8s.V1RuntimeClass>(["get", "runtimeclass", RUNTIME_CLASS]);
     assert.equal(rc.handler, "runsc");
-    for (const name of ["node-service", "go-service"]) {
+    for (const name of NAMES) {
       assert.match(services[name].image, new RegExp(`^localhost:5000/${REPO}/${name}@sha256:[0-9a-f]{64}$`));
       const deploy = kubectlJson<k8s.V1Deployment>(["get", "deployment", "-n", NAMESPACE, `${name}-stable`]);
       assert.equal(deploy.status?.readyReplicas, 1, `${name} ready replicas`);
@@ -115,30 +155,21 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   });
 
   it("runs every pod Ready under gVisor, as UID 65532, with a read-only root filesystem", () => {
-    for (const name of ["node-service", "go-service"]) {
+    for (const name of NAMES) {
       const [pod] = pods(`app.kubernetes.io/name=${name}`);
       assert.ok(pod !== undefined && ready(pod), `${name} pod Ready`);
       assert.equal(pod.spec?.runtimeClassName, RUNTIME_CLASS);
       const container = pod.spec?.containers[0];
       assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
       // What the process itself sees: the image has no shell, so the app's own binary looks.
-      const probe =
-        name === "go-service"
-          ? ["/app", "selfcheck"]
-          : [
-              "/nodejs/bin/node",
-              "-e",
-              'const fs=require("fs");let rw=true;' +
-                'try{fs.writeFileSync("/home/nonroot/.selfcheck","")}catch(e){rw=e.code}' +
-                ";console.log(JSON.stringify({uid:process.getuid(),gid:process.getgid()," +
-                'kernel:fs.readFileSync("/proc/version","utf8").trim(),homeWritable:rw}))',
-            ];
+      const probe = SELF_CHECKS[name];
       const out = kubectlOk(["exec", "-n", NAMESPACE, pod.metadata?.name ?? "", "-c", name, "--", ...probe]);
       const seen = JSON.parse(out.trim()) as {
         uid: number;
         gid: number;
         kernel: string;
         homeWritable: unknown;
+        bytecode?: { dontWrite: boolean; cached: string; exists: boolean };
       };
       assert.equal(seen.uid, 65532, `${name} uid`);
       assert.equal(seen.gid, 65532, `${name} gid`);
@@ -150,11 +181,19 @@ describe("e2e: the local stack on the real engine and cluster", function () {
       // gVisor's Sentry answers /proc/version itself, not the host kernel.
       assert.ok(!seen.kernel.includes(os.release()), `${name} sees the host kernel: ${seen.kernel}`);
       assert.match(seen.kernel, /gvisor/, `${name} kernel: ${seen.kernel}`);
+      if (name === "python-service") {
+        // Bytecode was compiled for the image's Python at build time: the read-only filesystem cannot take it later.
+        assert.deepEqual(seen.bytecode, {
+          dontWrite: true,
+          cached: "/app/service/__pycache__/app.cpython-313.pyc",
+          exists: true,
+        });
+      }
     }
   });
 
   it("answers /healthz through each Service", () => {
-    for (const name of ["node-service", "go-service"]) {
+    for (const name of NAMES) {
       const svc = kubectlJson<k8s.V1Service>(["get", "service", "-n", NAMESPACE, services[name].serviceName]);
       const url = `http://${svc.spec?.clusterIP}:${svc.spec?.ports?.[0]?.port}/healthz`;
       const r = inCluster(["curl", "-sS", "--max-time", "10", url]);
@@ -173,6 +212,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
     for (const [name, process] of [
       ["go-service", /^\s*\d+\s+nonroot\s+\/app$/m],
       ["node-service", /^\s*\d+\s+nonroot\s+\/nodejs\/bin\/node server\.js$/m],
+      ["python-service", /^\s*\d+\s+nonroot\s+\/usr\/bin\/python3 main\.py$/m],
     ] as const) {
       const r = await debug({ target: e2eStack(), service: name, command, log: () => undefined });
       assert.equal(r.exitCode, 0, r.output);
@@ -193,7 +233,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
   });
 
   it("pushes an index with linux/amd64 and linux/arm64 and runs the pushed digest", async () => {
-    for (const name of ["node-service", "go-service"]) {
+    for (const name of NAMES) {
       const digest = services[name].image.split("@")[1];
       const index = (await manifest(`${REPO}/${name}`, digest)) as {
         manifests: { platform?: { os: string; architecture: string } }[];
@@ -256,6 +296,7 @@ describe("e2e: the local stack on the real engine and cluster", function () {
           stableImage: services["go-service"].image,
           canary: { weight, version: "1.1.0" },
         },
+        PYTHON,
       ]);
     const at10 = await up(canary(10));
     assert.equal(at10.summary.result, "succeeded", session.output);
