@@ -815,6 +815,27 @@ describe("config validation (loadConfig)", () => {
     ]);
   });
 
+  it("warns in prod for the python and java bases, the java one at images.javaVersion", () => {
+    const { warnings } = loadConfig({
+      environment: "prod",
+      namespace: LARGE_NAMESPACE,
+      images: { javaVersion: "25", baseDigests: { nodejs: `sha256:${"ab".repeat(32)}` } },
+      services: [
+        { ...NODE, replicas: 10 },
+        { name: "worker", app: "apps/python-service", runtime: "python", version: "1.0.0", replicas: 10 },
+        { name: "billing", app: "apps/go-service", runtime: "java", version: "1.0.0", replicas: 10 },
+      ],
+    });
+    const warning = (family: string, image: string): string =>
+      `images.baseDigests.${family}: (unset) in environment prod, so the ${family} base image is pulled by its moving ` +
+      `tag ${image}; pin it with \`pulumi config set --path images.baseDigests.${family} sha256:<digest>\`, the ` +
+      `digest shown by \`docker buildx imagetools inspect ${image}\``;
+    assert.deepEqual(warnings, [
+      warning("java", "gcr.io/distroless/java25-debian13:nonroot"),
+      warning("python", "gcr.io/distroless/python3-debian13:nonroot"),
+    ]);
+  });
+
   it("names the mirrored base image in the prod warning and stays silent once the digest is set", () => {
     const { warnings } = loadConfig({
       environment: "prod",

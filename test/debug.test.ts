@@ -94,7 +94,7 @@ describe("npm run debug: the gate", () => {
     assert.equal(missing.status, 2);
     assert.match(
       missing.stderr,
-      /^error: --service: "nope" is not a service of stack local; services: node-service, go-service\n$/,
+      /^error: --service: "nope" is not a service of stack local; services: node-service, go-service, python-service\n$/,
     );
     const usage = cli(["--stack", "local"]);
     assert.equal(usage.status, 2);

@@ -157,7 +157,11 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
       "limits.memory": "8Gi",
       pods: "20",
     },
-    images: { "node-service-1.0.0-image": "1.0.0", "go-service-1.0.0-image": "1.0.0" },
+    images: {
+      "node-service-1.0.0-image": "1.0.0",
+      "go-service-1.0.0-image": "1.0.0",
+      "python-service-1.0.0-image": "1.0.0",
+    },
     builder: { buildkit: "tcp://127.0.0.1:1234" },
     baseRegistry: "localhost:5000/distroless",
     tracks: [
@@ -172,6 +176,12 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
         replicas: 1,
         version: "1.0.0",
         image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+      },
+      {
+        deployment: "python-service-stable",
+        replicas: 1,
+        version: "1.0.0",
+        image: pinned(LOCAL_REPO, "python-service", "1.0.0"),
       },
     ],
     pdbs: [],
@@ -197,6 +207,16 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
           stableImage: pinned(LOCAL_REPO, "go-service", "1.0.0"),
+          weight: 0,
+          effectiveWeight: 0,
+          phase: "stable",
+          replicas: { stable: 1, canary: 0 },
+        },
+        "python-service": {
+          serviceName: "python-service",
+          image: pinned(LOCAL_REPO, "python-service", "1.0.0"),
+          imageVersion: "1.0.0",
+          stableImage: pinned(LOCAL_REPO, "python-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
           phase: "stable",
@@ -364,7 +384,12 @@ for (const stack of ["local", "staging", "prod"] as const) {
     it("builds exactly one image per service: the version in its app directory", () => {
       const images = imageBuilds(run);
       assert.deepEqual(names(images), Object.keys(expected.images).sort());
-      assert.deepEqual(images.map((i) => i.context).sort(), ["apps/go-service", "apps/node-service"]);
+      assert.deepEqual(
+        images.map((i) => i.context).sort(),
+        Object.keys(expected.images)
+          .map((name) => `apps/${name.slice(0, name.indexOf("-service-") + "-service".length)}`)
+          .sort(),
+      );
     });
 
     it("registers each image multi-platform, tagged with its version, from the audited Dockerfile", () => {
@@ -376,10 +401,10 @@ for (const stack of ["local", "staging", "prod"] as const) {
         assert.deepEqual(image.buildArgs, { VERSION: version });
         assert.equal(image.context, `apps/${service}`);
         assert.deepEqual(image.builder, expected.builder);
-        const base =
-          service === "node-service"
-            ? `FROM ${expected.baseRegistry}/nodejs22-debian13:nonroot`
-            : `FROM ${expected.baseRegistry}/static-debian13:nonroot`;
+        const family = { "node-service": "nodejs22", "go-service": "static", "python-service": "python3" }[
+          service
+        ];
+        const base = `FROM ${expected.baseRegistry}/${family}-debian13:nonroot`;
         assert.ok(image.dockerfile.includes(`\n${base}\n`), `${image.name} final stage: ${base}`);
       }
     });

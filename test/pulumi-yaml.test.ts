@@ -211,8 +211,12 @@ describe("stack files", () => {
       ["create", "gvisor", "runsc"],
     );
     assert.deepEqual(
-      local.services.map((s) => s.replicas),
-      [1, 1],
+      local.services.map((s) => [s.name, s.runtime, s.replicas]),
+      [
+        ["node-service", "nodejs", 1],
+        ["go-service", "go", 1],
+        ["python-service", "python", 1],
+      ],
     );
     // The local environment's BuildKit daemon builds the images; no buildx builder or docker-build plugin.
     assert.equal(local.images.builder, undefined);
