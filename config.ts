@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { PLATFORMS } from "./policies/lib/platforms";
-import { isPinnedByDigest } from "./policies/rules/image";
-import { LATEST_PSS_MINOR } from "./policies/lib/pss-version";
+import { DIGEST_RE, isPinnedByDigest } from "./policies/lib/image-ref";
+import { LATEST_PSS_MINOR, OLDEST_PSS_MINOR, pinnedPssMinor } from "./policies/lib/pss-version";
 import {
   baseImageFor,
   DEBIAN_PYTHON,
@@ -34,10 +34,6 @@ import { DEFAULT_MAX_SURGE, DEFAULT_PROGRESS_DEADLINE_SECONDS } from "./componen
 
 /** Pulumi project name; config keys are `distroless-platform:<key>`. */
 export const PROJECT = "distroless-platform";
-/** Minor of the newest Pod Security Standards version the policy pack and the fixtures know (one home). */
-export const LATEST_PSS_VERSION = LATEST_PSS_MINOR;
-/** Oldest Pod Security admission version (Kubernetes 1.22 introduced the labels' `-version`). */
-export const OLDEST_PSS_VERSION = 22;
 /** Platforms an image may be built for; both by default so the same digest runs on amd64 and arm64 nodes. */
 export const SUPPORTED_PLATFORMS = PLATFORMS;
 /** Environment variables derived from the service's port, image version and track, never set by hand. */
@@ -132,19 +128,18 @@ const namespaceSchema = strictObject({
   pssVersion: z
     .string({ error: pssAllowed() })
     .refine((v) => pssMinor(v) !== undefined, { error: pssAllowed() })
-    .default(`v1.${LATEST_PSS_VERSION}`),
+    .default(`v1.${LATEST_PSS_MINOR}`),
   quota: quotaSchema.prefault({}),
 });
 
 function pssAllowed(): string {
-  return `expected a pinned Pod Security Standards version v1.${OLDEST_PSS_VERSION}..v1.${LATEST_PSS_VERSION} (not "latest")`;
+  return `expected a pinned Pod Security Standards version v1.${OLDEST_PSS_MINOR}..v1.${LATEST_PSS_MINOR} (not "latest")`;
 }
 
 function pssMinor(version: string): number | undefined {
-  const m = /^v1\.(\d{1,3})$/.exec(version);
-  if (m === null) return undefined;
-  const minor = Number(m[1]);
-  return minor >= OLDEST_PSS_VERSION && minor <= LATEST_PSS_VERSION ? minor : undefined;
+  const minor = pinnedPssMinor(version);
+  if (minor === undefined) return undefined;
+  return minor >= OLDEST_PSS_MINOR && minor <= LATEST_PSS_MINOR ? minor : undefined;
 }
 
 const registrySchema = strictObject({
@@ -269,7 +264,7 @@ const imagesSchema = strictObject({
       z.enum(SERVICE_FAMILIES, {
         error: `expected a base image family used by the services: ${SERVICE_FAMILIES.map((f) => `"${f}"`).join(", ")}`,
       }),
-      pattern(/^sha256:[0-9a-f]{64}$/, "expected sha256: followed by 64 lowercase hex digits", 71),
+      pattern(DIGEST_RE, "expected sha256: followed by 64 lowercase hex digits", 71),
       { error: "expected a map of base image family to digest" },
     )
     .default({}),

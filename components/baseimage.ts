@@ -1,5 +1,6 @@
 // Which distroless image a family/provider pair runs on. Pure, so the component, the stacks' config
 // validation and the tests share one table; every result passes the Dockerfile audit's base rules.
+import { isSha256Digest } from "../policies/lib/image-ref";
 
 /** Image families, named after Google's distroless images. */
 export const FAMILIES = ["static", "base", "cc", "nodejs", "python", "java"] as const;
@@ -66,14 +67,6 @@ export interface BaseImageOptions {
 
 const list = (values: readonly (string | number)[]): string =>
   values.map((v) => JSON.stringify(v)).join(", ");
-
-/** True for `sha256:` followed by 64 lowercase hex digits. */
-export function isSha256Digest(value: string): boolean {
-  const hex = value.slice("sha256:".length);
-  return (
-    value.startsWith("sha256:") && hex.length === 64 && [...hex].every((c) => "0123456789abcdef".includes(c))
-  );
-}
 
 /** Throws unless `mirror` is a bare registry prefix: `host[:port]/path`, no scheme, tag, digest or trailing slash. */
 export function validateMirror(mirror: string, key = "mirror"): void {

@@ -10,6 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILDKIT_IMAGE_KIND } from "../policies/images/image";
+import { isSha256Digest } from "../policies/lib/image-ref";
 
 // The `kind` input marks this resource so the policy pack recognises a dynamic resource as an image build.
 export { BUILDKIT_IMAGE_KIND };
@@ -192,7 +193,7 @@ async function runBuild(inputs: BuildKitImageInputs): Promise<BuildKitImageOutpu
     }
     const metadata = JSON.parse(nfs.readFileSync(metadataFile, "utf8")) as Record<string, unknown>;
     const digest = metadata["containerimage.digest"];
-    if (typeof digest !== "string" || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
+    if (typeof digest !== "string" || !isSha256Digest(digest)) {
       throw new Error(
         `BuildKitImage ${inputs.repository}: buildctl reported no image digest; the push did not complete`,
       );

@@ -12,7 +12,6 @@ import {
   DEBIAN_PYTHON,
   DEFAULT_DEBIAN,
   FAMILIES,
-  isSha256Digest,
   PROVIDERS,
   validateMirror,
   type Family,
@@ -27,9 +26,8 @@ import {
   type PythonDependencies,
   type Runtime,
 } from "./dockerfiles";
+import { isSha256Digest } from "../policies/lib/image-ref";
 import { PLATFORMS } from "../policies/lib/platforms";
-
-export { isSha256Digest };
 
 /** Platforms built when none are given. */
 export const DEFAULT_PLATFORMS: readonly string[] = PLATFORMS;

@@ -16,14 +16,13 @@ import {
   show,
 } from "./podspec";
 import { NAMESPACE_NAME_LABEL } from "./workload";
-import { LATEST_PSS_VERSION } from "../policies/lib/pss-version";
+import { LATEST_PSS_VERSION, pinnedPssMinor, podSecurityLabels } from "../policies/lib/pss-version";
 
 export { assertNamespaceName };
 
 /** The newest Pod Security Standards version; pinned so a cluster upgrade cannot tighten it silently. */
 export const DEFAULT_POD_SECURITY_VERSION = LATEST_PSS_VERSION;
 export const POD_SECURITY_LEVEL = "restricted";
-export const POD_SECURITY_MODES = ["enforce", "audit", "warn"] as const;
 
 export interface QuotaOptions {
   /** Maximum pods. Default 50. */
@@ -91,7 +90,7 @@ export function assertPodSecurityVersion(version: unknown): void {
       `podSecurityVersion: "latest" is not pinned and would change with every cluster upgrade; use e.g. "${DEFAULT_POD_SECURITY_VERSION}"`,
     );
   }
-  if (typeof version !== "string" || !/^v1\.\d+$/.test(version)) {
+  if (pinnedPssMinor(version) === undefined) {
     fail(
       `podSecurityVersion: ${show(version)} is not allowed; use a pinned version matching v1.<minor>, e.g. "${DEFAULT_POD_SECURITY_VERSION}"`,
     );
@@ -103,12 +102,7 @@ export function buildPodSecurityLabels(
   version: string = DEFAULT_POD_SECURITY_VERSION,
 ): Record<string, string> {
   assertPodSecurityVersion(version);
-  const labels: Record<string, string> = {};
-  for (const mode of POD_SECURITY_MODES) {
-    labels[`pod-security.kubernetes.io/${mode}`] = POD_SECURITY_LEVEL;
-    labels[`pod-security.kubernetes.io/${mode}-version`] = version;
-  }
-  return labels;
+  return podSecurityLabels(POD_SECURITY_LEVEL, version);
 }
 
 /** Every pod of the namespace isolated for ingress; no rule, so nothing is allowed by this policy alone. */

@@ -2,6 +2,7 @@
 // synchronously and return plain Kubernetes objects, so components, the canary release, tests and policies
 // share one definition of "hardened". Only `image` may be a pulumi.Input (it usually comes from an image build).
 import * as pulumi from "@pulumi/pulumi";
+import { isPinnedByDigest } from "../policies/lib/image-ref";
 import {
   hardenedContainerSecurityContext,
   type HardenedContainerSecurityContext,
@@ -278,8 +279,6 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE]\d+)?$/;
 /** A container environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A digest-pinned reference: anything without whitespace or "@", then `@sha256:` and 64 lowercase hex digits. */
-export const PINNED_IMAGE = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
 const SUFFIX_FACTORS: Record<string, number> = {
   m: 1e-3,
@@ -405,7 +404,7 @@ export function assertPinnedImage(image: string, allowUnpinned = false): string 
   if (typeof image !== "string" || image.trim() === "" || /\s/.test(image)) {
     fail(`image: ${show(image)} is not an image reference`);
   }
-  if (!allowUnpinned && !PINNED_IMAGE.test(image)) {
+  if (!allowUnpinned && !isPinnedByDigest(image)) {
     fail(
       `image: ${show(image)} is not pinned by digest; use "<repository>@sha256:<64 hex digits>" or set allowUnpinnedImage: true`,
     );

@@ -10,7 +10,7 @@ import { ConfigError, type PlatformConfig } from "../config";
 import { buildContainerSecurityContext, LABEL_NAME, LABEL_TRACK } from "../components/podspec";
 import { ruleConfig } from "../policies/lib/rule";
 import { ephemeralContainerImages } from "../policies/rules/ephemeralContainerImages";
-import { isPinnedByDigest } from "../policies/rules/image";
+import { isPinnedByDigest } from "../policies/lib/image-ref";
 import { stackConfig, StackConfigError, stackFilePath } from "./lib/stack-config";
 import { kubeClientFor, policyConfigFor, type StackTarget } from "./stack";
 

@@ -5,8 +5,8 @@ import {
   DOCKERFILE_RULES,
   expandVariables,
   finalStageBase,
-  parseImageRef,
 } from "../policies/lib/dockerfile";
+import { normalizeImageRef, parseImageRef } from "../policies/lib/image-ref";
 
 // A compliant multi-stage file; each case below changes one line and must trip exactly one rule.
 const GOOD = [
@@ -592,10 +592,13 @@ describe("auditDockerfile", () => {
 });
 
 describe("image references and variables", () => {
-  it("parseImageRef normalises Docker Hub names and splits tag and digest", () => {
-    assert.deepStrictEqual(parseImageRef("node:22"), { repository: "docker.io/library/node", tag: "22" });
-    assert.deepStrictEqual(parseImageRef("bitnami/node"), { repository: "docker.io/bitnami/node" });
-    assert.deepStrictEqual(parseImageRef(`localhost:5001/app:1@sha256:${"d".repeat(64)}`), {
+  it("normalizeImageRef spells out Docker Hub names; parseImageRef splits tag and digest", () => {
+    const normalized = (image: string) => normalizeImageRef(parseImageRef(image));
+    assert.deepStrictEqual(normalized("node:22"), { repository: "docker.io/library/node", tag: "22" });
+    assert.deepStrictEqual(normalized("bitnami/node"), { repository: "docker.io/bitnami/node" });
+    assert.deepStrictEqual(normalized("scratch"), { repository: "scratch" });
+    assert.deepStrictEqual(parseImageRef("node:22"), { repository: "node", tag: "22" });
+    assert.deepStrictEqual(normalized(`localhost:5001/app:1@sha256:${"d".repeat(64)}`), {
       repository: "localhost:5001/app",
       tag: "1",
       digest: `sha256:${"d".repeat(64)}`,

@@ -1,6 +1,6 @@
 // Concepts defined once and used everywhere: each test names the home and checks every user agrees with it.
 import { strict as assert } from "node:assert";
-import { LATEST_PSS_VERSION as CONFIG_LATEST_MINOR, loadConfig } from "../config";
+import { loadConfig } from "../config";
 import { DEFAULT_POD_SECURITY_VERSION } from "../components/namespace";
 import { LATEST_PSS_MINOR, LATEST_PSS_VERSION } from "../policies/lib/pss-version";
 import { DEFAULT_RULE_CONFIG } from "../policies/lib/rule";
@@ -16,7 +16,6 @@ describe("one home: the newest Pod Security Standards version (policies/lib/pss-
     assert.equal(MAX_PSS_MINOR, LATEST_PSS_MINOR);
     assert.equal(parsePssVersion("latest").minor, LATEST_PSS_MINOR);
     assert.equal(REGISTRY_LATEST, LATEST_PSS_VERSION);
-    assert.equal(CONFIG_LATEST_MINOR, LATEST_PSS_MINOR);
     assert.equal(DEFAULT_POD_SECURITY_VERSION, LATEST_PSS_VERSION);
     assert.equal(DEFAULT_RULE_CONFIG.pssVersion, LATEST_PSS_VERSION);
     assert.equal(loadConfig({}).config.namespace.pssVersion, LATEST_PSS_VERSION);
@@ -57,5 +56,72 @@ describe("one home: the namespace quota defaults (components/namespace.ts DEFAUL
   it("are the stack config's defaults", async () => {
     const { DEFAULT_QUOTA } = await import("../components/namespace");
     assert.deepEqual(loadConfig({}).config.namespace.quota, { ...DEFAULT_QUOTA });
+  });
+});
+
+describe("one home: Pod Security labels and pinned versions (policies/lib/pss-version.ts)", () => {
+  it("are the namespace's labels, which the pack's label rule and the CrossGuard baseline accept", async () => {
+    const { podSecurityLabels, pinnedPssMinor } = await import("../policies/lib/pss-version");
+    const { buildPodSecurityLabels } = await import("../components/namespace");
+    const { podSecurityLabelProblems } = await import("../policies/rules/namespacePodSecurityLabels");
+    const labels = buildPodSecurityLabels("v1.30");
+    assert.deepEqual(labels, podSecurityLabels("restricted", "v1.30"));
+    assert.deepEqual(Object.keys(labels), [
+      "pod-security.kubernetes.io/enforce",
+      "pod-security.kubernetes.io/enforce-version",
+      "pod-security.kubernetes.io/audit",
+      "pod-security.kubernetes.io/audit-version",
+      "pod-security.kubernetes.io/warn",
+      "pod-security.kubernetes.io/warn-version",
+    ]);
+    assert.deepEqual(podSecurityLabelProblems(labels), []);
+    // One reading of "pinned": the component, the rule, the registry and the config agree on v1.01.
+    assert.equal(pinnedPssMinor("v1.01"), undefined);
+    assert.throws(() => buildPodSecurityLabels("v1.01"), /v1\.<minor>/);
+    assert.deepEqual(podSecurityLabelProblems(podSecurityLabels("restricted", "v1.01")).length, 3);
+    assert.throws(() => parsePssVersion("v1.01"));
+    assert.throws(() => loadConfig({ namespace: { pssVersion: "v1.030" } }), /namespace\.pssVersion/);
+  });
+});
+
+describe("one home: image references and digests (policies/lib/image-ref.ts)", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+  it("decide what is pinned for the workload builder, the config and the pack alike", async () => {
+    const { isPinnedByDigest } = await import("../policies/lib/image-ref");
+    const { assertPinnedImage } = await import("../components/podspec");
+    const { imageDigestPinned } = await import("../policies/rules/imageDigestPinned");
+    for (const [image, pinned] of [
+      [`registry.example.com/app@${digest}`, true],
+      [`localhost:5000/a/b:1.0@${digest}`, true],
+      ["registry.example.com/app:1.0", false],
+      [`registry.example.com/app@sha256:${"AB".repeat(32)}`, false],
+      [`@${digest}`, false],
+    ] as const) {
+      assert.equal(isPinnedByDigest(image), pinned, image);
+      if (pinned) assert.equal(assertPinnedImage(image), image);
+      else assert.throws(() => assertPinnedImage(image), /not (pinned by digest|an image reference)/, image);
+      const findings = imageDigestPinned.check({
+        kind: "Pod",
+        name: "p",
+        metadata: {},
+        spec: { containers: [{ name: "app", image }] },
+        config: { ...DEFAULT_RULE_CONFIG, environment: "prod" },
+      });
+      // The rule looks at the digest only; a reference without a repository fails at the API server first.
+      if (!image.startsWith("@"))
+        assert.equal(findings.length === 0, pinned, `${image}: ${findings.join("; ")}`);
+    }
+  });
+});
+
+describe("one home: the pod template of each kind (policies/lib/pods.ts)", () => {
+  it("is read and written along the same path", async () => {
+    const { extractPod, POD_CARRYING_KINDS, withPodSpec } = await import("../policies/lib/pods");
+    for (const kind of POD_CARRYING_KINDS) {
+      const spec = { containers: [{ name: kind.toLowerCase(), image: "x" }] };
+      const written = withPodSpec(kind, { metadata: { name: "n" } }, spec);
+      assert.deepEqual(extractPod(kind, written)?.spec, spec, kind);
+      assert.deepEqual((written as { metadata: unknown }).metadata, { name: "n" }, kind);
+    }
   });
 });

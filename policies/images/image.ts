@@ -319,29 +319,3 @@ export function readFileIfExists(file: string): string | undefined {
     return undefined;
   }
 }
-
-/** Registry host and path of a reference, without tag or digest, e.g. `ghcr.io/acme/api`. */
-export function repositoryOf(ref: string): string {
-  const noDigest = ref.split("@")[0];
-  const lastSlash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
-}
-
-/**
- * Whether a reference names its registry host explicitly; docker reads the first path component as a
- * host only when it contains `.` or `:` or is `localhost`.
- */
-export function hasExplicitRegistry(ref: string): boolean {
-  const first = repositoryOf(ref).split("/")[0];
-  return (
-    repositoryOf(ref).includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
-  );
-}
-
-/** Whether a reference is under a registry prefix (`ghcr.io/acme` matches `ghcr.io/acme/api:1`, not `ghcr.io/acmex`). */
-export function underRegistry(ref: string, prefix: string): boolean {
-  const repo = repositoryOf(ref);
-  const p = prefix.replace(/\/+$/, "");
-  return repo === p || repo.startsWith(`${p}/`);
-}

@@ -1,6 +1,7 @@
 // Workload images must come from a registry the clusters trust (and, air-gapped, can reach); pushing an
 // internal image to Docker Hub by omission of a registry host publishes it.
-import { ALL_IMAGE_TYPES, hasExplicitRegistry, type ImageRule, repositoryOf, underRegistry } from "./image";
+import { hasExplicitRegistry, parseImageRef, underRegistry } from "../lib/image-ref";
+import { ALL_IMAGE_TYPES, type ImageRule } from "./image";
 
 /** Docker Hub's names: references without a registry host resolve to it too. */
 const DOCKER_HUB_HOSTS = ["docker.io", "index.docker.io", "registry-1.docker.io"];
@@ -15,7 +16,7 @@ export function pushRefViolation(ref: string, allowed: readonly string[]): strin
   if (!hasExplicitRegistry(ref)) {
     return `pushes "${ref}" without a registry host, which means Docker Hub; name an internal registry, e.g. registry.example.com/team/app`;
   }
-  const host = repositoryOf(ref).split("/")[0];
+  const host = parseImageRef(ref).repository.split("/")[0];
   return DOCKER_HUB_HOSTS.includes(host)
     ? `pushes "${ref}" to Docker Hub; push to an internal registry or list it in allowedRegistries`
     : undefined;

@@ -57,6 +57,7 @@
 // `exemptions: [{namespace?, name?, reason}]` in a policy's config skip that policy for matching objects
 // (name = metadata.name or the Pulumi resource name). An exemption without a written reason does not
 // exempt, and is itself reported as a violation of the policy on each object it matches.
+import { podSecurityLabels } from "./pss-version";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./hardened";
 import {
   type PolicyConfigSchema,
@@ -79,6 +80,7 @@ import {
   parseResourceType,
   podCarryingKindOfPatchType,
   podCarryingKindOfType,
+  withPodSpec,
 } from "./pods";
 import {
   decideExemption,
@@ -389,46 +391,11 @@ function podPatchView(kind: string, props: Props, config: RuleConfig): Props {
 const COMPLIANT_OBJECTS: Readonly<Record<string, () => Props>> = {
   Namespace: () => ({
     metadata: {
-      labels: Object.fromEntries(
-        ["enforce", "audit", "warn"].flatMap((mode) => [
-          [`pod-security.kubernetes.io/${mode}`, "restricted"],
-          [`pod-security.kubernetes.io/${mode}-version`, DEFAULT_RULE_CONFIG.pssVersion],
-        ]),
-      ),
+      labels: podSecurityLabels("restricted", DEFAULT_RULE_CONFIG.pssVersion),
     },
   }),
   ServiceAccount: () => ({ automountServiceAccountToken: false }),
 };
-
-/** `props` with the pod spec replaced, copying only the path down to it. */
-export function withPodSpec(
-  kind: string,
-  props: Record<string, unknown>,
-  spec: PodSpec,
-): Record<string, unknown> {
-  type O = Record<string, unknown>;
-  const o = (v: unknown): O => (v !== null && typeof v === "object" ? (v as O) : {});
-  const setTemplateSpec = (template: unknown): O => ({ ...o(template), spec });
-  switch (kind) {
-    case "Pod":
-      return { ...props, spec };
-    case "PodTemplate":
-      return { ...props, template: setTemplateSpec(props.template) };
-    case "CronJob": {
-      const s = o(props.spec);
-      const jt = o(s.jobTemplate);
-      const jts = o(jt.spec);
-      return {
-        ...props,
-        spec: { ...s, jobTemplate: { ...jt, spec: { ...jts, template: setTemplateSpec(jts.template) } } },
-      };
-    }
-    default: {
-      const s = o(props.spec);
-      return { ...props, spec: { ...s, template: setTemplateSpec(s.template) } };
-    }
-  }
-}
 
 /** Applies a pod-spec remediation to (raw) props of a pod-carrying kind. */
 function remediatePod(kind: string, raw: Props, remediate: (spec: PodSpec) => PodSpec): Props | undefined {

@@ -12,6 +12,7 @@ import {
   Onbuild,
   type Instruction,
 } from "dockerfile-ast";
+import { normalizeImageRef, parseImageRef, repositoryUnder, type ImageRef } from "./image-ref";
 
 /** Registries whose images are distroless (no shell, no package manager). */
 export const DISTROLESS_REGISTRIES: readonly string[] = ["gcr.io/distroless", "cgr.dev/chainguard"];
@@ -52,13 +53,6 @@ export interface AuditOptions {
   allowedRegistries?: readonly string[];
   /** `--build-arg` values; they override ARG defaults, as docker does for declared ARGs. */
   buildArgs?: Readonly<Record<string, string>>;
-}
-
-/** An image reference split into its parts; `repository` is normalised (docker.io/library/ added). */
-export interface ImageRef {
-  repository: string;
-  tag?: string;
-  digest?: string;
 }
 
 const KNOWN_INSTRUCTIONS = new Set([
@@ -178,41 +172,6 @@ export function expandVariables(text: string, vars: ReadonlyMap<string, string |
     i = n;
   }
   return { value: out, unresolved };
-}
-
-/** Splits `registry/path:tag@digest`, normalising Docker Hub short names (`node` → `docker.io/library/node`). */
-export function parseImageRef(ref: string): ImageRef {
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const parts = rest.split("/");
-  const first = parts[0];
-  const hasRegistry =
-    parts.length > 1 && (first.includes(".") || first.includes(":") || first === "localhost");
-  if (!hasRegistry && rest !== "scratch") {
-    rest = parts.length === 1 ? `docker.io/library/${rest}` : `docker.io/${rest}`;
-  }
-  return {
-    repository: rest,
-    ...(tag !== undefined ? { tag } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
-}
-
-/** True when `repository` is `prefix` itself or lies under it. */
-function under(repository: string, prefix: string): boolean {
-  const p = prefix.replace(/\/+$/, "");
-  return repository === p || repository.startsWith(`${p}/`);
 }
 
 function parse(text: string, file: string): Parsed {
@@ -417,7 +376,9 @@ function checkUser(value: string, file: string, line: number, nonrootBase: boole
  * mirrored Chainguard image cannot be told apart from any other, so it needs an explicit USER.
  */
 function isNonrootVariant(ref: ImageRef): boolean {
-  return (ref.tag ?? "").split("-").includes("nonroot") || under(ref.repository, "cgr.dev/chainguard");
+  return (
+    (ref.tag ?? "").split("-").includes("nonroot") || repositoryUnder(ref.repository, "cgr.dev/chainguard")
+  );
 }
 
 /** Oldest Debian release with supported distroless images (Debian 12 ones reached end of life in 2026-09). */
@@ -448,8 +409,8 @@ function checkBase(chain: Chain, allowed: readonly string[], file: string): Dock
   const findings: DockerfileFinding[] = [];
   const line = lineOf(chain.root);
   const image = chain.image;
-  const ref = parseImageRef(image);
-  const distroless = [...DISTROLESS_REGISTRIES, ...allowed].some((p) => under(ref.repository, p));
+  const ref = normalizeImageRef(parseImageRef(image));
+  const distroless = [...DISTROLESS_REGISTRIES, ...allowed].some((p) => repositoryUnder(ref.repository, p));
   if (ref.repository === "scratch") {
     // scratch is not pulled from anywhere, so tag, digest and registry findings would only be noise.
     return [
@@ -466,8 +427,8 @@ function checkBase(chain: Chain, allowed: readonly string[], file: string): Dock
       line,
       message: `${file}:${line}: final stage base "${image}" is not distroless; build on a ${allowed.map((a) => `${a}/*`).join(" or ")} image (no shell, no package manager) and keep build tools in an earlier stage`,
     });
-  } else if (!allowed.some((p) => under(ref.repository, p))) {
-    const upstream = DISTROLESS_REGISTRIES.find((p) => under(ref.repository, p));
+  } else if (!allowed.some((p) => repositoryUnder(ref.repository, p))) {
+    const upstream = DISTROLESS_REGISTRIES.find((p) => repositoryUnder(ref.repository, p));
     const example =
       upstream && allowed.length > 0 ? `, e.g. "${allowed[0]}${image.slice(upstream.length)}"` : "";
     findings.push({
@@ -514,7 +475,7 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
   }
   const findings = checkBase(chain, allowed, file);
   const baseFindings = findings.length;
-  const nonrootBase = isNonrootVariant(parseImageRef(chain.image));
+  const nonrootBase = isNonrootVariant(normalizeImageRef(parseImageRef(chain.image)));
   const scope = new Map<string, string | undefined>();
   let hasUser = false;
   let effectiveUser: DockerfileFinding | undefined;

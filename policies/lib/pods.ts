@@ -121,3 +121,17 @@ export function extractPod(kind: string, obj: unknown): PodParts | undefined {
   if (!template || !spec) return undefined;
   return { metadata: (asObj(template.metadata) ?? {}) as ObjectMeta, spec: spec as PodSpec };
 }
+
+/**
+ * `obj` with the pod spec of its kind replaced, copying only the maps on the path down to it: the writing side
+ * of {@link extractPod}, along the same {@link podSpecPath}.
+ */
+export function withPodSpec(kind: string, obj: Obj, spec: PodSpec): Obj {
+  const path = podSpecPath(kind);
+  const map = (v: unknown): Obj => (v !== null && typeof v === "object" ? (v as Obj) : {});
+  const set = (node: Obj, depth: number): Obj => ({
+    ...node,
+    [path[depth]]: depth === path.length - 1 ? spec : set(map(node[path[depth]]), depth + 1),
+  });
+  return set(obj, 0);
+}

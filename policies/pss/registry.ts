@@ -22,7 +22,7 @@ import { checkSeccompProfileRestricted } from "./seccompProfile_restricted";
 import { checkSeLinuxOptions } from "./seLinuxOptions";
 import { checkSysctls } from "./sysctls";
 import { checkWindowsHostProcess } from "./windowsHostProcess";
-import { LATEST_PSS_MINOR, LATEST_PSS_VERSION } from "../lib/pss-version";
+import { LATEST_PSS_MINOR, LATEST_PSS_VERSION, pinnedPssMinor } from "../lib/pss-version";
 
 /** Every upstream check: 12 baseline, 7 restricted (procMount_restricted is new in v1.35). */
 export const PSS_CHECKS: Check[] = [
@@ -53,12 +53,10 @@ export const PSS_CHECK_IDS: readonly string[] = orderedIds(PSS_CHECKS);
 /** Every check by ID. */
 export const PSS_CHECKS_BY_ID: ReadonlyMap<string, Check> = new Map(PSS_CHECKS.map((c) => [c.id, c]));
 
-const VERSION_RE = /^v1\.(0|[1-9][0-9]*)$/;
-
 function parseMinor(version: string, what: string): number {
-  const m = VERSION_RE.exec(version);
-  if (!m) throw new Error(`${what} "${version}" is not of the form v1.N`);
-  return Number(m[1]);
+  const minor = pinnedPssMinor(version);
+  if (minor === undefined) throw new Error(`${what} "${version}" is not of the form v1.N`);
+  return minor;
 }
 
 /** The newest minimumVersion of any check: what `latest` means, and where newer versions are clamped. */
@@ -88,12 +86,13 @@ export interface PssVersion {
  */
 export function parsePssVersion(version: string): PssVersion {
   if (version === "latest") return { latest: true, minor: MAX_PSS_MINOR };
-  if (typeof version !== "string" || !VERSION_RE.test(version)) {
+  const minor = pinnedPssMinor(version);
+  if (minor === undefined) {
     throw new Error(
       `invalid Pod Security Standards version ${JSON.stringify(version)}: allowed values are "latest" or "v1.N" (e.g. "${LATEST_PSS_VERSION}")`,
     );
   }
-  return { latest: false, minor: Number(VERSION_RE.exec(version)?.[1]) };
+  return { latest: false, minor };
 }
 
 function orderedIds(checks: readonly Check[]): string[] {

@@ -3,7 +3,7 @@
 // from the registries the pack trusts. Its digest is imageDigestPinned's business, per environment, as for any
 // container.
 import type { PodRule } from "../lib/rule";
-import { underRegistry } from "../images/image";
+import { underRegistry } from "../lib/image-ref";
 import { containersOf } from "./common";
 
 export const ephemeralContainerImages: PodRule = {

@@ -2,7 +2,7 @@
 // depends on the environment (config `requireDigest`), e.g. mandatory in prod, advisory in staging.
 import type { EnvironmentEnforcement, PodRule, RuleConfig } from "../lib/rule";
 import { containersOf } from "./common";
-import { DIGEST_RE, parseImageRef } from "./image";
+import { DIGEST_RE, parseImageRef } from "../lib/image-ref";
 
 /** The digest requirement in the configured environment. */
 export function digestEnforcement(config: RuleConfig): EnvironmentEnforcement {

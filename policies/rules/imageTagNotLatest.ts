@@ -1,7 +1,7 @@
 // `latest` (or no tag, which means latest) makes a deployment unreproducible; a digest alone pins it.
 import type { PodRule } from "../lib/rule";
 import { containersOf } from "./common";
-import { parseImageRef } from "./image";
+import { parseImageRef } from "../lib/image-ref";
 
 export const imageTagNotLatest: PodRule = {
   name: "imageTagNotLatest",

@@ -2,16 +2,14 @@
 // (and audit and warn on it) at a pinned version, so a Kubernetes upgrade cannot silently change
 // what is admitted ("latest" moves with the cluster).
 import type { ObjectRule } from "../lib/rule";
+import { pinnedPssMinor, psaLabel, PSA_MODES } from "../lib/pss-version";
 import { objectLabel } from "./common";
-
-export const PSA_MODES = ["enforce", "audit", "warn"] as const;
-const VERSION_RE = /^v1\.(0|[1-9][0-9]*)$/;
 
 /** What is wrong with a Namespace's Pod Security labels; empty when all three modes are pinned to restricted. */
 export function podSecurityLabelProblems(labels: Record<string, unknown>): string[] {
   const out: string[] = [];
   for (const mode of PSA_MODES) {
-    const key = `pod-security.kubernetes.io/${mode}`;
+    const key = psaLabel(mode);
     const level = labels[key];
     if (level === undefined) out.push(`must set label ${key}=restricted`);
     else if (level !== "restricted")
@@ -21,7 +19,7 @@ export function podSecurityLabelProblems(labels: Record<string, unknown>): strin
     if (version === undefined) out.push(`must pin label ${vkey} to a version v1.N`);
     else if (version === "latest")
       out.push(`has label ${vkey}="latest"; it must be pinned to a version v1.N`);
-    else if (typeof version !== "string" || !VERSION_RE.test(version)) {
+    else if (pinnedPssMinor(version) === undefined) {
       out.push(`has label ${vkey}=${JSON.stringify(version)}; it must be a version v1.N`);
     }
   }

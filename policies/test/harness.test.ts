@@ -6,7 +6,8 @@ import { Secret, unknownCheckingProxy, type ResourceValidationPolicy } from "@pu
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
 import type { PodSpec } from "../lib/k8s";
 import { allPolicies, hardenedPolicies, pssCheckPolicies, stackPolicies } from "../lib/policies";
-import { resolveRuleConfig, withPodSpec } from "../lib/crossguard";
+import { resolveRuleConfig } from "../lib/crossguard";
+import { withPodSpec } from "../lib/pods";
 import { PSS_CHECKS } from "../pss/registry";
 import { PolicyHarness, UNKNOWN, unproxy, type HarnessResource } from "./harness";
 import {

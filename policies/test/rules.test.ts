@@ -10,7 +10,7 @@ import {
   type StackObject,
 } from "../lib/rule";
 import { automountServiceAccountToken } from "../rules/automountServiceAccountToken";
-import { parseImageRef } from "../rules/image";
+import { parseImageRef } from "../lib/image-ref";
 import { digestEnforcement, imageDigestPinned } from "../rules/imageDigestPinned";
 import { imageTagNotLatest } from "../rules/imageTagNotLatest";
 import { OBJECT_RULES, POD_RULES, STACK_RULES } from "../rules";
@@ -245,10 +245,7 @@ describe("rule modules", () => {
         tag: "1",
         digest: "sha256:x",
       });
-      assert.deepStrictEqual(parseImageRef("localhost:5000/a"), {
-        repository: "localhost:5000/a",
-        digest: undefined,
-      });
+      assert.deepStrictEqual(parseImageRef("localhost:5000/a"), { repository: "localhost:5000/a" });
     });
   });
 
