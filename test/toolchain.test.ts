@@ -1,6 +1,7 @@
 // The pieces of the real-engine path that need no engine: pinned versions agree with the npm packages, the driver
 // leaves the user's stack file alone, and the BuildKit builder's arguments and content hash.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -213,5 +214,46 @@ describe("BuildKit builder", () => {
       if (before === undefined) delete process.env.DISTROLESS_BUILDCTL;
       else process.env.DISTROLESS_BUILDCTL = before;
     }
+  });
+});
+
+describe("npm run bases: its options", () => {
+  const bases = (args: readonly string[]) =>
+    spawnSync("bash", [path.join(PROJECT_ROOT, "scripts/local/images.sh"), "mirror", ...args], {
+      encoding: "utf8",
+      // A cache of its own, so nothing of the machine's is touched before the options are refused.
+      env: { ...process.env, DISTROLESS_CACHE: tmpdir() },
+    });
+
+  for (const [args, message] of [
+    [
+      ["--push", "https://mirror.internal/distroless"],
+      'error: --push: "https://mirror.internal/distroless" is not a registry prefix; expected <host>[:port]/<path> such as mirror.internal/distroless\n  next: npm run bases -- --push <registry>/<path>\n',
+    ],
+    [
+      [],
+      'error: --push: "" is not a registry prefix; expected <host>[:port]/<path> such as mirror.internal/distroless\n  next: npm run bases -- --push <registry>/<path>\n',
+    ],
+    [
+      ["--push", "mirror.internal"],
+      'error: --push: "mirror.internal" is not a registry prefix; expected <host>[:port]/<path> such as mirror.internal/distroless\n  next: npm run bases -- --push <registry>/<path>\n',
+    ],
+    [
+      ["--tag", "x"],
+      "error: unknown option --tag for mirror\n  next: npm run bases -- --push <registry>/<path> [--buildkit <address>]\n",
+    ],
+  ] as const) {
+    it(`refuses ${JSON.stringify(args)} with exit 1, before building anything`, () => {
+      const r = bases(args);
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, message);
+      assert.equal(r.stdout, "");
+    });
+  }
+
+  it("says how to get buildctl when the toolchain is not built", () => {
+    const r = bases(["--push", "localhost:5999/m"]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, "error: buildctl is not built\n  next: npm run toolchain\n");
   });
 });

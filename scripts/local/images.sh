@@ -12,7 +12,13 @@
 # An image already in the registry is skipped; --force rebuilds. Assembled root filesystems are cached in
 # $DISTROLESS_CACHE/images.
 #
+# `mirror` (npm run bases) is the air-gapped mirror for users: it assembles the same bases afresh and pushes them
+# as <prefix>/<name>-debian13:<tag>, the names `registry.mirror: <prefix>` resolves to, then prints each
+# reference with its digest. Builds are reproducible: every timestamp is clamped to SOURCE_DATE_EPOCH, so the same
+# packages give the same digests.
+#
 #   images.sh system | bases | all [--force]
+#   images.sh mirror --push <registry>/<path> [--buildkit <address>]
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -20,12 +26,37 @@ IMG=$DP_CACHE/images
 RUN=$DP_STATE/run
 REGISTRY=127.0.0.1:${DISTROLESS_REGISTRY_PORT:-5000}
 FORCE=${2:-}
+# Where bases go: the local registry's distroless/ folder, or the mirror named by --push.
+BASE_PREFIX=localhost:5000/distroless
+BUILDKIT_ADDR=unix://$RUN/buildkitd.sock
+MIRROR=""
+if [ "${1:-}" = mirror ]; then
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --push) MIRROR=${2:-} && shift 2 ;;
+    --buildkit) BUILDKIT_ADDR=${2:-} && shift 2 ;;
+    *) die "unknown option $1 for mirror" "npm run bases -- --push <registry>/<path> [--buildkit <address>]" ;;
+    esac
+  done
+  [[ $MIRROR =~ ^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$ ]] ||
+    die "--push: \"$MIRROR\" is not a registry prefix; expected <host>[:port]/<path> such as mirror.internal/distroless" \
+      "npm run bases -- --push <registry>/<path>"
+  BASE_PREFIX=$MIRROR
+  # A mirror is always assembled afresh from the packages, so what it holds is what the packages give.
+  FORCE=--force
+  set -- mirror
+fi
 ARCHES=(amd64 arm64)
 HOST_ARCH=$(dpkg --print-architecture)
 GO_MINOR=${GO_VERSION%.*}
 NODE_MAJOR=${NODE_VERSION%%.*}
 
-buildctl() { "$DP_BIN/buildctl" --addr "unix://$RUN/buildkitd.sock" "$@"; }
+buildctl() { "$DP_BIN/buildctl" --addr "$BUILDKIT_ADDR" "$@"; }
+
+# The time every file and image date is clamped to, for reproducible bases: the newest versions.env change is a
+# choice of packages, not of time, so one fixed date serves (2026-01-01T00:00:00Z).
+SOURCE_DATE_EPOCH=1767225600
 
 # present REPO TAG: true when the registry already holds it (and --force was not given).
 present() {
@@ -34,13 +65,29 @@ present() {
     "http://$REGISTRY/v2/$1/manifests/$2"
 }
 
-# build CONTEXT PLATFORMS NAME: build CONTEXT/Dockerfile for PLATFORMS and push it as localhost:5000/NAME.
+# build CONTEXT PLATFORMS NAME: build CONTEXT/Dockerfile for PLATFORMS and push it as NAME (localhost:5000/NAME
+# unless NAME names its registry), with every timestamp clamped to SOURCE_DATE_EPOCH; DIGEST is set to its digest.
 build() {
-  local log=$IMG/logs/${3//[\/:]/_}.log
+  local name=$3
+  local first=${name%%/*}
+  [[ $name == */* && ($first == *.* || $first == *:* || $first == localhost) ]] || name=localhost:5000/$3
+  local log=$IMG/logs/${name//[\/:]/_}.log meta=$IMG/logs/${name//[\/:]/_}.json
   mkdir -p "$IMG/logs"
-  buildctl build --frontend dockerfile.v0 --local "context=$1" --local "dockerfile=$1" \
-    --opt "platform=$2" --output "type=image,name=localhost:5000/$3,push=true,oci-mediatypes=true" \
-    >"$log" 2>&1 || die "building localhost:5000/$3 failed" "read $log"
+  # Every file dated SOURCE_DATE_EPOCH: extraction leaves folders dated by whichever package touched them last.
+  find "$1" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  # BuildKit's cache and its incremental context sync both go by content and may keep an older snapshot's
+  # dates, so each build reads its context from a path of its own, and a mirror is built without the cache.
+  local src nocache=()
+  src=$(mktemp -u "${1%/}.XXXXXX")
+  mv "$1" "$src"
+  [ "$MIRROR" = "" ] || nocache=(--no-cache)
+  buildctl build --frontend dockerfile.v0 --local "context=$src" --local "dockerfile=$src" "${nocache[@]}" \
+    --opt "platform=$2" --opt "build-arg:SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH" \
+    --output "type=image,name=$name,push=true,oci-mediatypes=true,rewrite-timestamp=true" \
+    --metadata-file "$meta" >"$log" 2>&1 || { mv "$src" "$1" && die "building $name failed" "read $log"; }
+  mv "$src" "$1"
+  DIGEST=$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$meta" | head -1)
+  [ "$MIRROR" = "" ] || printf '%s@%s\n' "$name" "$DIGEST"
 }
 
 # ------------------------------------------------------------------------------------------ Debian packages
@@ -164,8 +211,8 @@ base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:
   python) name=python3 ;;
   esac
   local repo=distroless/$name-debian$BASE_DEBIAN_RELEASE
-  if present "$repo" nonroot; then return; fi
-  phase "images: assembling $repo:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
+  if [ "$MIRROR" = "" ] && present "$repo" nonroot; then return; fi
+  phase "images: assembling ${repo#distroless/}:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
   local ctx=$IMG/ctx/$name
   rm -rf "$ctx"
   mkdir -p "$ctx"
@@ -192,7 +239,7 @@ USER 65532:65532
 WORKDIR /home/nonroot
 $entry
 EOF
-  build "$ctx" linux/amd64,linux/arm64 "$repo:nonroot"
+  build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:nonroot"
   rm -rf "$ctx"
 }
 
@@ -200,8 +247,8 @@ EOF
 DEBUG_APPLETS="sh ash ls cat ps top grep find head tail wc env id du df free mount netstat nslookup wget vi less stat readlink sleep kill"
 debug_image() {
   local repo=distroless/base-debian$BASE_DEBIAN_RELEASE
-  if present "$repo" debug-nonroot; then return; fi
-  phase "images: assembling $repo:debug-nonroot (the base plus busybox from Debian $BASE_DEBIAN_SUITE)"
+  if [ "$MIRROR" = "" ] && present "$repo" debug-nonroot; then return; fi
+  phase "images: assembling ${repo#distroless/}:debug-nonroot (the base plus busybox from Debian $BASE_DEBIAN_SUITE)"
   local ctx=$IMG/ctx/debug a applet
   rm -rf "$ctx"
   mkdir -p "$ctx/home/nonroot"
@@ -225,7 +272,7 @@ USER 65532:65532
 WORKDIR /home/nonroot
 ENTRYPOINT ["/busybox/sh"]
 EOF
-  build "$ctx" linux/amd64,linux/arm64 "$repo:debug-nonroot"
+  build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:debug-nonroot"
   rm -rf "$ctx"
 }
 
@@ -359,14 +406,21 @@ EOF
   fi
 }
 
-[ -S "$RUN/buildkitd.sock" ] || die "BuildKit is not running" "npm run local:up"
-bases_and_builders() {
+# Asked before anything is assembled, so a missing tool or daemon costs nothing.
+[ -x "$DP_BIN/buildctl" ] || die "buildctl is not built" "npm run toolchain"
+buildctl debug workers >/dev/null 2>&1 ||
+  die "BuildKit is not running at $BUILDKIT_ADDR" "npm run local:up, or give --buildkit <address> of your own buildkitd"
+# The bases a registry.mirror must hold for the generated Dockerfiles, and npm run debug's image.
+bases() {
   base_image static
   base_image base
   base_image cc
   base_image nodejs
   base_image python
   debug_image
+}
+bases_and_builders() {
+  bases
   builder_images
   python_builder
 }
@@ -378,6 +432,11 @@ all)
   system_images
   bases_and_builders
   ;;
-*) die "usage: images.sh system | bases | all [--force]" "" ;;
+mirror)
+  bases
+  phase "images: mirror $MIRROR filled; set registry.mirror: $MIRROR and pin images.baseDigests from the digests above"
+  exit 0
+  ;;
+*) die "usage: images.sh system | bases | all [--force] | mirror --push <registry>/<path>" "" ;;
 esac
 phase "images: registry ready"
