@@ -51,6 +51,9 @@ const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
 /** `<registry>/<repository>[:tag][@sha256:<64 hex>]`, with a registry host (a dot, a port or localhost). */
+/** An image BuildKit resolves itself: Docker Hub short names allowed (its own default generator is one); "" for none. */
+const SBOM_GENERATOR =
+  /^$|^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 const IMAGE_REFERENCE =
   /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]+)(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
 // `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
@@ -252,6 +255,15 @@ const imagesSchema = strictObject({
       BUILDKIT_ADDRESS,
       'expected a buildkitd address, "unix:///<absolute path>" or "tcp://<host>:<port>", e.g. "tcp://127.0.0.1:1234"',
     ),
+  }).optional(),
+  /** SBOM and provenance attached by BuildKit (images.buildkit); unset: an SBOM by Docker's generator and provenance. */
+  attestations: strictObject({
+    sbomGenerator: pattern(
+      SBOM_GENERATOR,
+      'expected the SBOM generator image BuildKit runs, e.g. "docker/buildkit-syft-scanner:stable-1" or a mirror of it, or "" for no SBOM',
+      512,
+    ).optional(),
+    provenance: z.boolean({ error: "expected true or false" }).optional(),
   }).optional(),
   nodejsVersion: versionChoice("nodejs", "Node.js"),
   javaVersion: versionChoice("java", "Java"),
@@ -865,6 +877,17 @@ export function loadConfig(
         );
       }
     }
+  }
+
+  if (images?.attestations !== undefined && images.buildkit === undefined) {
+    problems.push(
+      problem(
+        "images.attestations",
+        images.attestations,
+        "expected images.buildkit to be set as well: attestations are attached by a BuildKit daemon driven directly " +
+          "(@pulumi/docker-build, used with images.builder, has no inputs for them)",
+      ),
+    );
   }
 
   if (images?.builder !== undefined && images.buildkit !== undefined) {

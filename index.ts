@@ -45,6 +45,11 @@ interface ServiceOutputs {
    * weight 100, else `image`). The value to copy into services[].stableImage when the next canary starts.
    */
   stableImage: pulumi.Output<string>;
+  /**
+   * Per platform, the digest of the SPDX SBOM attested on `image`'s index (BuildKit builds; empty otherwise):
+   * fetch it with `crane blob <repository>@<digest>` or any registry client.
+   */
+  sbomDigests: pulumi.Output<Record<string, string>>;
   /** Requested canary weight (canary.weight). */
   weight: pulumi.Output<number>;
   /** Share of traffic on the canary version in percent (pod ratio, or route weight with a gateway). */
@@ -137,6 +142,7 @@ function imageArgs(config: PlatformConfig, svc: ServiceConfig, version: string):
     platforms: [...images.platforms],
     ...(images.builder !== undefined ? { builder: images.builder } : {}),
     ...(images.buildkit !== undefined ? { buildkitAddress: images.buildkit.address } : {}),
+    ...(images.attestations !== undefined ? { attestations: { ...images.attestations } } : {}),
     ...(registry.username !== undefined && registry.password !== undefined
       ? {
           registry: {
@@ -255,6 +261,7 @@ async function main(): Promise<PlatformOutputs> {
       ...(canaryVersion !== undefined ? { canaryImage: image.ref } : {}),
       ...(gateway !== undefined ? { canaryServiceName: release.canaryServiceName } : {}),
       stableImage: release.stableImage,
+      sbomDigests: image.sbomDigests,
       weight: release.weight,
       effectiveWeight: release.effectiveWeight,
       phase: release.phase,

@@ -12,6 +12,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { BUILDKIT_IMAGE_KIND } from "../policies/images/image";
 import { isSha256Digest } from "../policies/lib/image-ref";
 
+/** BuildKit's own default SBOM generator (syft behind BuildKit's scanner protocol), as `docker buildx --sbom` uses. */
+export const DEFAULT_SBOM_GENERATOR = "docker/buildkit-syft-scanner:stable-1";
+
 // The `kind` input marks this resource so the policy pack recognises a dynamic resource as an image build.
 export { BUILDKIT_IMAGE_KIND };
 
@@ -35,6 +38,13 @@ export interface BuildKitImageInputs {
   tags: string[];
   /** Registry cache reference imported and exported (mode max); none when empty. */
   cacheRef: string;
+  /**
+   * SBOM generator image BuildKit runs on each platform's root filesystem (`attest:sbom`), its SPDX document
+   * attached to the index as an in-toto attestation; none when empty.
+   */
+  sbomGenerator: string;
+  /** Attach SLSA provenance (`attest:provenance=mode=max`: the Dockerfile, build args and sources). */
+  provenance: boolean;
   /** sha256 over context, Dockerfile, build args, platforms and tags; a change rebuilds. */
   contentHash: string;
   /** Push credentials (a secret); without them buildctl uses the machine's Docker config. */
@@ -52,10 +62,20 @@ export interface BuildKitImageOutputs extends Omit<BuildKitImageInputs, "registr
   digest: string;
   /** `<repository>@<digest>`. */
   ref: string;
+  /** Per platform (`linux/amd64`), the digest of its SPDX SBOM attestation blob; empty without an SBOM. */
+  sbomDigests: Record<string, string>;
 }
 
 /** Inputs whose change means a new image (everything but the daemon's address). */
-export const REBUILD_KEYS = ["contentHash", "repository", "tags", "platforms", "cacheRef"] as const;
+export const REBUILD_KEYS = [
+  "contentHash",
+  "repository",
+  "tags",
+  "platforms",
+  "cacheRef",
+  "sbomGenerator",
+  "provenance",
+] as const;
 
 /**
  * sha256 over the build context's files (path, mode, content; symlinks by their target, never followed) and the
@@ -122,6 +142,8 @@ export function buildctlArgs(
   for (const key of Object.keys(inputs.buildArgs).sort()) {
     args.push("--opt", `build-arg:${key}=${inputs.buildArgs[key]}`);
   }
+  if (inputs.sbomGenerator !== "") args.push("--opt", `attest:sbom=generator=${inputs.sbomGenerator}`);
+  if (inputs.provenance) args.push("--opt", "attest:provenance=mode=max");
   // buildctl reads --output as CSV: a value holding commas is quoted.
   args.push("--output", `type=image,"name=${inputs.tags.join(",")}",push=true,oci-mediatypes=true`);
   if (inputs.cacheRef !== "") {
@@ -198,13 +220,98 @@ async function runBuild(inputs: BuildKitImageInputs): Promise<BuildKitImageOutpu
         `BuildKitImage ${inputs.repository}: buildctl reported no image digest; the push did not complete`,
       );
     }
+    const sbomDigests =
+      inputs.sbomGenerator === "" ? {} : await sbomDigestsOf(inputs.repository, digest, inputs.registryAuth);
     // Credentials stay out of the outputs (and so out of state in plain text).
     const { registryAuth: _auth, ...recorded } = inputs;
     void _auth;
-    return { ...recorded, digest, ref: `${inputs.repository}@${digest}` };
+    return { ...recorded, digest, ref: `${inputs.repository}@${digest}`, sbomDigests };
   } finally {
     nfs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+const INDEX_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+].join(", ");
+
+/**
+ * Per platform, the SPDX attestation blob BuildKit attached to the pushed index, read back from the registry:
+ * the index lists an attestation manifest per platform manifest, whose layers are the in-toto statements.
+ * Plain HTTP for a registry on loopback, HTTPS otherwise; a token challenge is answered with the push credentials.
+ */
+async function sbomDigestsOf(
+  repository: string,
+  digest: string,
+  auth: BuildKitImageInputs["registryAuth"],
+): Promise<Record<string, string>> {
+  const slash = repository.indexOf("/");
+  const host = repository.slice(0, slash);
+  const name = repository.slice(slash + 1);
+  const loopback = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
+  const base = `${loopback ? "http" : "https"}://${loopback ? host.replace(/^localhost/, "127.0.0.1") : host}/v2/${name}`;
+  const basic =
+    auth !== undefined
+      ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`
+      : undefined;
+  let bearer: string | undefined;
+  const get = async (ref: string): Promise<Record<string, unknown>> => {
+    const headers = (): Record<string, string> => ({
+      Accept: INDEX_TYPES,
+      ...(bearer !== undefined
+        ? { Authorization: `Bearer ${bearer}` }
+        : basic !== undefined
+          ? { Authorization: basic }
+          : {}),
+    });
+    let res = await fetch(`${base}/manifests/${ref}`, { headers: headers() });
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    if (res.status === 401 && challenge.startsWith("Bearer ")) {
+      const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+      const url = new URL(params.realm);
+      if (params.service) url.searchParams.set("service", params.service);
+      url.searchParams.set("scope", params.scope ?? `repository:${name}:pull`);
+      const tok = await fetch(url, { headers: basic !== undefined ? { Authorization: basic } : {} });
+      const body = (await tok.json()) as { token?: string; access_token?: string };
+      bearer = body.token ?? body.access_token;
+      res = await fetch(`${base}/manifests/${ref}`, { headers: headers() });
+    }
+    if (!res.ok) {
+      throw new Error(
+        `BuildKitImage ${repository}: reading ${ref} back from the registry for its SBOM attestations answered HTTP ${res.status}`,
+      );
+    }
+    return (await res.json()) as Record<string, unknown>;
+  };
+  type Descriptor = {
+    digest: string;
+    platform?: { os: string; architecture: string; variant?: string };
+    annotations?: Record<string, string>;
+  };
+  const index = (await get(digest)) as { manifests?: Descriptor[] };
+  const manifests = index.manifests ?? [];
+  const platformOf = new Map(
+    manifests
+      .filter((m) => m.platform !== undefined && m.platform.os !== "unknown")
+      .map((m) => [
+        m.digest,
+        `${m.platform?.os}/${m.platform?.architecture}${m.platform?.variant ? `/${m.platform.variant}` : ""}`,
+      ]),
+  );
+  const out: Record<string, string> = {};
+  for (const m of manifests) {
+    const ann = m.annotations ?? {};
+    if (ann["vnd.docker.reference.type"] !== "attestation-manifest") continue;
+    const platform = platformOf.get(ann["vnd.docker.reference.digest"] ?? "");
+    const attestation = (await get(m.digest)) as { layers?: Descriptor[] };
+    const spdx = (attestation.layers ?? []).find(
+      (l) => l.annotations?.["in-toto.io/predicate-type"] === "https://spdx.dev/Document",
+    );
+    if (platform !== undefined && spdx !== undefined) out[platform] = spdx.digest;
+  }
+  return out;
 }
 
 function rebuildChanges(olds: BuildKitImageInputs, news: BuildKitImageInputs): string[] {
@@ -238,8 +345,14 @@ export const buildKitProvider: pulumi.dynamic.ResourceProvider = {
 export class BuildKitImage extends pulumi.dynamic.Resource {
   declare public readonly digest: pulumi.Output<string>;
   declare public readonly ref: pulumi.Output<string>;
+  declare public readonly sbomDigests: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, inputs: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(buildKitProvider, name, { ...inputs, digest: undefined, ref: undefined }, opts);
+    super(
+      buildKitProvider,
+      name,
+      { ...inputs, digest: undefined, ref: undefined, sbomDigests: undefined },
+      opts,
+    );
   }
 }

@@ -5,7 +5,13 @@ import * as dockerbuild from "@pulumi/docker-build";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { projectPathProblem } from "./project-path";
-import { BUILDKIT_IMAGE_KIND, BuildKitImage, contentHash, type BuildKitImageArgs } from "./buildkit";
+import {
+  BUILDKIT_IMAGE_KIND,
+  BuildKitImage,
+  contentHash,
+  DEFAULT_SBOM_GENERATOR,
+  type BuildKitImageArgs,
+} from "./buildkit";
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
   baseImageFor,
@@ -101,6 +107,13 @@ export interface DistrolessImageArgs {
    * Plain: it decides which child resource is created.
    */
   readonly buildkitAddress?: string;
+  /**
+   * Attestations attached to the pushed index, with `buildkitAddress` only (@pulumi/docker-build has no inputs for
+   * them): an SPDX SBOM per platform made by `sbomGenerator` (default DEFAULT_SBOM_GENERATOR; `""` for none) and
+   * SLSA provenance with the Dockerfile, build args and sources (`provenance`, default true). Plain: they decide the
+   * build's options.
+   */
+  readonly attestations?: { readonly sbomGenerator?: string; readonly provenance?: boolean };
   /** Registry cache refs to import; defaults to `<repository>:buildcache`. */
   readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry cache ref to export (mode max); defaults to `<repository>:buildcache`. */
@@ -346,12 +359,19 @@ export class DistrolessImage extends pulumi.ComponentResource {
   public readonly platforms: pulumi.Output<string[]>;
   /** The final stage's base image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */
   public readonly baseImage: pulumi.Output<string>;
+  /** Per platform, the digest of the SPDX SBOM attested on the pushed index; empty without one. */
+  public readonly sbomDigests: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DistrolessImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything decidable from plain values is validated before super(), so a bad input registers nothing.
     const repository = checked(args.repository, validateRepository);
     const platforms = checked(args.platforms ?? [...DEFAULT_PLATFORMS], validatePlatforms);
     const plan = DistrolessImage.plan(name, args);
+    if (args.attestations !== undefined && args.buildkitAddress === undefined) {
+      throw new Error(
+        `attestations: ${quote(args.attestations)} needs buildkitAddress; @pulumi/docker-build cannot attach SBOM or provenance attestations`,
+      );
+    }
     const tags = checked(args.tags ?? [args.version ?? name], (ts) =>
       ts.forEach((t, i) => validateTag(t, `tags[${i}]`)),
     );
@@ -386,6 +406,8 @@ export class DistrolessImage extends pulumi.ComponentResource {
             repository,
             tags: refs,
             cacheRef: pulumi.output(args.cacheTo ?? cacheRef),
+            sbomGenerator: args.attestations?.sbomGenerator ?? DEFAULT_SBOM_GENERATOR,
+            provenance: args.attestations?.provenance ?? true,
             ...(args.registry !== undefined
               ? {
                   registryAuth: pulumi.secret(
@@ -437,11 +459,13 @@ export class DistrolessImage extends pulumi.ComponentResource {
     });
     this.platforms = platforms;
     this.baseImage = plan.baseImage;
+    this.sbomDigests = image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({});
     this.registerOutputs({
       ref: this.ref,
       digest: this.digest,
       platforms: this.platforms,
       baseImage: this.baseImage,
+      sbomDigests: this.sbomDigests,
     });
   }
 

@@ -564,6 +564,25 @@ const CASES: readonly Case[] = [
       '"unix:///<absolute path>" or "tcp://<host>:<port>", e.g. "tcp://127.0.0.1:1234"',
   },
   {
+    key: "images.attestations without images.buildkit",
+    raw: { images: { attestations: { provenance: false } } },
+    message:
+      'images.attestations: {"provenance":false} is not allowed; expected images.buildkit to be set as well: attestations ' +
+      "are attached by a BuildKit daemon driven directly (@pulumi/docker-build, used with images.builder, has no inputs for them)",
+  },
+  {
+    key: "images.attestations.sbomGenerator",
+    raw: {
+      images: {
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+        attestations: { sbomGenerator: "Syft Scanner" },
+      },
+    },
+    message:
+      'images.attestations.sbomGenerator: "Syft Scanner" is not allowed; expected the SBOM generator image BuildKit runs, ' +
+      'e.g. "docker/buildkit-syft-scanner:stable-1" or a mirror of it, or "" for no SBOM',
+  },
+  {
     key: "images.builder with images.buildkit",
     raw: { images: { builder: "distroless", buildkit: { address: "tcp://127.0.0.1:1234" } } },
     message:

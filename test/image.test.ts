@@ -188,6 +188,48 @@ describe("DistrolessImage", () => {
     });
   });
 
+  describe("BuildKit builder: attestations", () => {
+    const dynamicInputs = (): Record<string, unknown> =>
+      one(recorded, "pulumi-nodejs:dynamic:Resource").inputs;
+
+    it("attaches an SBOM by BuildKit's default generator and provenance unless told otherwise", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("bk", {
+        ...nodeArgs,
+        registry: undefined,
+        buildkitAddress: "tcp://127.0.0.1:1234",
+      });
+      await promiseOf(image.baseImage);
+      // The dynamic resource registers once its content hash (an apply over the inputs) is known.
+      await new Promise((r) => setTimeout(r, 50));
+      const inputs = dynamicInputs();
+      assert.equal(inputs.sbomGenerator, "docker/buildkit-syft-scanner:stable-1");
+      assert.equal(inputs.provenance, true);
+    });
+
+    it("takes another generator, or none, and provenance off", async () => {
+      useMocks(false);
+      new DistrolessImage("bk", {
+        ...nodeArgs,
+        registry: undefined,
+        buildkitAddress: "tcp://127.0.0.1:1234",
+        attestations: { sbomGenerator: "mirror.internal/tools/syft-scanner:1", provenance: false },
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(dynamicInputs().sbomGenerator, "mirror.internal/tools/syft-scanner:1");
+      assert.equal(dynamicInputs().provenance, false);
+    });
+
+    it("refuses attestations on the docker-build path, which cannot attach them", () => {
+      useMocks(false);
+      assert.throws(() => new DistrolessImage("bk", { ...nodeArgs, attestations: { provenance: true } }), {
+        message:
+          'attestations: {"provenance":true} needs buildkitAddress; @pulumi/docker-build cannot attach SBOM or provenance attestations',
+      });
+      assert.deepEqual(recorded, []);
+    });
+  });
+
   describe("buildx builder", () => {
     it("builds with the named builder, passed as docker-build's builder.name", async () => {
       useMocks(false);

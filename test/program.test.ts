@@ -5,6 +5,7 @@ import {
   findResource,
   isUnknown,
   mockDigest,
+  mockSbomDigests,
   ofType,
   ProgramFailure,
   runProgram,
@@ -91,6 +92,11 @@ function imageBuilds(run: ProgramRun): ImageBuild[] {
       };
     });
   return [...dockerBuild, ...buildKit];
+}
+
+/** What a mocked BuildKit build of the service's version reports as its SBOM digests, for both platforms. */
+function sbom(service: string, version: string): Record<string, string> {
+  return mockSbomDigests(`${service}-${version}-image`, ["linux/amd64", "linux/arm64"]);
 }
 
 function pinned(repo: string, service: string, version: string): string {
@@ -196,6 +202,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "node-service",
           image: pinned(LOCAL_REPO, "node-service", "1.0.0"),
           imageVersion: "1.0.0",
+          sbomDigests: sbom("node-service", "1.0.0"),
           stableImage: pinned(LOCAL_REPO, "node-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -206,6 +213,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "go-service",
           image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
+          sbomDigests: sbom("go-service", "1.0.0"),
           stableImage: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -216,6 +224,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "python-service",
           image: pinned(LOCAL_REPO, "python-service", "1.0.0"),
           imageVersion: "1.0.0",
+          sbomDigests: sbom("python-service", "1.0.0"),
           stableImage: pinned(LOCAL_REPO, "python-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -267,6 +276,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "node-service",
           image: pinned(TEAM_REPO, "node-service", "1.1.0"),
           imageVersion: "1.1.0",
+          sbomDigests: sbom("node-service", "1.1.0"),
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
           stableImage: NODE_STABLE_IMAGE,
           weight: 20,
@@ -278,6 +288,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "go-service",
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
+          sbomDigests: sbom("go-service", "1.0.0"),
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -329,6 +340,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "node-service",
           image: pinned(TEAM_REPO, "node-service", "1.1.0"),
           imageVersion: "1.1.0",
+          sbomDigests: sbom("node-service", "1.1.0"),
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
           stableImage: NODE_STABLE_IMAGE,
           weight: 10,
@@ -340,6 +352,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           serviceName: "go-service",
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
+          sbomDigests: sbom("go-service", "1.0.0"),
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -528,6 +541,7 @@ describe("program: preview (image digests unknown)", () => {
       serviceName: "node-service",
       image: undefined,
       imageVersion: "1.1.0",
+      sbomDigests: undefined,
       canaryImage: undefined,
       // The stable track runs an image given by digest, so it is known before anything is built.
       stableImage: NODE_STABLE_IMAGE,

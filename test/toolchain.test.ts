@@ -127,6 +127,8 @@ describe("BuildKit builder", () => {
     repository: "localhost:5000/p/go-service",
     tags: ["localhost:5000/p/go-service:1.0.0", "localhost:5000/p/go-service:latest"],
     cacheRef: "localhost:5000/p/go-service:buildcache",
+    sbomGenerator: "docker/buildkit-syft-scanner:stable-1",
+    provenance: true,
     contentHash: "sha256:1",
   };
 
@@ -149,6 +151,10 @@ describe("BuildKit builder", () => {
         "build-arg:A=b",
         "--opt",
         "build-arg:VERSION=1.0.0",
+        "--opt",
+        "attest:sbom=generator=docker/buildkit-syft-scanner:stable-1",
+        "--opt",
+        "attest:provenance=mode=max",
         "--output",
         'type=image,"name=localhost:5000/p/go-service:1.0.0,localhost:5000/p/go-service:latest",push=true,oci-mediatypes=true',
         "--import-cache",
@@ -191,7 +197,12 @@ describe("BuildKit builder", () => {
   });
 
   it("rebuilds on a content change, records a new daemon address without rebuilding", async () => {
-    const olds: BuildKitImageOutputs = { ...inputs, digest: `sha256:${"a".repeat(64)}`, ref: "r@sha256:a" };
+    const olds: BuildKitImageOutputs = {
+      ...inputs,
+      digest: `sha256:${"a".repeat(64)}`,
+      ref: "r@sha256:a",
+      sbomDigests: { "linux/amd64": `sha256:${"b".repeat(64)}` },
+    };
     const moved = await buildKitProvider.diff!("id", olds, { ...inputs, address: "unix:///run/b.sock" });
     assert.deepEqual(moved, { changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await buildKitProvider.update!("id", olds, { ...inputs, address: "unix:///run/b.sock" });
@@ -200,6 +211,20 @@ describe("BuildKit builder", () => {
     assert.equal(same.changes, false);
     const rebuilt = await buildKitProvider.diff!("id", olds, { ...inputs, contentHash: "sha256:2" });
     assert.equal(rebuilt.changes, true);
+    // Turning an attestation off or on is a new image: the index it is attached to changes.
+    assert.equal((await buildKitProvider.diff!("id", olds, { ...inputs, provenance: false })).changes, true);
+    assert.equal((await buildKitProvider.diff!("id", olds, { ...inputs, sbomGenerator: "" })).changes, true);
+  });
+
+  it("asks for no attestation when the SBOM generator is empty and provenance off", () => {
+    const args = buildctlArgs(
+      { ...inputs, sbomGenerator: "", provenance: false },
+      { context: "/ctx", dockerfileDir: "/df", metadataFile: "/m.json" },
+    );
+    assert.deepEqual(
+      args.filter((a) => a.startsWith("attest:")),
+      [],
+    );
   });
 
   it("fails a build with what to do when buildctl is missing", async () => {

@@ -2,6 +2,8 @@
 # Fills the local registry with every image the local cluster and the builds need, from local sources only:
 #   - localhost:5000/pause:$PAUSE_TAG                   pod sandbox (scripts/local/pause)
 #   - localhost:5000/docker/dockerfile:1               the `# syntax=docker/dockerfile:1` frontend (BuildKit's)
+#   - localhost:5000/docker/buildkit-syft-scanner:stable-1
+#                                                      BuildKit's default SBOM generator: syft behind its protocol
 #   - localhost:5000/distroless/{static,base,cc,nodejs22,python3}-debian13:nonroot
 #                                                      distroless-equivalent bases from Debian 13 packages
 #   - localhost:5000/distroless/base-debian13:debug-nonroot
@@ -133,6 +135,10 @@ extract() {
     f=$(ls -t "$dir/debs/${p}_"*"_$arch.deb" "$dir/debs/${p}_"*_all.deb 2>/dev/null | head -1 || true)
     [ -n "$f" ] || die "no .deb for $p ($arch)" "check the package name"
     dpkg-deb -x "$f" "$dest"
+    # The package's control fields where Google's distroless images keep them, so scanners (syft, grype,
+    # osv-scanner) know what is installed without a dpkg database.
+    mkdir -p "$dest/var/lib/dpkg/status.d"
+    dpkg-deb -f "$f" >"$dest/var/lib/dpkg/status.d/$p"
   done
 }
 
@@ -370,10 +376,52 @@ EOF
 busybox_links() { # the shell and the few tools RUN steps use, as busybox applets
   local r=$1 a
   mkdir -p "$r/bin" "$r/usr/bin"
-  for a in sh ls cat cp mv rm mkdir chmod chown ln env tar gzip sed grep find xargs sort head tail wc true false; do
+  for a in sh ls cat cp mv rm mkdir chmod chown ln env tar gzip sed grep find xargs sort head tail wc true false basename; do
     [ -e "$r/bin/$a" ] || ln -s busybox "$r/bin/$a"
   done
   [ -e "$r/usr/bin/env" ] || ln -s ../../bin/busybox "$r/usr/bin/env"
+}
+
+# BuildKit's SBOM generator protocol: scan the read-only root filesystem at BUILDKIT_SCAN_SOURCE (and each one under
+# BUILDKIT_SCAN_SOURCE_EXTRAS) and write an in-toto statement holding its SPDX document per filesystem.
+scanner_image() {
+  if present docker/buildkit-syft-scanner stable-1; then return; fi
+  phase "images: packaging syft $SYFT_VERSION as BuildKit's SBOM generator (docker/buildkit-syft-scanner:stable-1)"
+  [ -x "$DP_BIN/syft" ] || die "syft is not built" "npm run toolchain -- syft"
+  local ctx=$IMG/ctx/sbom-scanner
+  rm -rf "$ctx"
+  mkdir -p "$ctx"
+  rootfs static "$HOST_ARCH"
+  cp -a "$ROOTFS" "$ctx/rootfs"
+  extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
+  busybox_links "$ctx/rootfs"
+  cp "$DP_BIN/syft" "$ctx/rootfs/bin/syft"
+  cat >"$ctx/rootfs/bin/sbom-scan" <<'EOF'
+#!/bin/sh
+# scan ROOTFS NAME: syft catalogs ROOTFS as an image's root filesystem (installed packages, not lock files alone).
+set -eu
+scan() {
+  syft scan "dir:$1" --override-default-catalogers image --source-name "$2" -q -o "spdx-json=/tmp/$2.spdx"
+  { printf '{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://spdx.dev/Document","predicate":'
+    cat "/tmp/$2.spdx"
+    printf '}'; } >"$BUILDKIT_SCAN_DESTINATION/$2.spdx.json"
+}
+scan "$BUILDKIT_SCAN_SOURCE" "$(basename "$BUILDKIT_SCAN_SOURCE")"
+if [ -n "${BUILDKIT_SCAN_SOURCE_EXTRAS:-}" ] && [ -d "$BUILDKIT_SCAN_SOURCE_EXTRAS" ]; then
+  for extra in "$BUILDKIT_SCAN_SOURCE_EXTRAS"/*; do
+    [ -d "$extra" ] && scan "$extra" "$(basename "$extra")"
+  done
+fi
+EOF
+  chmod 755 "$ctx/rootfs/bin/sbom-scan"
+  cat >"$ctx/Dockerfile" <<'EOF'
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/bin:/usr/bin SYFT_CHECK_FOR_APP_UPDATE=false HOME=/tmp
+ENTRYPOINT ["/bin/sbom-scan"]
+EOF
+  build "$ctx" "linux/$HOST_ARCH" docker/buildkit-syft-scanner:stable-1
+  rm -rf "$ctx"
 }
 
 system_images() {
@@ -426,10 +474,14 @@ bases_and_builders() {
 }
 
 case ${1:-all} in
-system) system_images ;;
+system)
+  system_images
+  scanner_image
+  ;;
 bases) bases_and_builders ;;
 all)
   system_images
+  scanner_image
   bases_and_builders
   ;;
 mirror)

@@ -10,7 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns actionlint)
+PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft)
 
 GO=go
 go_env() {
@@ -272,6 +272,12 @@ piece_coredns() {
     "$DP_BIN/coredns"
 }
 
+# syft: the SBOM generator BuildKit runs for every image (packaged as the scanner image by scripts/local/images.sh).
+build_syft() { CGO_ENABLED=0 "$GO" build -mod=mod -trimpath -o "$DP_BIN/syft" -ldflags "-s -w -X main.version=$1" ./cmd/syft; }
+piece_syft() {
+  module_piece syft "$SYFT_VERSION" "github.com/anchore/syft@v$SYFT_VERSION" syft build_syft "$DP_BIN/syft"
+}
+
 piece_actionlint() {
   if stamp_ok actionlint "$ACTIONLINT_VERSION" "$DP_BIN/actionlint"; then
     phase "actionlint: v$ACTIONLINT_VERSION built"
@@ -285,7 +291,7 @@ piece_actionlint() {
 
 status() {
   local p
-  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns actionlint; do
+  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft; do
     printf '%-13s %s\n' "$p" "$(cat "$DP_STAMPS/$p" 2>/dev/null || echo 'not built')"
   done
   printf 'bin: %s\n' "$DP_BIN"

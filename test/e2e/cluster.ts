@@ -63,6 +63,62 @@ export async function manifest(repository: string, reference: string): Promise<R
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** A blob from the local registry, parsed as JSON (an attestation's in-toto statement). */
+export async function blob(repository: string, digest: string): Promise<unknown> {
+  const port = process.env.DISTROLESS_REGISTRY_PORT ?? "5000";
+  const res = await fetch(`http://127.0.0.1:${port}/v2/${repository}/blobs/${digest}`);
+  if (!res.ok) throw new Error(`registry: blob ${repository}@${digest}: HTTP ${res.status}`);
+  return await res.json();
+}
+
+/** The SLSA provenance statement BuildKit attached to an index, one per platform. */
+export interface Provenance {
+  predicateType: string;
+  predicate: {
+    buildDefinition: { externalParameters: { request: { args: Record<string, string> } } };
+    runDetails: {
+      metadata: { buildkit_metadata: { source: { infos: { filename: string; data: string }[] } } };
+    };
+  };
+}
+
+/** Every provenance attestation of an index: its attestation manifests' provenance layers. */
+export async function provenanceOf(repository: string, indexDigest: string): Promise<Provenance[]> {
+  type Descriptor = { digest: string; annotations?: Record<string, string> };
+  const index = (await manifest(repository, indexDigest)) as { manifests: Descriptor[] };
+  const found: Provenance[] = [];
+  for (const m of index.manifests) {
+    if (m.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest") continue;
+    const attestation = (await manifest(repository, m.digest)) as { layers: Descriptor[] };
+    for (const layer of attestation.layers) {
+      if (layer.annotations?.["in-toto.io/predicate-type"] === "https://slsa.dev/provenance/v1") {
+        found.push((await blob(repository, layer.digest)) as Provenance);
+      }
+    }
+  }
+  return found;
+}
+
+/** The Debian packages of each base family, as scripts/local/images.sh lists them (STATIC_PKGS, BASE_PKGS, ...). */
+export function basePackages(): Record<"static" | "base" | "cc" | "python", string[]> {
+  const script = fs.readFileSync(path.join(PROJECT_ROOT, "scripts", "local", "images.sh"), "utf8");
+  const list = (name: string): string[] => {
+    const m = new RegExp(`^${name}=\\(([^)]*)\\)`, "m").exec(script);
+    if (m === null) throw new Error(`images.sh has no ${name}`);
+    const minor = /^PYTHON_MINOR=(\S+)$/m.exec(script)?.[1] ?? "";
+    return m[1]
+      .split(/\s+/)
+      .filter((w) => w !== "")
+      .map((w) => w.replace(/"/g, "").replace("$PYTHON_MINOR", minor));
+  };
+  return {
+    static: list("STATIC_PKGS"),
+    base: list("BASE_PKGS"),
+    cc: list("CC_PKGS"),
+    python: list("PYTHON_PKGS"),
+  };
+}
+
 /** A driver target on a file backend of its own, so tests never touch a user's state. */
 export class EngineSession {
   readonly backend = fs.mkdtempSync(path.join(os.tmpdir(), "distroless-e2e-state-"));

@@ -122,6 +122,11 @@ export function mockDigest(imageName: string): string {
   return `sha256:${createHash("sha256").update(imageName).digest("hex")}`;
 }
 
+/** The SBOM attestation digests the mocked BuildKit build reports, per platform (deterministic). */
+export function mockSbomDigests(imageName: string, platforms: readonly string[]): Record<string, string> {
+  return Object.fromEntries(platforms.map((p) => [p, mockDigest(`${imageName} sbom ${p}`)]));
+}
+
 /** Outputs the mocked providers return beyond the inputs: what a real `pulumi up` would report. */
 function mockState(
   args: pulumi.runtime.MockResourceArgs,
@@ -135,10 +140,16 @@ function mockState(
     // A build's digest is known only after it ran: unknown in preview.
     if (preview) return { ...inputs };
     const digest = mockDigest(args.name);
+    const platforms = (inputs.platforms ?? []) as string[];
     return {
       ...inputs,
       digest,
-      ...(isBuildKitImage ? { ref: `${String(inputs.repository)}@${digest}` } : {}),
+      ...(isBuildKitImage
+        ? {
+            ref: `${String(inputs.repository)}@${digest}`,
+            sbomDigests: inputs.sbomGenerator === "" ? {} : mockSbomDigests(args.name, platforms),
+          }
+        : {}),
     };
   }
   if (args.type === "kubernetes:node.k8s.io/v1:RuntimeClass" && args.id !== undefined && args.id !== "") {
