@@ -459,7 +459,8 @@ export class DistrolessImage extends pulumi.ComponentResource {
     });
     this.platforms = platforms;
     this.baseImage = plan.baseImage;
-    this.sbomDigests = image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({});
+    this.sbomDigests =
+      image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({});
     this.registerOutputs({
       ref: this.ref,
       digest: this.digest,
