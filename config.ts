@@ -600,337 +600,23 @@ export function loadConfig(
   // Each service is parsed on its own so one bad entry does not hide the problems of the others.
   const services = (serviceList ?? []).map((s, i) => parseInto(serviceSchema, s, `services[${i}]`, problems));
 
-  // --- cross-field rules -------------------------------------------------------------------------------------
-  // A debug container runs in the app's process namespace: in prod its image is pinned like the app's.
-  const debugImage = debug?.image;
-  if (debugImage !== undefined && environment === "prod" && !isPinnedByDigest(debugImage)) {
-    problems.push(
-      problem(
-        "debug.image",
-        debugImage,
-        "expected an image pinned by digest (<repository>@sha256:<64 hex>) in environment prod",
-      ),
-    );
-  }
-  // Checked on the raw value so a plaintext password is reported even when another registry field is bad.
-  const rawRegistry = raw.registry;
-  if (
-    typeof rawRegistry === "object" &&
-    rawRegistry !== null &&
-    (rawRegistry as Record<string, unknown>).password !== undefined &&
-    !(options.secretKeys ?? []).includes("registry")
-  ) {
-    // The value itself is never echoed: it is a credential.
-    problems.push(
-      "registry.password: (plaintext, value hidden) is not allowed; expected a secret set with " +
-        "`pulumi config set --secret --path registry.password <token>`",
-    );
-  }
-  if (registry !== undefined) {
-    if ((registry.username === undefined) !== (registry.password === undefined)) {
-      const missing = registry.username === undefined ? "registry.username" : "registry.password";
-      problems.push(
-        `${missing}: (unset) is not allowed; expected registry.username and registry.password to be set together`,
-      );
-    }
-  }
-
-  if (gateway !== undefined && gateway.name === undefined) {
-    for (const k of ["namespace", "sectionName"] as const) {
-      if (gateway[k] !== undefined) {
-        problems.push(problem(`gateway.${k}`, gateway[k], "expected gateway.name to be set as well"));
-      }
-    }
-  }
-  if (gateway !== undefined && gateway.name !== undefined && gateway.namespace === undefined) {
-    problems.push(
-      problem("gateway.namespace", undefined, "expected the Gateway's namespace when gateway.name is set"),
-    );
-  }
-
-  if (runtimeClass !== undefined && runtimeClass.mode === "adopt") {
-    if (Object.keys(runtimeClass.nodeSelector).length > 0) {
-      problems.push(problem("runtimeClass.nodeSelector", runtimeClass.nodeSelector, ADOPT_ALLOWED));
-    }
-    if (runtimeClass.tolerations.length > 0) {
-      problems.push(problem("runtimeClass.tolerations", runtimeClass.tolerations, ADOPT_ALLOWED));
-    }
-  }
-
-  if (environment === "prod" && requireDigest === false) {
-    problems.push(
-      problem("requireDigest", false, "expected true in environment prod (images run by digest only)"),
-    );
-  }
-
-  const steps = canary?.steps;
-  const problemsBeforeServices = problems.length;
-  const names = new Map<string, number>();
-  const hosts = new Map<string, number>();
-  let totalPods = 0;
-  let requestsCpu = 0;
-  let requestsMemory = 0;
-  let limitsCpu = 0;
-  let limitsMemory = 0;
-  services.forEach((svc, i) => {
-    if (svc === undefined) return;
-    const at = `services[${i}]`;
-    const first = names.get(svc.name);
-    if (first !== undefined) {
-      problems.push(
-        problem(`${at}.name`, svc.name, `expected a name not already used by services[${first}]`),
-      );
-    } else {
-      names.set(svc.name, i);
-    }
-    if (options.pathProblem !== undefined) {
-      const appProblem = options.pathProblem(svc.app, "directory");
-      if (appProblem !== undefined) problems.push(problem(`${at}.app`, svc.app, appProblem));
-      // The Dockerfile is named relative to the app; only checked where the app itself is fine.
-      const dockerfileProblem =
-        appProblem === undefined && svc.dockerfile !== undefined
-          ? options.pathProblem(path.posix.join(svc.app, svc.dockerfile), "file")
-          : undefined;
-      if (dockerfileProblem !== undefined) {
-        problems.push(problem(`${at}.dockerfile`, svc.dockerfile, dockerfileProblem));
-      }
-    }
-
-    const weight = svc.canary.weight;
-    if (steps !== undefined) {
-      const allowed = [0, ...steps];
-      if (!allowed.includes(weight)) {
-        problems.push(
-          problem(`${at}.canary.weight`, weight, `expected one of ${allowed.join(", ")} (canary.steps)`),
-        );
-      } else if (environment === "prod" && gateway?.name === undefined) {
-        // Without a gateway the pod ratio is the traffic split; a gateway splits by route weight, exact at any
-        // replica count. Outside prod, CanaryRelease warns with the effective percentage instead.
-        const multiple = exactReplicaMultiple(steps);
-        if (svc.replicas % multiple !== 0) {
-          problems.push(
-            problem(
-              `${at}.replicas`,
-              svc.replicas,
-              `expected a multiple of ${multiple} in environment prod without a gateway, so every canary step ` +
-                `(${steps.join(", ")}) is an exact pod split`,
-            ),
-          );
-        }
-      }
-    }
-    if (weight > 0 && svc.canary.version === undefined) {
-      problems.push(
-        problem(
-          `${at}.canary.version`,
-          undefined,
-          `expected the canary's version when canary.weight is ${weight}`,
-        ),
-      );
-    }
-    // Only the working tree's version is built; while a canary runs, the stable track keeps the image it runs.
-    if (svc.canary.version !== undefined && svc.stableImage === undefined) {
-      problems.push(
-        problem(
-          `${at}.stableImage`,
-          undefined,
-          `expected the digest-pinned image version ${svc.version} runs now when canary.version is set ` +
-            `(only the canary's version is built from ${svc.app}); ${STABLE_IMAGE_SOURCE}`,
-        ),
-      );
-    }
-    if (svc.canary.version === undefined && svc.stableImage !== undefined) {
-      problems.push(
-        problem(
-          `${at}.stableImage`,
-          svc.stableImage,
-          `expected no stableImage without canary.version (the image built from ${svc.app} is the stable one); ` +
-            `remove it with \`pulumi config rm --path '${at}.stableImage'\``,
-        ),
-      );
-    }
-    if (svc.canary.version !== undefined && svc.canary.version === svc.version) {
-      problems.push(
-        problem(
-          `${at}.canary.version`,
-          svc.canary.version,
-          `expected a version different from ${at}.version`,
-        ),
-      );
-    }
-
-    for (const res of ["cpu", "memory"] as const) {
-      const req = svc.resources.requests[res];
-      const lim = svc.resources.limits[res];
-      if (quantityValue(req) > quantityValue(lim)) {
-        problems.push(
-          problem(
-            `${at}.resources.requests.${res}`,
-            req,
-            `expected at most resources.limits.${res} (${showValue(lim)})`,
-          ),
-        );
-      }
-    }
-
-    const seen = new Set<string>();
-    svc.writablePaths.forEach((w, j) => {
-      if (seen.has(w.path)) {
-        problems.push(problem(`${at}.writablePaths[${j}].path`, w.path, "expected each path once"));
-      }
-      seen.add(w.path);
-    });
-
-    if (gateway !== undefined && gateway.name === undefined && svc.hostnames.length > 0) {
-      problems.push(
-        problem(
-          `${at}.hostnames`,
-          svc.hostnames,
-          "expected gateway.name to be set (hostnames only apply to HTTPRoutes)",
-        ),
-      );
-    }
-    if (gateway?.name !== undefined && services.length > 1 && svc.hostnames.length === 0) {
-      // A route without hostnames matches every host: two such catch-all routes on one Gateway collide.
-      problems.push(
-        problem(
-          `${at}.hostnames`,
-          svc.hostnames,
-          "expected at least one hostname when a gateway routes several services",
-        ),
-      );
-    }
-    svc.hostnames.forEach((host, j) => {
-      const owner = hosts.get(host);
-      if (owner !== undefined && owner !== i) {
-        problems.push(
-          problem(
-            `${at}.hostnames[${j}]`,
-            host,
-            `expected a hostname not already routed to services[${owner}]`,
-          ),
-        );
-      } else {
-        hosts.set(host, i);
-      }
-    });
-
-    for (const [name, value] of Object.entries(svc.env)) {
-      if ((RESERVED_ENV as readonly string[]).includes(name)) {
-        problems.push(
-          problem(
-            `${at}.env.${name}`,
-            value,
-            `expected none of ${RESERVED_ENV.join(", ")} (the port, the version baked into the image and the track decide them)`,
-          ),
-        );
-      } else if (SECRET_ENV_NAME.test(name)) {
-        problems.push(
-          `${at}.env.${name}: (value hidden) is not allowed; expected no credentials in plain config ` +
-            "(mount them from a Kubernetes Secret instead)",
-        );
-      } else if (
-        environment === "prod" &&
-        (name === "DEBUG" || name === "NODE_DEBUG" || /--inspect/.test(value))
-      ) {
-        problems.push(problem(`${at}.env.${name}`, value, "expected no debug settings in environment prod"));
-      }
-    }
-
-    const pods = peakPods(
-      svc.replicas,
-      weight,
-      svc.canary.version !== undefined,
-      gateway?.name !== undefined,
-      steps,
-    );
-    // The RuntimeClass overhead is added to every pod's requests and limits, and so counts against the quota.
-    const overheadCpu = runtimeClass !== undefined ? quantityValue(runtimeClass.overhead.cpu) : 0;
-    const overheadMemory = runtimeClass !== undefined ? quantityValue(runtimeClass.overhead.memory) : 0;
-    totalPods += pods;
-    requestsCpu += pods * (quantityValue(svc.resources.requests.cpu) + overheadCpu);
-    requestsMemory += pods * (quantityValue(svc.resources.requests.memory) + overheadMemory);
-    limitsCpu += pods * (quantityValue(svc.resources.limits.cpu) + overheadCpu);
-    limitsMemory += pods * (quantityValue(svc.resources.limits.memory) + overheadMemory);
-  });
-
-  // The quota check needs every service valid, and would only repeat a per-service problem otherwise.
-  const servicesValid = services.every((s) => s !== undefined) && problems.length === problemsBeforeServices;
-  if (namespace !== undefined && runtimeClass !== undefined && servicesValid) {
-    const q = namespace.quota;
-    const checks: [string, string | number, number, number][] = [
-      ["pods", q.pods, q.pods, totalPods],
-      ["requestsCpu", q.requestsCpu, quantityValue(q.requestsCpu), requestsCpu],
-      ["requestsMemory", q.requestsMemory, quantityValue(q.requestsMemory), requestsMemory],
-      ["limitsCpu", q.limitsCpu, quantityValue(q.limitsCpu), limitsCpu],
-      ["limitsMemory", q.limitsMemory, quantityValue(q.limitsMemory), limitsMemory],
-    ];
-    for (const [name, shown, limit, needed] of checks) {
-      // A tiny epsilon absorbs float error from summing milli-CPU.
-      if (needed > limit + 1e-9) {
-        problems.push(
-          problem(
-            `namespace.quota.${name}`,
-            shown,
-            `expected at least what the services need (${formatNeed(name, needed)}) for both canary tracks and their rolling-update surge, RuntimeClass overhead included`,
-          ),
-        );
-      }
-    }
-  }
-
-  if (images?.attestations !== undefined && images.buildkit === undefined) {
-    problems.push(
-      problem(
-        "images.attestations",
-        images.attestations,
-        "expected images.buildkit to be set as well: attestations are attached by a BuildKit daemon driven directly " +
-          "(@pulumi/docker-build, used with images.builder, has no inputs for them)",
-      ),
-    );
-  }
-
-  if (images?.builder !== undefined && images.buildkit !== undefined) {
-    problems.push(
-      problem(
-        "images.builder",
-        images.builder,
-        "expected either images.builder (a buildx builder, through @pulumi/docker-build) or images.buildkit " +
-          "(a BuildKit daemon driven directly), not both",
-      ),
-    );
-  }
-
-  if (images !== undefined && images.provider === "google") {
-    const debianPython = DEBIAN_PYTHON[images.debian];
-    if (images.pythonVersion !== debianPython) {
-      problems.push(
-        problem(
-          "images.pythonVersion",
-          images.pythonVersion,
-          `expected "${debianPython}", the Python of Google's python3-debian${images.debian} image (the builder must ` +
-            'use the base\'s Python); another minor needs provider "chainguard" with a base of that Python',
-        ),
-      );
-    }
-  }
-
-  if (images !== undefined && images.provider === "chainguard") {
-    // Chainguard's public images only carry `latest`, so the digest is what pins the base image.
-    const families = new Set(services.flatMap((s) => (s === undefined ? [] : [BASE_FAMILY[s.runtime]])));
-    for (const family of [...families].sort()) {
-      if (images.baseDigests[family] === undefined) {
-        problems.push(
-          problem(
-            `images.baseDigests.${family}`,
-            undefined,
-            `expected a digest for the ${family} base image with provider "chainguard" ` +
-              '(its public images only publish the moving "latest" tag)',
-          ),
-        );
-      }
-    }
-  }
+  problems.push(
+    ...crossFieldProblems(
+      {
+        environment,
+        namespace,
+        registry,
+        runtimeClass,
+        images,
+        canary,
+        gateway,
+        debug,
+        requireDigest,
+        services,
+      },
+      { raw, options },
+    ),
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   if (environment === "prod") {
@@ -1023,6 +709,441 @@ function formatNeed(name: string, needed: number): string {
   if (name === "pods") return `${needed} pods`;
   if (name.endsWith("Cpu")) return `${Math.round(needed * 1000)}m CPU`;
   return `${Math.ceil(needed / 2 ** 20)}Mi`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cross-field rules: each a small named function of the parsed sections, run in this order after every section
+// parsed on its own, so one bad section does not hide the problems of another.
+
+/** The sections as parsed; a section that failed its own schema is undefined (its problems are already listed). */
+export interface ParsedConfig {
+  readonly environment?: PlatformConfig["environment"];
+  readonly namespace?: PlatformConfig["namespace"];
+  readonly registry?: PlatformConfig["registry"];
+  readonly runtimeClass?: PlatformConfig["runtimeClass"];
+  readonly images?: PlatformConfig["images"];
+  readonly canary?: PlatformConfig["canary"];
+  readonly gateway?: PlatformConfig["gateway"];
+  readonly debug?: PlatformConfig["debug"];
+  readonly requireDigest?: boolean;
+  readonly services: readonly (ServiceConfig | undefined)[];
+}
+
+/** What rules see besides the parsed sections: the raw values and the loader's options. */
+export interface RuleInput {
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly options: LoadConfigOptions;
+}
+
+/** A rule across keys: the problems it finds, each `<key>: <value> is not allowed; <what is allowed>`. */
+export type ConfigRule = (c: ParsedConfig, input: RuleInput) => string[];
+
+/** A rule on one service; `at` is its key, e.g. `services[2]`. */
+export type ServiceRule = (
+  svc: ServiceConfig,
+  at: string,
+  i: number,
+  c: ParsedConfig,
+  input: RuleInput,
+) => string[];
+
+/** A debug container runs in the app's process namespace: in prod its image is pinned like the app's. */
+export const debugImagePinnedInProd: ConfigRule = ({ debug, environment }) =>
+  debug?.image !== undefined && environment === "prod" && !isPinnedByDigest(debug.image)
+    ? [
+        problem(
+          "debug.image",
+          debug.image,
+          "expected an image pinned by digest (<repository>@sha256:<64 hex>) in environment prod",
+        ),
+      ]
+    : [];
+
+/** Read from the raw value, so a plaintext password is reported even when another registry field is bad. */
+export const registryPasswordIsSecret: ConfigRule = (_c, { raw, options }) => {
+  const rawRegistry = raw.registry;
+  const plaintext =
+    typeof rawRegistry === "object" &&
+    rawRegistry !== null &&
+    (rawRegistry as Record<string, unknown>).password !== undefined &&
+    !(options.secretKeys ?? []).includes("registry");
+  // The value itself is never echoed: it is a credential.
+  return plaintext
+    ? [
+        "registry.password: (plaintext, value hidden) is not allowed; expected a secret set with " +
+          "`pulumi config set --secret --path registry.password <token>`",
+      ]
+    : [];
+};
+
+export const registryCredentialsTogether: ConfigRule = ({ registry }) => {
+  if (registry === undefined || (registry.username === undefined) === (registry.password === undefined))
+    return [];
+  const missing = registry.username === undefined ? "registry.username" : "registry.password";
+  return [
+    `${missing}: (unset) is not allowed; expected registry.username and registry.password to be set together`,
+  ];
+};
+
+export const gatewayKeysNeedName: ConfigRule = ({ gateway }) =>
+  gateway === undefined || gateway.name !== undefined
+    ? []
+    : (["namespace", "sectionName"] as const)
+        .filter((k) => gateway[k] !== undefined)
+        .map((k) => problem(`gateway.${k}`, gateway[k], "expected gateway.name to be set as well"));
+
+export const gatewayNeedsNamespace: ConfigRule = ({ gateway }) =>
+  gateway?.name !== undefined && gateway.namespace === undefined
+    ? [problem("gateway.namespace", undefined, "expected the Gateway's namespace when gateway.name is set")]
+    : [];
+
+/** An adopted RuntimeClass is read, not changed: it keeps its own scheduling. */
+export const adoptedRuntimeClassUnscheduled: ConfigRule = ({ runtimeClass }) => {
+  if (runtimeClass?.mode !== "adopt") return [];
+  return [
+    ...(Object.keys(runtimeClass.nodeSelector).length > 0
+      ? [problem("runtimeClass.nodeSelector", runtimeClass.nodeSelector, ADOPT_ALLOWED)]
+      : []),
+    ...(runtimeClass.tolerations.length > 0
+      ? [problem("runtimeClass.tolerations", runtimeClass.tolerations, ADOPT_ALLOWED)]
+      : []),
+  ];
+};
+
+export const prodRequiresDigest: ConfigRule = ({ environment, requireDigest }) =>
+  environment === "prod" && requireDigest === false
+    ? [problem("requireDigest", false, "expected true in environment prod (images run by digest only)")]
+    : [];
+
+/** Rules across keys that run before the services' own. */
+export const CONFIG_RULES: readonly ConfigRule[] = [
+  debugImagePinnedInProd,
+  registryPasswordIsSecret,
+  registryCredentialsTogether,
+  gatewayKeysNeedName,
+  gatewayNeedsNamespace,
+  adoptedRuntimeClassUnscheduled,
+  prodRequiresDigest,
+];
+
+/** The first earlier service that `matches`, by index. */
+function earlier(
+  services: ParsedConfig["services"],
+  i: number,
+  matches: (s: ServiceConfig) => boolean,
+): number | undefined {
+  const j = services.slice(0, i).findIndex((s) => s !== undefined && matches(s));
+  return j < 0 ? undefined : j;
+}
+
+export const serviceNameUnique: ServiceRule = (svc, at, i, { services }) => {
+  const first = earlier(services, i, (s) => s.name === svc.name);
+  return first === undefined
+    ? []
+    : [problem(`${at}.name`, svc.name, `expected a name not already used by services[${first}]`)];
+};
+
+/** The app is a directory inside the project; its own Dockerfile, when named, a file in it. */
+export const serviceAppInsideProject: ServiceRule = (svc, at, _i, _c, { options }) => {
+  if (options.pathProblem === undefined) return [];
+  const appProblem = options.pathProblem(svc.app, "directory");
+  if (appProblem !== undefined) return [problem(`${at}.app`, svc.app, appProblem)];
+  const dockerfileProblem =
+    svc.dockerfile !== undefined
+      ? options.pathProblem(path.posix.join(svc.app, svc.dockerfile), "file")
+      : undefined;
+  return dockerfileProblem !== undefined
+    ? [problem(`${at}.dockerfile`, svc.dockerfile, dockerfileProblem)]
+    : [];
+};
+
+/**
+ * The weight is 0 or a step. Without a gateway the pod ratio is the traffic split, so in prod the replicas make
+ * every step exact; a gateway splits by route weight, exact at any count, and outside prod CanaryRelease warns.
+ */
+export const canaryWeightIsStep: ServiceRule = (svc, at, _i, { canary, environment, gateway }) => {
+  const steps = canary?.steps;
+  if (steps === undefined) return [];
+  const weight = svc.canary.weight;
+  const allowed = [0, ...steps];
+  if (!allowed.includes(weight)) {
+    return [problem(`${at}.canary.weight`, weight, `expected one of ${allowed.join(", ")} (canary.steps)`)];
+  }
+  const multiple = exactReplicaMultiple(steps);
+  if (environment === "prod" && gateway?.name === undefined && svc.replicas % multiple !== 0) {
+    return [
+      problem(
+        `${at}.replicas`,
+        svc.replicas,
+        `expected a multiple of ${multiple} in environment prod without a gateway, so every canary step ` +
+          `(${steps.join(", ")}) is an exact pod split`,
+      ),
+    ];
+  }
+  return [];
+};
+
+export const canaryVersionWithWeight: ServiceRule = (svc, at) =>
+  svc.canary.weight > 0 && svc.canary.version === undefined
+    ? [
+        problem(
+          `${at}.canary.version`,
+          undefined,
+          `expected the canary's version when canary.weight is ${svc.canary.weight}`,
+        ),
+      ]
+    : [];
+
+/** Only the working tree's version is built; while a canary runs, the stable track keeps the image it runs. */
+export const stableImageWhileCanary: ServiceRule = (svc, at) => {
+  if (svc.canary.version !== undefined && svc.stableImage === undefined) {
+    return [
+      problem(
+        `${at}.stableImage`,
+        undefined,
+        `expected the digest-pinned image version ${svc.version} runs now when canary.version is set ` +
+          `(only the canary's version is built from ${svc.app}); ${STABLE_IMAGE_SOURCE}`,
+      ),
+    ];
+  }
+  if (svc.canary.version === undefined && svc.stableImage !== undefined) {
+    return [
+      problem(
+        `${at}.stableImage`,
+        svc.stableImage,
+        `expected no stableImage without canary.version (the image built from ${svc.app} is the stable one); ` +
+          `remove it with \`pulumi config rm --path '${at}.stableImage'\``,
+      ),
+    ];
+  }
+  return [];
+};
+
+export const canaryVersionDiffers: ServiceRule = (svc, at) =>
+  svc.canary.version !== undefined && svc.canary.version === svc.version
+    ? [problem(`${at}.canary.version`, svc.canary.version, `expected a version different from ${at}.version`)]
+    : [];
+
+export const requestsWithinLimits: ServiceRule = (svc, at) =>
+  (["cpu", "memory"] as const)
+    .filter((res) => quantityValue(svc.resources.requests[res]) > quantityValue(svc.resources.limits[res]))
+    .map((res) =>
+      problem(
+        `${at}.resources.requests.${res}`,
+        svc.resources.requests[res],
+        `expected at most resources.limits.${res} (${showValue(svc.resources.limits[res])})`,
+      ),
+    );
+
+export const writablePathsUnique: ServiceRule = (svc, at) =>
+  svc.writablePaths.flatMap((w, j) =>
+    svc.writablePaths.slice(0, j).some((v) => v.path === w.path)
+      ? [problem(`${at}.writablePaths[${j}].path`, w.path, "expected each path once")]
+      : [],
+  );
+
+/** Host names belong to HTTPRoutes; with several services on one Gateway, each needs its own. */
+export const hostnamesRouted: ServiceRule = (svc, at, i, { gateway, services }) => {
+  const out: string[] = [];
+  if (gateway !== undefined && gateway.name === undefined && svc.hostnames.length > 0) {
+    out.push(
+      problem(
+        `${at}.hostnames`,
+        svc.hostnames,
+        "expected gateway.name to be set (hostnames only apply to HTTPRoutes)",
+      ),
+    );
+  }
+  if (gateway?.name !== undefined && services.length > 1 && svc.hostnames.length === 0) {
+    // A route without hostnames matches every host: two such catch-all routes on one Gateway collide.
+    out.push(
+      problem(
+        `${at}.hostnames`,
+        svc.hostnames,
+        "expected at least one hostname when a gateway routes several services",
+      ),
+    );
+  }
+  svc.hostnames.forEach((host, j) => {
+    const owner = earlier(services, i, (s) => s.hostnames.includes(host));
+    if (owner !== undefined) {
+      out.push(
+        problem(
+          `${at}.hostnames[${j}]`,
+          host,
+          `expected a hostname not already routed to services[${owner}]`,
+        ),
+      );
+    }
+  });
+  return out;
+};
+
+/** The platform sets PORT, APP_VERSION and TRACK; credentials come from Secrets; prod runs without debug settings. */
+export const envAllowed: ServiceRule = (svc, at, _i, { environment }) =>
+  Object.entries(svc.env).flatMap(([name, value]) => {
+    if ((RESERVED_ENV as readonly string[]).includes(name)) {
+      return [
+        problem(
+          `${at}.env.${name}`,
+          value,
+          `expected none of ${RESERVED_ENV.join(", ")} (the port, the version baked into the image and the track decide them)`,
+        ),
+      ];
+    }
+    if (SECRET_ENV_NAME.test(name)) {
+      return [
+        `${at}.env.${name}: (value hidden) is not allowed; expected no credentials in plain config ` +
+          "(mount them from a Kubernetes Secret instead)",
+      ];
+    }
+    if (environment === "prod" && (name === "DEBUG" || name === "NODE_DEBUG" || /--inspect/.test(value))) {
+      return [problem(`${at}.env.${name}`, value, "expected no debug settings in environment prod")];
+    }
+    return [];
+  });
+
+/** The rules each service is checked with, in order; a service's problems are listed together. */
+export const SERVICE_RULES: readonly ServiceRule[] = [
+  serviceNameUnique,
+  serviceAppInsideProject,
+  canaryWeightIsStep,
+  canaryVersionWithWeight,
+  stableImageWhileCanary,
+  canaryVersionDiffers,
+  requestsWithinLimits,
+  writablePathsUnique,
+  hostnamesRouted,
+  envAllowed,
+];
+
+/**
+ * The quota admits what the services run at their peak: both canary tracks and their rolling-update surge, the
+ * RuntimeClass overhead included (it is added to every pod's requests and limits). Needs every service valid, as
+ * it would only repeat a service's own problem otherwise.
+ */
+export const quotaFitsServices = (c: ParsedConfig, servicesValid: boolean): string[] => {
+  const { namespace, runtimeClass, canary, gateway } = c;
+  if (namespace === undefined || runtimeClass === undefined || !servicesValid) return [];
+  const overheadCpu = quantityValue(runtimeClass.overhead.cpu);
+  const overheadMemory = quantityValue(runtimeClass.overhead.memory);
+  let pods = 0;
+  let requestsCpu = 0;
+  let requestsMemory = 0;
+  let limitsCpu = 0;
+  let limitsMemory = 0;
+  for (const svc of c.services as ServiceConfig[]) {
+    const n = peakPods(
+      svc.replicas,
+      svc.canary.weight,
+      svc.canary.version !== undefined,
+      gateway?.name !== undefined,
+      canary?.steps,
+    );
+    pods += n;
+    requestsCpu += n * (quantityValue(svc.resources.requests.cpu) + overheadCpu);
+    requestsMemory += n * (quantityValue(svc.resources.requests.memory) + overheadMemory);
+    limitsCpu += n * (quantityValue(svc.resources.limits.cpu) + overheadCpu);
+    limitsMemory += n * (quantityValue(svc.resources.limits.memory) + overheadMemory);
+  }
+  const q = namespace.quota;
+  const checks: [string, string | number, number, number][] = [
+    ["pods", q.pods, q.pods, pods],
+    ["requestsCpu", q.requestsCpu, quantityValue(q.requestsCpu), requestsCpu],
+    ["requestsMemory", q.requestsMemory, quantityValue(q.requestsMemory), requestsMemory],
+    ["limitsCpu", q.limitsCpu, quantityValue(q.limitsCpu), limitsCpu],
+    ["limitsMemory", q.limitsMemory, quantityValue(q.limitsMemory), limitsMemory],
+  ];
+  // A tiny epsilon absorbs float error from summing milli-CPU.
+  return checks
+    .filter(([, , limit, needed]) => needed > limit + 1e-9)
+    .map(([name, shown, , needed]) =>
+      problem(
+        `namespace.quota.${name}`,
+        shown,
+        `expected at least what the services need (${formatNeed(name, needed)}) for both canary tracks and their rolling-update surge, RuntimeClass overhead included`,
+      ),
+    );
+};
+
+export const attestationsNeedBuildkit: ConfigRule = ({ images }) =>
+  images?.attestations !== undefined && images.buildkit === undefined
+    ? [
+        problem(
+          "images.attestations",
+          images.attestations,
+          "expected images.buildkit to be set as well: attestations are attached by a BuildKit daemon driven directly " +
+            "(@pulumi/docker-build, used with images.builder, has no inputs for them)",
+        ),
+      ]
+    : [];
+
+export const builderOrBuildkit: ConfigRule = ({ images }) =>
+  images?.builder !== undefined && images.buildkit !== undefined
+    ? [
+        problem(
+          "images.builder",
+          images.builder,
+          "expected either images.builder (a buildx builder, through @pulumi/docker-build) or images.buildkit " +
+            "(a BuildKit daemon driven directly), not both",
+        ),
+      ]
+    : [];
+
+/** Google's python3 image holds its Debian release's Python; the builder must make bytecode and wheels for it. */
+export const pythonVersionOfGoogleBase: ConfigRule = ({ images }) => {
+  if (images?.provider !== "google") return [];
+  const debianPython = DEBIAN_PYTHON[images.debian];
+  return images.pythonVersion === debianPython
+    ? []
+    : [
+        problem(
+          "images.pythonVersion",
+          images.pythonVersion,
+          `expected "${debianPython}", the Python of Google's python3-debian${images.debian} image (the builder must ` +
+            'use the base\'s Python); another minor needs provider "chainguard" with a base of that Python',
+        ),
+      ];
+};
+
+/** Chainguard's public images only carry `latest`, so the digest is what pins the base image. */
+export const chainguardBasesPinned: ConfigRule = ({ images, services }) => {
+  if (images?.provider !== "chainguard") return [];
+  const families = new Set(services.flatMap((s) => (s === undefined ? [] : [BASE_FAMILY[s.runtime]])));
+  return [...families]
+    .sort()
+    .filter((family) => images.baseDigests[family] === undefined)
+    .map((family) =>
+      problem(
+        `images.baseDigests.${family}`,
+        undefined,
+        `expected a digest for the ${family} base image with provider "chainguard" ` +
+          '(its public images only publish the moving "latest" tag)',
+      ),
+    );
+};
+
+/** Rules across keys that run after the services' own and the quota. */
+export const IMAGE_RULES: readonly ConfigRule[] = [
+  attestationsNeedBuildkit,
+  builderOrBuildkit,
+  pythonVersionOfGoogleBase,
+  chainguardBasesPinned,
+];
+
+/** Every cross-field problem, in order: CONFIG_RULES, each service's SERVICE_RULES, the quota, IMAGE_RULES. */
+export function crossFieldProblems(c: ParsedConfig, input: RuleInput): string[] {
+  const global = CONFIG_RULES.flatMap((rule) => rule(c, input));
+  const perService = c.services.flatMap((svc, i) =>
+    svc === undefined ? [] : SERVICE_RULES.flatMap((rule) => rule(svc, `services[${i}]`, i, c, input)),
+  );
+  const servicesValid = c.services.every((s) => s !== undefined) && perService.length === 0;
+  return [
+    ...global,
+    ...perService,
+    ...quotaFitsServices(c, servicesValid),
+    ...IMAGE_RULES.flatMap((rule) => rule(c, input)),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
