@@ -288,11 +288,7 @@ builder_images() {
   if ! present "$node_tag" "$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"; then
     phase "images: assembling node:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim (Node.js $NODE_VERSION, npm $NPM_VERSION)"
     local ctx=$IMG/ctx/node-builder
-    rm -rf "$ctx"
-    mkdir -p "$ctx"
-    rootfs cc "$HOST_ARCH"
-    cp -a "$ROOTFS" "$ctx/rootfs"
-    extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
+    tool_rootfs "$ctx" cc
     node_binary "$HOST_ARCH" "$ctx/rootfs/usr/local/bin"
     local npmtgz=$IMG/npm/npm-$NPM_VERSION.tgz
     [ -f "$npmtgz" ] || (cd "$IMG/npm" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
@@ -300,7 +296,6 @@ builder_images() {
     tar -xzf "$npmtgz" -C "$ctx/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
     ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/rootfs/usr/local/bin/npm"
     ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/rootfs/usr/local/bin/npx"
-    busybox_links "$ctx/rootfs"
     cat >"$ctx/Dockerfile" <<EOF
 FROM scratch
 COPY rootfs/ /
@@ -313,12 +308,7 @@ EOF
   if ! present "$gotag" "$GO_MINOR"; then
     phase "images: assembling golang:$GO_MINOR (Go $GO_VERSION from the golang.org/toolchain module)"
     local ctx=$IMG/ctx/go-builder mod src
-    rm -rf "$ctx"
-    mkdir -p "$ctx"
-    rootfs static "$HOST_ARCH"
-    cp -a "$ROOTFS" "$ctx/rootfs"
-    extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
-    busybox_links "$ctx/rootfs"
+    tool_rootfs "$ctx" static
     mod="golang.org/toolchain@v0.0.1-go$GO_VERSION.linux-$HOST_ARCH"
     src=$(GOMODCACHE=$DP_CACHE/go/mod GOFLAGS=-modcacherw GOTOOLCHAIN=local go mod download -json "$mod" |
       sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
@@ -350,12 +340,7 @@ python_builder() {
     python3 -m pip download -q --no-deps --only-binary=:all: -d "$IMG/pypi" "pip==$PIP_VERSION" >/dev/null 2>&1 ||
       die "downloading pip $PIP_VERSION from PyPI failed" "check that the machine reaches PyPI and PIP_VERSION"
   fi
-  rm -rf "$ctx"
-  mkdir -p "$ctx"
-  rootfs python "$HOST_ARCH"
-  cp -a "$ROOTFS" "$ctx/rootfs"
-  extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
-  busybox_links "$ctx/rootfs"
+  tool_rootfs "$ctx" python
   rm -f "$ctx/rootfs/usr/lib/python$PYTHON_MINOR/EXTERNALLY-MANAGED"
   local site=$ctx/rootfs/usr/local/lib/python$PYTHON_MINOR/dist-packages
   mkdir -p "$site" "$ctx/rootfs/usr/local/bin"
@@ -371,6 +356,17 @@ CMD ["python"]
 EOF
   build "$ctx" "linux/$HOST_ARCH" "$tag"
   rm -rf "$ctx"
+}
+
+# tool_rootfs CTX FAMILY: CTX/rootfs is FAMILY's root filesystem for this machine's architecture plus busybox's
+# shell and tools, the start of every builder and tool image (they run on the build platform only).
+tool_rootfs() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  rootfs "$2" "$HOST_ARCH"
+  cp -a "$ROOTFS" "$1/rootfs"
+  extract "$HOST_ARCH" "$1/rootfs" busybox-static
+  busybox_links "$1/rootfs"
 }
 
 busybox_links() { # the shell and the few tools RUN steps use, as busybox applets
@@ -389,12 +385,7 @@ scanner_image() {
   phase "images: packaging syft $SYFT_VERSION as BuildKit's SBOM generator (docker/buildkit-syft-scanner:stable-1)"
   [ -x "$DP_BIN/syft" ] || die "syft is not built" "npm run toolchain -- syft"
   local ctx=$IMG/ctx/sbom-scanner
-  rm -rf "$ctx"
-  mkdir -p "$ctx"
-  rootfs static "$HOST_ARCH"
-  cp -a "$ROOTFS" "$ctx/rootfs"
-  extract "$HOST_ARCH" "$ctx/rootfs" busybox-static
-  busybox_links "$ctx/rootfs"
+  tool_rootfs "$ctx" static
   cp "$DP_BIN/syft" "$ctx/rootfs/bin/syft"
   cat >"$ctx/rootfs/bin/sbom-scan" <<'EOF'
 #!/bin/sh
