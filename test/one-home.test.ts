@@ -38,7 +38,7 @@ describe("one home: the hardened security contexts (policies/lib/hardened.ts)", 
   it("are the program's pod and container contexts and the pack's compliant baseline", async () => {
     const hardened = await import("../policies/lib/hardened");
     const podspec = await import("../components/podspec");
-    const { compliantPodSpec, patchedPodSpec } = await import("../policies/lib/crossguard");
+    const { compliantPodSpec, patchedPodSpec } = await import("../policies/crossguard/adapter");
     const { ruleConfig } = await import("../policies/lib/rule");
     assert.deepEqual(podspec.buildPodSecurityContext(), hardened.hardenedPodSecurityContext());
     assert.deepEqual(

@@ -1,5 +1,5 @@
 // The contract of every rule outside the Pod Security Standards (sections 2–4 of the pack). A rule is a
-// pure function of plain values, so the same module serves CrossGuard (lib/crossguard.ts adapts it to
+// pure function of plain values, so the same module serves CrossGuard (crossguard/adapter.ts adapts it to
 // @pulumi/policy) and the plain-manifest checker (cli.ts feeds it parsed YAML).
 import { LATEST_PSS_VERSION } from "./pss-version";
 import type { ObjectMeta, PodSpec } from "./k8s";

@@ -2,7 +2,7 @@
 // policy runtime would: each case is a Pod resource, every pss-* policy configured with the case's level and
 // version. The pack's verdict (any violation = fail) must be the fixture's, on all 148 cases.
 import * as assert from "node:assert/strict";
-import { pssCheckPolicies } from "../lib/policies";
+import { pssCheckPolicies } from "../crossguard/policies";
 import { checksFor } from "../pss/registry";
 import { type FixtureCase, FIXTURE_CASES, fixtureDoc, overridersOf } from "./fixtures";
 import { PolicyHarness } from "./harness";

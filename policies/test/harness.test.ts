@@ -5,8 +5,8 @@ import * as assert from "assert";
 import { Secret, unknownCheckingProxy, type ResourceValidationPolicy } from "@pulumi/policy";
 import { secretsPreservingProxy } from "@pulumi/policy/secret";
 import type { PodSpec } from "../lib/k8s";
-import { allPolicies, hardenedPolicies, pssCheckPolicies, stackPolicies } from "../lib/policies";
-import { resolveRuleConfig } from "../lib/crossguard";
+import { allPolicies, hardenedPolicies, pssCheckPolicies, stackPolicies } from "../crossguard/policies";
+import { resolveRuleConfig } from "../crossguard/adapter";
 import { withPodSpec } from "../lib/pods";
 import { PSS_CHECKS } from "../pss/registry";
 import { PolicyHarness, UNKNOWN, unproxy, type HarnessResource } from "./harness";
@@ -205,7 +205,7 @@ describe("policy pack through the runtime harness", () => {
     });
 
     it("wraps remediation props like the runtime, whose double proxy breaks array methods", () => {
-      // Why lib/crossguard.ts copies props before remediating: this is @pulumi/policy 1.21's own behaviour.
+      // Why crossguard/adapter.ts copies props before remediating: this is @pulumi/policy 1.21's own behaviour.
       const props = unknownCheckingProxy(secretsPreservingProxy({ a: [1, 2] })) as { a: number[] };
       assert.throws(() => props.a.map((x) => x), TypeError);
       assert.deepStrictEqual(

@@ -10,12 +10,12 @@ import {
   IMAGE_RESOURCE_TYPES,
   BUILDKIT_IMAGE_KIND,
   imageFacts,
-  imagePolicies,
   imagePushRegistry,
   rawExportRefs,
   resolveDockerfile,
   truncateToTarget,
 } from "../images";
+import { imagePolicies } from "../crossguard/images";
 import { type AnalyzeResult, type HarnessOptions, PolicyHarness, UNKNOWN } from "./harness";
 
 const BUILD = IMAGE_RESOURCE_TYPES.dockerBuild;

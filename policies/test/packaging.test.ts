@@ -92,7 +92,7 @@ describe("published policy pack (npm pack of policies/)", function () {
   it("ships every module reachable from index.ts, the manifest files and tsconfig.json", () => {
     assert.equal(pkg.main, "index.ts");
     const reachable = reachableFrom("index.ts");
-    assert.ok(reachable.includes("lib/policies.ts") && reachable.length > 40, reachable.join(", "));
+    assert.ok(reachable.includes("crossguard/policies.ts") && reachable.length > 40, reachable.join(", "));
     const required = [...reachable, "PulumiPolicy.yaml", "package.json", "tsconfig.json"];
     assert.deepEqual(
       required.filter((f) => !files.includes(f)),
@@ -170,7 +170,7 @@ describe("published policy pack (npm pack of policies/)", function () {
 
     it("load as @pulumi/pulumi's run-policy-pack loads them (ts-node, typeCheck, the pack's compilerOptions)", () => {
       // The same steps as run-policy-pack/run.js: the TypeScript and ts-node it picks, its default options
-      // under tsconfig.json's compilerOptions. lib/policies.ts is loaded instead of index.ts, which would
+      // under tsconfig.json's compilerOptions. crossguard/policies.ts is loaded instead of index.ts, which would
       // start the policy server.
       const loader = `
         const path = require("path");
@@ -187,7 +187,7 @@ describe("published policy pack (npm pack of policies/)", function () {
             ...tsutils.loadTypeScriptCompilerOptions("tsconfig.json"),
           },
         });
-        const { allPolicies } = require(path.join(process.cwd(), "lib", "policies.ts"));
+        const { allPolicies } = require(path.join(process.cwd(), "crossguard", "policies.ts"));
         console.log(JSON.stringify({ typescript: require(compiler).version, policies: allPolicies.map((p) => p.name) }));
       `;
       const out = execFileSync(process.execPath, ["-e", loader], { cwd: dir, encoding: "utf8" });

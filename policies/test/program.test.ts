@@ -28,7 +28,7 @@ import {
 } from "../../test/helpers/run-program";
 import { checkPaths, type CheckSummary, type Violation } from "../cli/check";
 import type { CheckOptions } from "../cli/options";
-import { allPolicies, pssCheckPolicies } from "../lib/policies";
+import { allPolicies, pssCheckPolicies } from "../crossguard/policies";
 import { isPodCarryingKind, kindOfResourceType, POD_CARRYING_RESOURCE_TYPES } from "../lib/pods";
 import { checksFor } from "../pss/registry";
 import { BUILDKIT_IMAGE_KIND, IMAGE_RESOURCE_TYPES } from "../images/image";

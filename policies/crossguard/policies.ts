@@ -1,7 +1,7 @@
 // The full list of the pack's policies; index.ts only hands it to PolicyPack. Tests import this list
 // (importing index.ts would start the policy server).
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { imagePolicies } from "../images";
+import { imagePolicies } from "./images";
 import { PSS_CHECKS } from "../pss/registry";
 import { OBJECT_RULES, POD_RULES, PSS_REMEDIATIONS, STACK_RULES } from "../rules";
 import {
@@ -10,7 +10,7 @@ import {
   podRulePolicies,
   pssPolicies,
   stackRulePolicy,
-} from "./crossguard";
+} from "./adapter";
 
 /** Section 1: one policy per Pod Security Standards check, `pss-<checkId>`. */
 export const pssCheckPolicies: ResourceValidationPolicy[] = pssPolicies(PSS_CHECKS, PSS_REMEDIATIONS);

@@ -57,8 +57,8 @@
 // `exemptions: [{namespace?, name?, reason}]` in a policy's config skip that policy for matching objects
 // (name = metadata.name or the Pulumi resource name). An exemption without a written reason does not
 // exempt, and is itself reported as a violation of the policy on each object it matches.
-import { podSecurityLabels } from "./pss-version";
-import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "./hardened";
+import { podSecurityLabels } from "../lib/pss-version";
+import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "../lib/hardened";
 import {
   type PolicyConfigSchema,
   type PolicyResource,
@@ -73,7 +73,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { checkPodAt, checksFor, pssMessage, pssPolicyName } from "../pss/registry";
 
 export { pssMessage, pssPolicyName };
-import type { Container, ObjectMeta, PodParts, PodSpec } from "./k8s";
+import type { Container, ObjectMeta, PodParts, PodSpec } from "../lib/k8s";
 import {
   extractPod,
   kindOfResourceType,
@@ -81,7 +81,7 @@ import {
   podCarryingKindOfPatchType,
   podCarryingKindOfType,
   withPodSpec,
-} from "./pods";
+} from "../lib/pods";
 import {
   decideExemption,
   DEFAULT_RULE_CONFIG,
@@ -95,8 +95,8 @@ import {
   type RuleConfig,
   type StackObject,
   type StackRule,
-} from "./rule";
-import type { Check, Level } from "./types";
+} from "../lib/rule";
+import type { Check, Level } from "../lib/types";
 
 // The runtime's markers on its proxies (proxy.js `isSpecialProxy`/`getSpecialProxyTarget`).
 const IS_SPECIAL_PROXY = "__isSpecialProxy";
