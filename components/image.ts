@@ -350,20 +350,64 @@ function checked<T>(
   });
 }
 
-export class DistrolessImage extends pulumi.ComponentResource {
+/** What a DistrolessImage gives its users: the one contract its fields and registered outputs come from. */
+export interface DistrolessImageOutputs {
   /** `<repository>@sha256:...`, the pushed image pinned by digest. */
-  public readonly ref: pulumi.Output<string>;
+  readonly ref: pulumi.Output<string>;
   /** The manifest-list digest, `sha256:...`. */
-  public readonly digest: pulumi.Output<string>;
+  readonly digest: pulumi.Output<string>;
   /** The platforms built. */
-  public readonly platforms: pulumi.Output<string[]>;
+  readonly platforms: pulumi.Output<string[]>;
   /** The final stage's base image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */
-  public readonly baseImage: pulumi.Output<string>;
+  readonly baseImage: pulumi.Output<string>;
   /** Per platform, the digest of the SPDX SBOM attested on the pushed index; empty without one. */
-  public readonly sbomDigests: pulumi.Output<Record<string, string>>;
+  readonly sbomDigests: pulumi.Output<Record<string, string>>;
+}
+
+/** Inputs checked before anything is registered. */
+interface ValidImageArgs {
+  repository: pulumi.Output<string>;
+  platforms: pulumi.Output<string[]>;
+  tags: pulumi.Output<string[]>;
+  plan: PlannedDockerfile;
+}
+
+/** The audited Dockerfile as the builders take it, known now or once its inputs are. */
+interface PlannedDockerfile {
+  dockerfile: pulumi.Input<dockerbuild.types.input.DockerfileArgs>;
+  text: pulumi.Output<string>;
+  baseImage: pulumi.Output<string>;
+}
+
+/** What both builders take besides the checked inputs. */
+interface BuildSettings {
+  buildArgs: pulumi.Output<Record<string, string>>;
+  refs: pulumi.Output<string[]>;
+  cacheRef: pulumi.Output<string>;
+  retainOnDelete: boolean;
+}
+
+export class DistrolessImage extends pulumi.ComponentResource implements DistrolessImageOutputs {
+  declare public readonly ref: DistrolessImageOutputs["ref"];
+  declare public readonly digest: DistrolessImageOutputs["digest"];
+  declare public readonly platforms: DistrolessImageOutputs["platforms"];
+  declare public readonly baseImage: DistrolessImageOutputs["baseImage"];
+  declare public readonly sbomDigests: DistrolessImageOutputs["sbomDigests"];
 
   constructor(name: string, args: DistrolessImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything decidable from plain values is validated before super(), so a bad input registers nothing.
+    const valid = DistrolessImage.validate(name, args);
+    super("distroless:image:DistrolessImage", name, {}, opts);
+    const build = DistrolessImage.buildSettings(args, valid);
+    const image =
+      args.buildkitAddress !== undefined
+        ? this.createBuildKitBuild(name, args, args.buildkitAddress, valid, build)
+        : this.createDockerBuild(name, args, valid, build);
+    this.registerContract(name, valid, image);
+  }
+
+  /** The checked repository, platforms and tags, and the audited Dockerfile. */
+  private static validate(name: string, args: DistrolessImageArgs): ValidImageArgs {
     const repository = checked(args.repository, validateRepository);
     const platforms = checked(args.platforms ?? [...DEFAULT_PLATFORMS], validatePlatforms);
     const plan = DistrolessImage.plan(name, args);
@@ -375,13 +419,66 @@ export class DistrolessImage extends pulumi.ComponentResource {
     const tags = checked(args.tags ?? [args.version ?? name], (ts) =>
       ts.forEach((t, i) => validateTag(t, `tags[${i}]`)),
     );
+    return { repository, platforms, plan, tags };
+  }
 
-    super("distroless:image:DistrolessImage", name, {}, opts);
-
+  /** What both builders take: build args with VERSION, the pushed references, the cache reference. */
+  private static buildSettings(args: DistrolessImageArgs, valid: ValidImageArgs): BuildSettings {
     const buildArgs = pulumi
       .all([pulumi.output(args.buildArgs ?? {}), pulumi.output(args.version)])
-      .apply(([extra, version]) => ({ ...extra, ...(version !== undefined ? { VERSION: version } : {}) }));
-    const cacheRef = pulumi.interpolate`${repository}:buildcache`;
+      .apply(([extra, version]): Record<string, string> => ({
+        ...extra,
+        ...(version !== undefined ? { VERSION: version } : {}),
+      }));
+    return {
+      buildArgs,
+      refs: pulumi.all([valid.repository, valid.tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`)),
+      cacheRef: pulumi.interpolate`${valid.repository}:buildcache`,
+      retainOnDelete: args.retainOnDelete ?? true,
+    };
+  }
+
+  /** The build through a BuildKit daemon driven directly, with its attestations. */
+  private createBuildKitBuild(
+    name: string,
+    args: DistrolessImageArgs,
+    address: string,
+    valid: ValidImageArgs,
+    build: BuildSettings,
+  ): BuildKitImage {
+    return DistrolessImage.createBuildKitImage(name, this, build.retainOnDelete, {
+      kind: BUILDKIT_IMAGE_KIND,
+      address,
+      context: pulumi.output(args.context),
+      dockerfile: valid.plan.text,
+      platforms: valid.platforms,
+      buildArgs: build.buildArgs,
+      repository: valid.repository,
+      tags: build.refs,
+      cacheRef: pulumi.output(args.cacheTo ?? build.cacheRef),
+      sbomGenerator: args.attestations?.sbomGenerator ?? DEFAULT_SBOM_GENERATOR,
+      provenance: args.attestations?.provenance ?? true,
+      ...(args.registry !== undefined
+        ? {
+            registryAuth: pulumi.secret(
+              pulumi.output(args.registry).apply((r) => ({
+                address: r.address,
+                username: r.username,
+                password: r.password,
+              })),
+            ),
+          }
+        : {}),
+    });
+  }
+
+  /** The build through buildx (@pulumi/docker-build), with the registry cache. */
+  private createDockerBuild(
+    name: string,
+    args: DistrolessImageArgs,
+    valid: ValidImageArgs,
+    build: BuildSettings,
+  ): dockerbuild.Image {
     const registries = args.registry
       ? [
           pulumi.output(args.registry).apply((r) => ({
@@ -391,83 +488,58 @@ export class DistrolessImage extends pulumi.ComponentResource {
           })),
         ]
       : undefined;
-
-    const refs = pulumi.all([repository, tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`));
-    const retainOnDelete = args.retainOnDelete ?? true;
-    const image =
-      args.buildkitAddress !== undefined
-        ? DistrolessImage.createBuildKitImage(name, this, retainOnDelete, {
-            kind: BUILDKIT_IMAGE_KIND,
-            address: args.buildkitAddress,
-            context: pulumi.output(args.context),
-            dockerfile: plan.text,
-            platforms,
-            buildArgs,
-            repository,
-            tags: refs,
-            cacheRef: pulumi.output(args.cacheTo ?? cacheRef),
-            sbomGenerator: args.attestations?.sbomGenerator ?? DEFAULT_SBOM_GENERATOR,
-            provenance: args.attestations?.provenance ?? true,
-            ...(args.registry !== undefined
-              ? {
-                  registryAuth: pulumi.secret(
-                    pulumi.output(args.registry).apply((r) => ({
-                      address: r.address,
-                      username: r.username,
-                      password: r.password,
-                    })),
-                  ),
-                }
-              : {}),
-          })
-        : new dockerbuild.Image(
-            `${name}-image`,
-            {
-              push: true,
-              context: { location: args.context },
-              dockerfile: plan.dockerfile,
-              platforms: platforms.apply((ps) => ps as dockerbuild.types.enums.Platform[]),
-              tags: refs,
-              buildArgs,
-              cacheFrom: pulumi
-                .output(args.cacheFrom ?? [cacheRef])
-                .apply((cacheRefs) => cacheRefs.map((ref) => ({ registry: { ref } }))),
-              cacheTo: pulumi.output(args.cacheTo ?? cacheRef).apply((ref) => [
-                {
-                  registry: {
-                    ref,
-                    mode: dockerbuild.CacheMode.Max,
-                    imageManifest: true,
-                    ociMediaTypes: true,
-                  },
-                },
-              ]),
-              ...(registries ? { registries } : {}),
-              ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
+    return new dockerbuild.Image(
+      `${name}-image`,
+      {
+        push: true,
+        context: { location: args.context },
+        dockerfile: valid.plan.dockerfile,
+        platforms: valid.platforms.apply((ps) => ps as dockerbuild.types.enums.Platform[]),
+        tags: build.refs,
+        buildArgs: build.buildArgs,
+        cacheFrom: pulumi
+          .output(args.cacheFrom ?? [build.cacheRef])
+          .apply((cacheRefs) => cacheRefs.map((ref) => ({ registry: { ref } }))),
+        cacheTo: pulumi.output(args.cacheTo ?? build.cacheRef).apply((ref) => [
+          {
+            registry: {
+              ref,
+              mode: dockerbuild.CacheMode.Max,
+              imageManifest: true,
+              ociMediaTypes: true,
             },
-            { parent: this, retainOnDelete },
-          );
+          },
+        ]),
+        ...(registries ? { registries } : {}),
+        ...(args.builder !== undefined ? { builder: { name: args.builder } } : {}),
+      },
+      { parent: this, retainOnDelete: build.retainOnDelete },
+    );
+  }
 
-    this.digest = image.digest;
-    this.ref = pulumi.all([repository, image.digest]).apply(([repo, digest]) => {
-      if (!isSha256Digest(digest)) {
-        throw new Error(
-          `DistrolessImage ${quote(name)}: the build returned digest ${quote(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
-        );
-      }
-      return `${repo}@${digest}`;
-    });
-    this.platforms = platforms;
-    this.baseImage = plan.baseImage;
-    this.sbomDigests =
-      image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({});
-    this.registerOutputs({
-      ref: this.ref,
-      digest: this.digest,
-      platforms: this.platforms,
-      baseImage: this.baseImage,
-      sbomDigests: this.sbomDigests,
-    });
+  /** The outputs, from one object: assigned to the fields and registered as they are. */
+  private registerContract(
+    name: string,
+    valid: ValidImageArgs,
+    image: BuildKitImage | dockerbuild.Image,
+  ): void {
+    const outputs: DistrolessImageOutputs = {
+      ref: pulumi.all([valid.repository, image.digest]).apply(([repo, digest]) => {
+        if (!isSha256Digest(digest)) {
+          throw new Error(
+            `DistrolessImage ${quote(name)}: the build returned digest ${quote(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
+          );
+        }
+        return `${repo}@${digest}`;
+      }),
+      digest: image.digest,
+      platforms: valid.platforms,
+      baseImage: valid.plan.baseImage,
+      sbomDigests:
+        image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({}),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 
   /**
@@ -489,14 +561,7 @@ export class DistrolessImage extends pulumi.ComponentResource {
   }
 
   /** The audited Dockerfile, now when its inputs are plain, otherwise once they are known. */
-  private static plan(
-    name: string,
-    args: DistrolessImageArgs,
-  ): {
-    dockerfile: pulumi.Input<dockerbuild.types.input.DockerfileArgs>;
-    text: pulumi.Output<string>;
-    baseImage: pulumi.Output<string>;
-  } {
+  private static plan(name: string, args: DistrolessImageArgs): PlannedDockerfile {
     const parts = {
       dockerfile: args.dockerfile,
       runtime: args.runtime,
