@@ -10,6 +10,7 @@ import { DIGEST_RE, isPinnedByDigest } from "./policies/lib/image-ref";
 import { LATEST_PSS_MINOR, OLDEST_PSS_MINOR, pinnedPssMinor } from "./policies/lib/pss-version";
 import {
   baseImageFor,
+  BUILDER_VERSIONED_FAMILIES,
   DEBIAN_PYTHON,
   DEFAULT_RUNTIME_VERSIONS,
   RUNTIME_VERSIONS,
@@ -667,8 +668,10 @@ function unpinnedBaseWarnings(
         family,
         provider: images.provider,
         debian: images.debian,
-        ...(family === "nodejs" ? { runtimeVersion: images.nodejsVersion } : {}),
-        ...(family === "java" ? { runtimeVersion: images.javaVersion } : {}),
+        // The base families are the runtimes' names where the builder's version names the image.
+        ...(BUILDER_VERSIONED_FAMILIES.includes(family)
+          ? { runtimeVersion: runtimeVersionOf(images, family as Runtime) }
+          : {}),
         ...(registry.mirror !== undefined ? { mirror: registry.mirror } : {}),
       });
       return (

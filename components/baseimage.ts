@@ -25,6 +25,12 @@ export const DEFAULT_RUNTIME_VERSIONS: Readonly<Record<"nodejs" | "python" | "ja
   java: "21",
 };
 
+/**
+ * Families whose Google image is named by the builder's own version (`nodejs22`, `java21`); `python3` is not: it
+ * holds its Debian release's Python, which the builder must then match.
+ */
+export const BUILDER_VERSIONED_FAMILIES: readonly Family[] = ["nodejs", "java"];
+
 /** The Python minor of each Debian release's python3 package, which Google's python3 image of that release runs. */
 export const DEBIAN_PYTHON: Readonly<Record<(typeof DEBIAN_VERSIONS)[number], string>> = { 13: "3.13" };
 

@@ -15,6 +15,7 @@ import {
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
   baseImageFor,
+  BUILDER_VERSIONED_FAMILIES,
   DEBIAN_PYTHON,
   DEFAULT_DEBIAN,
   FAMILIES,
@@ -224,7 +225,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     }
     // The runtime version picks Google's nodejs or java image; Chainguard's is picked by its digest, Go's is static,
     // and Google's python3 image holds its Debian release's Python, which the builder must then match.
-    const versionedBase = runtime === "nodejs" || runtime === "java";
+    const versionedBase = BUILDER_VERSIONED_FAMILIES.includes(family as Family);
     const baseVersion = versionedBase && provider === "google" ? p.runtimeVersion : undefined;
     if (runtime === "python" && provider === "google" && p.runtimeVersion !== undefined) {
       const debianPython = DEBIAN_PYTHON[(p.debian ?? DEFAULT_DEBIAN) as keyof typeof DEBIAN_PYTHON];

@@ -57,7 +57,7 @@
 // `exemptions: [{namespace?, name?, reason}]` in a policy's config skip that policy for matching objects
 // (name = metadata.name or the Pulumi resource name). An exemption without a written reason does not
 // exempt, and is itself reported as a violation of the policy on each object it matches.
-import { podSecurityLabels } from "../lib/pss-version";
+import { PINNED_PSS_VERSION, podSecurityLabels } from "../lib/pss-version";
 import { hardenedContainerSecurityContext, hardenedPodSecurityContext } from "../lib/hardened";
 import {
   type PolicyConfigSchema,
@@ -190,7 +190,8 @@ export const CONFIG_PROPERTIES: Record<ConfigKey, PolicyConfigJSONSchema> = {
   },
   pssVersion: {
     type: "string",
-    pattern: "^(latest|v1\\.(0|[1-9][0-9]*))$",
+    // `latest` or a pinned version, as the labels take them (lib/pss-version's pattern, anchors moved out).
+    pattern: `^(latest|${PINNED_PSS_VERSION.source.slice(1, -1)})$`,
     description: "Pod Security Standards version (v1.N or latest).",
     default: DEFAULT_RULE_CONFIG.pssVersion,
   },

@@ -67,12 +67,10 @@ present() {
     "http://$REGISTRY/v2/$1/manifests/$2"
 }
 
-# build CONTEXT PLATFORMS NAME: build CONTEXT/Dockerfile for PLATFORMS and push it as NAME (localhost:5000/NAME
-# unless NAME names its registry), with every timestamp clamped to SOURCE_DATE_EPOCH; DIGEST is set to its digest.
+# build CONTEXT PLATFORMS NAME: build CONTEXT/Dockerfile for PLATFORMS and push it as NAME (a full reference),
+# with every timestamp clamped to SOURCE_DATE_EPOCH; DIGEST is set to its digest.
 build() {
   local name=$3
-  local first=${name%%/*}
-  [[ $name == */* && ($first == *.* || $first == *:* || $first == localhost) ]] || name=localhost:5000/$3
   local log=$IMG/logs/${name//[\/:]/_}.log meta=$IMG/logs/${name//[\/:]/_}.json
   mkdir -p "$IMG/logs"
   # Every file dated SOURCE_DATE_EPOCH: extraction leaves folders dated by whichever package touched them last.
@@ -210,41 +208,46 @@ node_binary() { # node_binary ARCH DEST: the node binary of the npm registry's n
   tar -xzf "$tgz" -C "$2" --strip-components=2 package/bin/node
 }
 
-base_image() { # base_image FAMILY: localhost:5000/distroless/<family>-debian13:nonroot for both platforms
-  local fam=$1 name=$1
-  case $fam in
-  nodejs) name=nodejs$NODE_MAJOR ;;
-  python) name=python3 ;;
-  esac
-  local repo=distroless/$name-debian$BASE_DEBIAN_RELEASE
-  if [ "$MIRROR" = "" ] && present "$repo" nonroot; then return; fi
-  phase "images: assembling ${repo#distroless/}:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
-  local ctx=$IMG/ctx/$name
-  rm -rf "$ctx"
-  mkdir -p "$ctx"
+# base_context CTX FAMILY: CTX holds FAMILY's root filesystem per architecture (rootfs-<arch>) and /home/nonroot,
+# which the Dockerfile copies as a folder so --chown reaches the folder itself.
+base_context() {
   local a
+  rm -rf "$1"
+  mkdir -p "$1/home/nonroot"
   for a in "${ARCHES[@]}"; do
-    rootfs "$fam" "$a"
-    cp -a "$ROOTFS" "$ctx/rootfs-$a"
-    rmdir "$ctx/rootfs-$a/home/nonroot"
+    rootfs "$2" "$a"
+    cp -a "$ROOTFS" "$1/rootfs-$a"
+    rmdir "$1/rootfs-$a/home/nonroot"
   done
-  mkdir -p "$ctx/home/nonroot"
-  local entry=""
-  case $fam in
-  nodejs) entry='ENTRYPOINT ["/nodejs/bin/node"]' ;;
-  python) entry='ENTRYPOINT ["/usr/bin/python3"]' ;;
-  esac
-  cat >"$ctx/Dockerfile" <<EOF
+}
+
+# base_dockerfile CTX EXTRA_PATH ENTRYPOINT: the layout of Google's bases, non-root 65532, CA bundle, the given
+# entrypoint line (or none) and EXTRA_PATH appended to PATH.
+base_dockerfile() {
+  cat >"$1/Dockerfile" <<EOF
 FROM scratch
 ARG TARGETARCH
 COPY rootfs-\${TARGETARCH}/ /
-# /home/nonroot belongs to the nonroot user (copied as a folder, so --chown reaches the folder itself).
 COPY --chown=65532:65532 home/ /home/
-ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$2 SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 USER 65532:65532
 WORKDIR /home/nonroot
-$entry
+$3
 EOF
+}
+
+base_image() { # base_image FAMILY: <prefix>/<family>-debian13:nonroot for both platforms
+  local fam=$1 name=$1 entry=""
+  case $fam in
+  nodejs) name=nodejs$NODE_MAJOR entry='ENTRYPOINT ["/nodejs/bin/node"]' ;;
+  python) name=python3 entry='ENTRYPOINT ["/usr/bin/python3"]' ;;
+  esac
+  local repo=distroless/$name-debian$BASE_DEBIAN_RELEASE
+  if present "$repo" nonroot; then return; fi
+  phase "images: assembling ${repo#distroless/}:nonroot from Debian $BASE_DEBIAN_SUITE packages (amd64, arm64)"
+  local ctx=$IMG/ctx/$name
+  base_context "$ctx" "$fam"
+  base_dockerfile "$ctx" "" "$entry"
   build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:nonroot"
   rm -rf "$ctx"
 }
@@ -253,31 +256,18 @@ EOF
 DEBUG_APPLETS="sh ash ls cat ps top grep find head tail wc env id du df free mount netstat nslookup wget vi less stat readlink sleep kill"
 debug_image() {
   local repo=distroless/base-debian$BASE_DEBIAN_RELEASE
-  if [ "$MIRROR" = "" ] && present "$repo" debug-nonroot; then return; fi
+  if present "$repo" debug-nonroot; then return; fi
   phase "images: assembling ${repo#distroless/}:debug-nonroot (the base plus busybox from Debian $BASE_DEBIAN_SUITE)"
   local ctx=$IMG/ctx/debug a applet
-  rm -rf "$ctx"
-  mkdir -p "$ctx/home/nonroot"
+  base_context "$ctx" base
   for a in "${ARCHES[@]}"; do
-    rootfs base "$a"
-    cp -a "$ROOTFS" "$ctx/rootfs-$a"
-    rmdir "$ctx/rootfs-$a/home/nonroot"
     mkdir -p "$ctx/bb-$a" "$ctx/rootfs-$a/busybox"
     extract "$a" "$ctx/bb-$a" busybox-static
     cp "$ctx/bb-$a/usr/bin/busybox" "$ctx/rootfs-$a/busybox/busybox"
     for applet in $DEBUG_APPLETS; do ln -s busybox "$ctx/rootfs-$a/busybox/$applet"; done
     rm -rf "$ctx/bb-$a"
   done
-  cat >"$ctx/Dockerfile" <<EOF
-FROM scratch
-ARG TARGETARCH
-COPY rootfs-\${TARGETARCH}/ /
-COPY --chown=65532:65532 home/ /home/
-ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/busybox SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-USER 65532:65532
-WORKDIR /home/nonroot
-ENTRYPOINT ["/busybox/sh"]
-EOF
+  base_dockerfile "$ctx" :/busybox 'ENTRYPOINT ["/busybox/sh"]'
   build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:debug-nonroot"
   rm -rf "$ctx"
 }
@@ -302,7 +292,7 @@ COPY rootfs/ /
 ENV PATH=/usr/local/bin:/usr/bin:/bin NODE_VERSION=$NODE_VERSION HOME=/root
 CMD ["node"]
 EOF
-    build "$ctx" "linux/$HOST_ARCH" "$node_tag:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"
+    build "$ctx" "linux/$HOST_ARCH" "localhost:5000/$node_tag:$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim"
     rm -rf "$ctx"
   fi
   if ! present "$gotag" "$GO_MINOR"; then
@@ -323,7 +313,7 @@ COPY rootfs/ /
 ENV PATH=/usr/local/go/bin:/go/bin:/usr/local/bin:/usr/bin:/bin GOPATH=/go GOTOOLCHAIN=local GOLANG_VERSION=$GO_VERSION HOME=/root
 WORKDIR /go
 EOF
-    build "$ctx" "linux/$HOST_ARCH" "$gotag:$GO_MINOR"
+    build "$ctx" "linux/$HOST_ARCH" "localhost:5000/$gotag:$GO_MINOR"
     rm -rf "$ctx"
   fi
 }
@@ -354,7 +344,7 @@ COPY rootfs/ /
 ENV PATH=/usr/local/bin:/usr/bin:/bin PYTHON_VERSION=$PYTHON_MINOR HOME=/root
 CMD ["python"]
 EOF
-  build "$ctx" "linux/$HOST_ARCH" "$tag"
+  build "$ctx" "linux/$HOST_ARCH" "localhost:5000/$tag"
   rm -rf "$ctx"
 }
 
@@ -411,7 +401,7 @@ COPY rootfs/ /
 ENV PATH=/bin:/usr/bin SYFT_CHECK_FOR_APP_UPDATE=false HOME=/tmp
 ENTRYPOINT ["/bin/sbom-scan"]
 EOF
-  build "$ctx" "linux/$HOST_ARCH" docker/buildkit-syft-scanner:stable-1
+  build "$ctx" "linux/$HOST_ARCH" localhost:5000/docker/buildkit-syft-scanner:stable-1
   rm -rf "$ctx"
 }
 
@@ -424,7 +414,7 @@ system_images() {
     (cd "$DP_ROOT/scripts/local/pause" && CGO_ENABLED=0 GOTOOLCHAIN=local GOCACHE=$DP_CACHE/go/build \
       go build -trimpath -ldflags "-s -w" -o "$ctx/pause" pause.go)
     printf 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n' >"$ctx/Dockerfile"
-    build "$ctx" "linux/$HOST_ARCH" "pause:$PAUSE_TAG"
+    build "$ctx" "linux/$HOST_ARCH" "localhost:5000/pause:$PAUSE_TAG"
     rm -rf "$ctx"
   fi
   if ! present docker/dockerfile 1; then
@@ -440,7 +430,7 @@ COPY ${TARGETARCH}/bin/dockerfile-frontend /bin/dockerfile-frontend
 LABEL moby.buildkit.frontend.network.none="true"
 ENTRYPOINT ["/bin/dockerfile-frontend"]
 EOF
-    build "$ctx" linux/amd64,linux/arm64 docker/dockerfile:1
+    build "$ctx" linux/amd64,linux/arm64 localhost:5000/docker/dockerfile:1
     rm -rf "$ctx"
   fi
 }
