@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { PLATFORMS } from "./policies/lib/platforms";
+import { DEFAULT_FAIL_ON, FAIL_ON_CHOICES } from "./policies/images/vulnerabilities";
 import { DIGEST_RE, isPinnedByDigest } from "./policies/lib/image-ref";
 import { LATEST_PSS_MINOR, OLDEST_PSS_MINOR, pinnedPssMinor } from "./policies/lib/pss-version";
 import {
@@ -265,6 +266,18 @@ const imagesSchema = strictObject({
       512,
     ).optional(),
     provenance: z.boolean({ error: "expected true or false" }).optional(),
+  }).optional(),
+  /** The vulnerability gate (components/vulnscan.ts): Grype over each image's SBOM, with a database given as a file. */
+  vulnerabilities: strictObject({
+    database: pattern(
+      APP_PATH,
+      'expected a path inside the project, relative to its root, of a Grype database, e.g. ".grype/vulnerability.db"',
+      256,
+    ),
+    failOn: z
+      .enum(FAIL_ON_CHOICES, { error: `expected a severity: ${FAIL_ON_CHOICES.join(", ")}` })
+      .default(DEFAULT_FAIL_ON),
+    onlyFixed: z.boolean({ error: "expected true or false" }).default(true),
   }).optional(),
   nodejsVersion: versionChoice("nodejs", "Node.js"),
   javaVersion: versionChoice("java", "Java"),
@@ -1081,6 +1094,21 @@ export const attestationsNeedBuildkit: ConfigRule = ({ images }) =>
       ]
     : [];
 
+/** The gate scans the SBOM that BuildKit attaches: it needs images.buildkit and an SBOM generator. */
+export const vulnerabilitiesNeedSbom: ConfigRule = ({ images }) =>
+  images?.vulnerabilities !== undefined &&
+  (images.buildkit === undefined || images.attestations?.sbomGenerator === "")
+    ? [
+        problem(
+          "images.vulnerabilities",
+          images.vulnerabilities,
+          images.buildkit === undefined
+            ? "expected images.buildkit to be set as well: the gate scans the SBOM a BuildKit daemon driven directly attaches"
+            : 'expected an SBOM to scan: images.attestations.sbomGenerator is "" (no SBOM)',
+        ),
+      ]
+    : [];
+
 export const builderOrBuildkit: ConfigRule = ({ images }) =>
   images?.builder !== undefined && images.buildkit !== undefined
     ? [
@@ -1129,6 +1157,7 @@ export const chainguardBasesPinned: ConfigRule = ({ images, services }) => {
 /** Rules across keys that run after the services' own and the quota. */
 export const IMAGE_RULES: readonly ConfigRule[] = [
   attestationsNeedBuildkit,
+  vulnerabilitiesNeedSbom,
   builderOrBuildkit,
   pythonVersionOfGoogleBase,
   chainguardBasesPinned,

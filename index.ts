@@ -24,6 +24,7 @@ import {
   planDockerfile,
   type DistrolessImageArgs,
   type DockerfileInputs,
+  type VulnerabilityCounts,
 } from "./components/image";
 import { RestrictedNamespace } from "./components/namespace";
 import { GvisorRuntimeClass } from "./components/runtimeclass";
@@ -50,6 +51,11 @@ interface ServiceOutputs {
    * fetch it with `crane blob <repository>@<digest>` or any registry client.
    */
   sbomDigests: pulumi.Output<Record<string, string>>;
+  /**
+   * Findings of the vulnerability gate (images.vulnerabilities) over `image`'s platforms, per severity: total and
+   * fixable; empty without a gate.
+   */
+  vulnerabilities: pulumi.Output<VulnerabilityCounts>;
   /** Requested canary weight (canary.weight). */
   weight: pulumi.Output<number>;
   /** Share of traffic on the canary version in percent (pod ratio, or route weight with a gateway). */
@@ -143,6 +149,7 @@ function imageArgs(config: PlatformConfig, svc: ServiceConfig, version: string):
     ...(images.builder !== undefined ? { builder: images.builder } : {}),
     ...(images.buildkit !== undefined ? { buildkitAddress: images.buildkit.address } : {}),
     ...(images.attestations !== undefined ? { attestations: { ...images.attestations } } : {}),
+    ...(images.vulnerabilities !== undefined ? { vulnerabilityGate: { ...images.vulnerabilities } } : {}),
     ...(registry.username !== undefined && registry.password !== undefined
       ? {
           registry: {
@@ -262,6 +269,7 @@ async function main(): Promise<PlatformOutputs> {
       ...(gateway !== undefined ? { canaryServiceName: release.canaryServiceName } : {}),
       stableImage: release.stableImage,
       sbomDigests: image.sbomDigests,
+      vulnerabilities: image.vulnerabilities,
       weight: release.weight,
       effectiveWeight: release.effectiveWeight,
       phase: release.phase,

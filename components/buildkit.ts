@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILDKIT_IMAGE_KIND } from "../policies/images/image";
 import { isSha256Digest } from "../policies/lib/image-ref";
+import { type RegistryAuth, registryClient } from "./registry-api";
 
 /** BuildKit's own default SBOM generator (syft behind BuildKit's scanner protocol), as `docker buildx --sbom` uses. */
 export const DEFAULT_SBOM_GENERATOR = "docker/buildkit-syft-scanner:stable-1";
@@ -48,7 +49,7 @@ export interface BuildKitImageInputs {
   /** sha256 over context, Dockerfile, build args, platforms and tags; a change rebuilds. */
   contentHash: string;
   /** Push credentials (a secret); without them buildctl uses the machine's Docker config. */
-  registryAuth?: { address: string; username: string; password: string };
+  registryAuth?: RegistryAuth;
 }
 
 /** What BuildKitImage takes: every input but the content hash (computed from them), each a pulumi.Input. */
@@ -231,60 +232,17 @@ async function runBuild(inputs: BuildKitImageInputs): Promise<BuildKitImageOutpu
   }
 }
 
-const INDEX_TYPES = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-].join(", ");
-
 /**
  * Per platform, the SPDX attestation blob BuildKit attached to the pushed index, read back from the registry:
  * the index lists an attestation manifest per platform manifest, whose layers are the in-toto statements.
- * Plain HTTP for a registry on loopback, HTTPS otherwise; a token challenge is answered with the push credentials.
  */
 async function sbomDigestsOf(
   repository: string,
   digest: string,
   auth: BuildKitImageInputs["registryAuth"],
 ): Promise<Record<string, string>> {
-  const slash = repository.indexOf("/");
-  const host = repository.slice(0, slash);
-  const name = repository.slice(slash + 1);
-  const loopback = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
-  const base = `${loopback ? "http" : "https"}://${loopback ? host.replace(/^localhost/, "127.0.0.1") : host}/v2/${name}`;
-  const basic =
-    auth !== undefined
-      ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`
-      : undefined;
-  let bearer: string | undefined;
-  const get = async (ref: string): Promise<Record<string, unknown>> => {
-    const headers = (): Record<string, string> => ({
-      Accept: INDEX_TYPES,
-      ...(bearer !== undefined
-        ? { Authorization: `Bearer ${bearer}` }
-        : basic !== undefined
-          ? { Authorization: basic }
-          : {}),
-    });
-    let res = await fetch(`${base}/manifests/${ref}`, { headers: headers() });
-    const challenge = res.headers.get("www-authenticate") ?? "";
-    if (res.status === 401 && challenge.startsWith("Bearer ")) {
-      const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-      const url = new URL(params.realm);
-      if (params.service) url.searchParams.set("service", params.service);
-      url.searchParams.set("scope", params.scope ?? `repository:${name}:pull`);
-      const tok = await fetch(url, { headers: basic !== undefined ? { Authorization: basic } : {} });
-      const body = (await tok.json()) as { token?: string; access_token?: string };
-      bearer = body.token ?? body.access_token;
-      res = await fetch(`${base}/manifests/${ref}`, { headers: headers() });
-    }
-    if (!res.ok) {
-      throw new Error(
-        `BuildKitImage ${repository}: reading ${ref} back from the registry for its SBOM attestations answered HTTP ${res.status}`,
-      );
-    }
-    return (await res.json()) as Record<string, unknown>;
-  };
+  const registry = registryClient(repository, auth, `BuildKitImage ${repository}`);
+  const get = registry.manifest;
   type Descriptor = {
     digest: string;
     platform?: { os: string; architecture: string; variant?: string };

@@ -35,6 +35,14 @@ import {
 } from "./dockerfiles";
 import { isSha256Digest } from "../policies/lib/image-ref";
 import { PLATFORMS } from "../policies/lib/platforms";
+import {
+  DEFAULT_FAIL_ON,
+  FAIL_ON_CHOICES,
+  type Severity,
+  severityCounts,
+  type VulnerabilityMatch,
+} from "../policies/images/vulnerabilities";
+import { VULNERABILITY_SCAN_KIND, VulnerabilityScan } from "./vulnscan";
 
 /** Platforms built when none are given. */
 export const DEFAULT_PLATFORMS: readonly string[] = PLATFORMS;
@@ -115,6 +123,17 @@ export interface DistrolessImageArgs {
    * build's options.
    */
   readonly attestations?: { readonly sbomGenerator?: string; readonly provenance?: boolean };
+  /**
+   * The vulnerability gate, with `buildkitAddress` and an SBOM only: Grype matches each platform's SBOM against the
+   * database file `database` (relative to the project), and a finding at `failOn` (default `high`) or above, fixable
+   * when `onlyFixed` (default true), fails preview or `up` before the image is handed out. Plain: it decides which
+   * child resources exist.
+   */
+  readonly vulnerabilityGate?: {
+    readonly database: string;
+    readonly failOn?: Severity;
+    readonly onlyFixed?: boolean;
+  };
   /** Registry cache refs to import; defaults to `<repository>:buildcache`. */
   readonly cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;
   /** Registry cache ref to export (mode max); defaults to `<repository>:buildcache`. */
@@ -363,6 +382,20 @@ export interface DistrolessImageOutputs {
   readonly baseImage: pulumi.Output<string>;
   /** Per platform, the digest of the SPDX SBOM attested on the pushed index; empty without one. */
   readonly sbomDigests: pulumi.Output<Record<string, string>>;
+  /** Findings per severity (most severe first) over every platform; empty without a vulnerability gate. */
+  readonly vulnerabilities: pulumi.Output<VulnerabilityCounts>;
+}
+
+/** Per severity, how many findings and how many of them have a fix. */
+export type VulnerabilityCounts = Partial<Record<Severity | "unknown", { total: number; fixable: number }>>;
+
+/** Findings per severity, most severe first, severities without findings left out. */
+export function countsOf(matches: readonly VulnerabilityMatch[]): VulnerabilityCounts {
+  const counts: VulnerabilityCounts = {};
+  for (const { severity, total, fixable } of severityCounts(matches)) {
+    if (total > 0) counts[severity] = { total, fixable };
+  }
+  return counts;
 }
 
 /** Inputs checked before anything is registered. */
@@ -394,6 +427,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
   declare public readonly platforms: DistrolessImageOutputs["platforms"];
   declare public readonly baseImage: DistrolessImageOutputs["baseImage"];
   declare public readonly sbomDigests: DistrolessImageOutputs["sbomDigests"];
+  declare public readonly vulnerabilities: DistrolessImageOutputs["vulnerabilities"];
 
   constructor(name: string, args: DistrolessImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything decidable from plain values is validated before super(), so a bad input registers nothing.
@@ -404,7 +438,11 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       args.buildkitAddress !== undefined
         ? this.createBuildKitBuild(name, args, args.buildkitAddress, valid, build)
         : this.createDockerBuild(name, args, valid, build);
-    this.registerContract(name, valid, image);
+    const scan =
+      image instanceof BuildKitImage && args.vulnerabilityGate !== undefined
+        ? this.createVulnerabilityScan(name, args, args.vulnerabilityGate, valid, image)
+        : undefined;
+    this.registerContract(name, valid, image, scan);
   }
 
   /** The checked repository, platforms and tags, and the audited Dockerfile. */
@@ -417,10 +455,32 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
         `attestations: ${quote(args.attestations)} needs buildkitAddress; @pulumi/docker-build cannot attach SBOM or provenance attestations`,
       );
     }
+    if (args.vulnerabilityGate !== undefined) DistrolessImage.validateGate(args);
     const tags = checked(args.tags ?? [args.version ?? name], (ts) =>
       ts.forEach((t, i) => validateTag(t, `tags[${i}]`)),
     );
     return { repository, platforms, plan, tags };
+  }
+
+  /** The gate scans the SBOM BuildKit attests: it needs both, and a threshold Grype knows. */
+  private static validateGate(args: DistrolessImageArgs): void {
+    const gate = args.vulnerabilityGate;
+    if (gate === undefined) return;
+    if (args.buildkitAddress === undefined || args.attestations?.sbomGenerator === "") {
+      throw new Error(
+        `vulnerabilityGate: ${quote(gate)} needs buildkitAddress and an SBOM generator; the gate scans the SBOM BuildKit attaches to the image`,
+      );
+    }
+    if (gate.failOn !== undefined && !(FAIL_ON_CHOICES as readonly string[]).includes(gate.failOn)) {
+      throw new Error(
+        `vulnerabilityGate.failOn: ${quote(gate.failOn)} is not a severity; allowed: ${list(FAIL_ON_CHOICES)}`,
+      );
+    }
+    if (path.isAbsolute(gate.database) || gate.database.split(/[\\/]/).includes("..")) {
+      throw new Error(
+        `vulnerabilityGate.database: ${quote(gate.database)} is not allowed; expected a path inside the project, relative to its root`,
+      );
+    }
   }
 
   /** What both builders take: build args with VERSION, the pushed references, the cache reference. */
@@ -473,6 +533,40 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
     });
   }
 
+  /** The gate: the pushed image's SBOMs scanned before the image is handed out. */
+  private createVulnerabilityScan(
+    name: string,
+    args: DistrolessImageArgs,
+    gate: NonNullable<DistrolessImageArgs["vulnerabilityGate"]>,
+    valid: ValidImageArgs,
+    image: BuildKitImage,
+  ): VulnerabilityScan {
+    return new VulnerabilityScan(
+      `${name}-scan`,
+      {
+        kind: VULNERABILITY_SCAN_KIND,
+        image: image.ref,
+        repository: valid.repository,
+        sbomDigests: image.sbomDigests,
+        database: gate.database,
+        failOn: gate.failOn ?? DEFAULT_FAIL_ON,
+        onlyFixed: gate.onlyFixed ?? true,
+        ...(args.registry !== undefined
+          ? {
+              registryAuth: pulumi.secret(
+                pulumi.output(args.registry).apply((r) => ({
+                  address: r.address,
+                  username: r.username,
+                  password: r.password,
+                })),
+              ),
+            }
+          : {}),
+      },
+      { parent: this },
+    );
+  }
+
   /** The build through buildx (@pulumi/docker-build), with the registry cache. */
   private createDockerBuild(
     name: string,
@@ -523,9 +617,14 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
     name: string,
     valid: ValidImageArgs,
     image: BuildKitImage | dockerbuild.Image,
+    scan: VulnerabilityScan | undefined,
   ): void {
+    // With a gate, the reference comes from the scan: known only once the gate passed, so no Deployment gets an
+    // image that failed it.
+    const digest =
+      scan !== undefined ? scan.image.apply((ref) => ref.slice(ref.indexOf("@") + 1)) : image.digest;
     const outputs: DistrolessImageOutputs = {
-      ref: pulumi.all([valid.repository, image.digest]).apply(([repo, digest]) => {
+      ref: pulumi.all([valid.repository, digest]).apply(([repo, digest]) => {
         if (!isSha256Digest(digest)) {
           throw new Error(
             `DistrolessImage ${quote(name)}: the build returned digest ${quote(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
@@ -538,6 +637,10 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       baseImage: valid.plan.baseImage,
       sbomDigests:
         image instanceof BuildKitImage ? image.sbomDigests : pulumi.output<Record<string, string>>({}),
+      vulnerabilities:
+        scan !== undefined
+          ? scan.findings.apply((f) => countsOf(f?.matches ?? []))
+          : pulumi.output<VulnerabilityCounts>({}),
     };
     Object.assign(this, outputs);
     this.registerOutputs(outputs);

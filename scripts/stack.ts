@@ -71,6 +71,7 @@ export function engineEnv(
     env.PULUMI_CONFIG_PASSPHRASE = "";
   }
   if (fs.existsSync(path.join(bin, "buildctl"))) env.DISTROLESS_BUILDCTL = path.join(bin, "buildctl");
+  if (fs.existsSync(path.join(bin, "grype"))) env.DISTROLESS_GRYPE = path.join(bin, "grype");
   if (target.stack === "local" && base.KUBECONFIG === undefined) env.KUBECONFIG = localKubeconfig(base);
   return { ...env, ...(target.env ?? {}) };
 }

@@ -4,6 +4,7 @@ import { strict as assert } from "node:assert";
 import {
   adoptedRuntimeClassUnscheduled,
   attestationsNeedBuildkit,
+  vulnerabilitiesNeedSbom,
   builderOrBuildkit,
   canaryVersionDiffers,
   canaryVersionWithWeight,
@@ -100,6 +101,13 @@ describe("config rules, one at a time", () => {
       { images: { ...VALID.images!, attestations: { provenance: false } } },
       INPUT,
       ["images.attestations"],
+    ],
+    [
+      "vulnerabilitiesNeedSbom",
+      vulnerabilitiesNeedSbom,
+      { images: { ...VALID.images!, vulnerabilities: { database: "v.db", failOn: "high", onlyFixed: true } } },
+      INPUT,
+      ["images.vulnerabilities"],
     ],
     [
       "builderOrBuildkit",

@@ -583,6 +583,59 @@ const CASES: readonly Case[] = [
       'e.g. "docker/buildkit-syft-scanner:stable-1" or a mirror of it, or "" for no SBOM',
   },
   {
+    key: "images.vulnerabilities without images.buildkit",
+    raw: { images: { vulnerabilities: { database: ".grype/vulnerability.db" } } },
+    message:
+      'images.vulnerabilities: {"database":".grype/vulnerability.db","failOn":"high","onlyFixed":true} is not allowed; ' +
+      "expected images.buildkit to be set as well: the gate scans the SBOM a BuildKit daemon driven directly attaches",
+  },
+  {
+    key: "images.vulnerabilities without an SBOM",
+    raw: {
+      images: {
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+        attestations: { sbomGenerator: "" },
+        vulnerabilities: { database: "db/grype.db", failOn: "critical" },
+      },
+    },
+    message:
+      'images.vulnerabilities: {"database":"db/grype.db","failOn":"critical","onlyFixed":true} is not allowed; ' +
+      'expected an SBOM to scan: images.attestations.sbomGenerator is "" (no SBOM)',
+  },
+  {
+    key: "images.vulnerabilities.failOn",
+    raw: {
+      images: {
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+        vulnerabilities: { database: ".grype/vulnerability.db", failOn: "severe" },
+      },
+    },
+    message:
+      'images.vulnerabilities.failOn: "severe" is not allowed; expected a severity: negligible, low, medium, high, critical',
+  },
+  {
+    key: "images.vulnerabilities.database outside the project",
+    raw: {
+      images: {
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+        vulnerabilities: { database: "../grype/vulnerability.db" },
+      },
+    },
+    message:
+      'images.vulnerabilities.database: "../grype/vulnerability.db" is not allowed; expected a path inside the project, ' +
+      'relative to its root, of a Grype database, e.g. ".grype/vulnerability.db"',
+  },
+  {
+    key: "images.vulnerabilities.onlyFixed",
+    raw: {
+      images: {
+        buildkit: { address: "tcp://127.0.0.1:1234" },
+        vulnerabilities: { database: ".grype/vulnerability.db", onlyFixed: "yes" },
+      },
+    },
+    message: 'images.vulnerabilities.onlyFixed: "yes" is not allowed; expected true or false',
+  },
+  {
     key: "images.builder with images.buildkit",
     raw: { images: { builder: "distroless", buildkit: { address: "tcp://127.0.0.1:1234" } } },
     message:

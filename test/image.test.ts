@@ -7,6 +7,8 @@ import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
 import { goDockerfile, javaDockerfile, nodeDockerfile, pythonDockerfile } from "../components/dockerfiles";
 import { isKnown, one, promiseOf, Registered, setMocks } from "./helpers/mocks";
+import { BUILDKIT_IMAGE_KIND } from "../components/buildkit";
+import { VULNERABILITY_SCAN_KIND } from "../components/vulnscan";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const REPO = "registry.example.com/team/node-service";
@@ -26,9 +28,21 @@ function useMocks(preview: boolean): void {
         : { ...args.inputs, digest: DIGEST, ref: `${REPO}:x@${DIGEST}` };
       return { id: preview ? "" : `${args.name}-id`, state };
     }
+    if (args.inputs.kind === BUILDKIT_IMAGE_KIND && !preview) {
+      // A BuildKit build reports its digest and the SBOM attested per platform.
+      const state = {
+        ...args.inputs,
+        digest: DIGEST,
+        ref: `${REPO}@${DIGEST}`,
+        sbomDigests: { "linux/amd64": SBOM_AMD64 },
+      };
+      return { id: `${args.name}-id`, state };
+    }
     return { id: preview ? "" : `${args.name}-id`, state: args.inputs };
   });
 }
+
+const SBOM_AMD64 = `sha256:${"5b".repeat(32)}`;
 
 interface RegisterRequest {
   getName(): string;
@@ -228,6 +242,80 @@ describe("DistrolessImage", () => {
       });
       assert.deepEqual(recorded, []);
     });
+  });
+
+  describe("BuildKit builder: vulnerability gate", () => {
+    const gated: DistrolessImageArgs = {
+      ...nodeArgs,
+      registry: undefined,
+      buildkitAddress: "tcp://127.0.0.1:1234",
+      vulnerabilityGate: { database: ".grype/vulnerability.db" },
+    };
+
+    it("scans the pushed image's SBOMs with the default threshold, and hands out the scanned reference", async () => {
+      useMocks(false);
+      const image = new DistrolessImage("bk", gated);
+      assert.equal(await promiseOf(image.ref), `${REPO}@${DIGEST}`);
+      const scan = recorded.filter((r) => r.inputs.kind === VULNERABILITY_SCAN_KIND);
+      assert.equal(scan.length, 1);
+      assert.equal(scan[0].name, "bk-scan");
+      const { __provider: provider, ...inputs } = scan[0].inputs;
+      assert.equal(typeof provider, "string");
+      assert.deepEqual(inputs, {
+        kind: VULNERABILITY_SCAN_KIND,
+        image: `${REPO}@${DIGEST}`,
+        repository: REPO,
+        sbomDigests: { "linux/amd64": SBOM_AMD64 },
+        database: ".grype/vulnerability.db",
+        failOn: "high",
+        onlyFixed: true,
+      });
+      assert.deepEqual(await promiseOf(image.vulnerabilities), {});
+    });
+
+    it("takes the environment's threshold", async () => {
+      useMocks(false);
+      new DistrolessImage("bk", {
+        ...gated,
+        vulnerabilityGate: { database: "db/grype.db", failOn: "critical", onlyFixed: false },
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      const scan = recorded.find((r) => r.inputs.kind === VULNERABILITY_SCAN_KIND);
+      assert.deepEqual(
+        [scan?.inputs.database, scan?.inputs.failOn, scan?.inputs.onlyFixed],
+        ["db/grype.db", "critical", false],
+      );
+    });
+
+    const refused: [string, Partial<DistrolessImageArgs>, string][] = [
+      [
+        "without BuildKit",
+        { buildkitAddress: undefined },
+        'vulnerabilityGate: {"database":".grype/vulnerability.db"} needs buildkitAddress and an SBOM generator; the gate scans the SBOM BuildKit attaches to the image',
+      ],
+      [
+        "without an SBOM",
+        { attestations: { sbomGenerator: "" } },
+        'vulnerabilityGate: {"database":".grype/vulnerability.db"} needs buildkitAddress and an SBOM generator; the gate scans the SBOM BuildKit attaches to the image',
+      ],
+      [
+        "with an unknown severity",
+        { vulnerabilityGate: { database: "v.db", failOn: "severe" as never } },
+        'vulnerabilityGate.failOn: "severe" is not a severity; allowed: "negligible", "low", "medium", "high", "critical"',
+      ],
+      [
+        "with a database outside the project",
+        { vulnerabilityGate: { database: "../v.db" } },
+        'vulnerabilityGate.database: "../v.db" is not allowed; expected a path inside the project, relative to its root',
+      ],
+    ];
+    for (const [what, patch, message] of refused) {
+      it(`refuses a gate ${what}, registering nothing`, () => {
+        useMocks(false);
+        assert.throws(() => new DistrolessImage("bk", { ...gated, ...patch }), { message });
+        assert.deepEqual(recorded, []);
+      });
+    }
   });
 
   describe("buildx builder", () => {

@@ -11,6 +11,7 @@ import {
   runProgram,
   type ProgramRun,
 } from "./helpers/run-program";
+import { VULNERABILITY_SCAN_KIND } from "../components/vulnscan";
 import { BUILDKIT_IMAGE_KIND, type BuildKitImageInputs } from "../components/buildkit";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -132,6 +133,8 @@ interface StackExpectation {
   readonly builder: { buildx?: string } | { buildkit: string };
   /** Registry prefix of the final stages' base images (registry.mirror, else Google's). */
   readonly baseRegistry: string;
+  /** The vulnerability gate's database and threshold (images.vulnerabilities). */
+  readonly gate: { readonly database: string; readonly failOn: string };
   readonly tracks: readonly TrackExpectation[];
   readonly pdbs: readonly string[];
   readonly outputs: Record<string, unknown>;
@@ -155,6 +158,7 @@ function unpinnedBaseWarning(family: string, image: string): string {
 const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
   local: {
     namespace: "distroless-local",
+    gate: { database: ".grype/local.db", failOn: "high" },
     repo: LOCAL_REPO,
     quota: {
       "requests.cpu": "2",
@@ -203,6 +207,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(LOCAL_REPO, "node-service", "1.0.0"),
           imageVersion: "1.0.0",
           sbomDigests: sbom("node-service", "1.0.0"),
+          vulnerabilities: {},
           stableImage: pinned(LOCAL_REPO, "node-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -214,6 +219,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
           sbomDigests: sbom("go-service", "1.0.0"),
+          vulnerabilities: {},
           stableImage: pinned(LOCAL_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -225,6 +231,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(LOCAL_REPO, "python-service", "1.0.0"),
           imageVersion: "1.0.0",
           sbomDigests: sbom("python-service", "1.0.0"),
+          vulnerabilities: {},
           stableImage: pinned(LOCAL_REPO, "python-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -237,6 +244,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
   },
   staging: {
     namespace: "distroless-staging",
+    gate: { database: ".grype/vulnerability.db", failOn: "critical" },
     repo: TEAM_REPO,
     quota: {
       "requests.cpu": "6",
@@ -277,6 +285,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(TEAM_REPO, "node-service", "1.1.0"),
           imageVersion: "1.1.0",
           sbomDigests: sbom("node-service", "1.1.0"),
+          vulnerabilities: {},
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
           stableImage: NODE_STABLE_IMAGE,
           weight: 20,
@@ -289,6 +298,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
           sbomDigests: sbom("go-service", "1.0.0"),
+          vulnerabilities: {},
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -301,6 +311,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
   },
   prod: {
     namespace: "distroless-prod",
+    gate: { database: ".grype/vulnerability.db", failOn: "high" },
     repo: TEAM_REPO,
     quota: {
       "requests.cpu": "12",
@@ -341,6 +352,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(TEAM_REPO, "node-service", "1.1.0"),
           imageVersion: "1.1.0",
           sbomDigests: sbom("node-service", "1.1.0"),
+          vulnerabilities: {},
           canaryImage: pinned(TEAM_REPO, "node-service", "1.1.0"),
           stableImage: NODE_STABLE_IMAGE,
           weight: 10,
@@ -353,6 +365,7 @@ const EXPECTED: Record<"local" | "staging" | "prod", StackExpectation> = {
           image: pinned(TEAM_REPO, "go-service", "1.0.0"),
           imageVersion: "1.0.0",
           sbomDigests: sbom("go-service", "1.0.0"),
+          vulnerabilities: {},
           stableImage: pinned(TEAM_REPO, "go-service", "1.0.0"),
           weight: 0,
           effectiveWeight: 0,
@@ -419,6 +432,35 @@ for (const stack of ["local", "staging", "prod"] as const) {
         ];
         const base = `FROM ${expected.baseRegistry}/${family}-debian13:nonroot`;
         assert.ok(image.dockerfile.includes(`\n${base}\n`), `${image.name} final stage: ${base}`);
+      }
+    });
+
+    it("gates each built image on its SBOMs with the environment's database and threshold", () => {
+      const scans = ofType(run, "pulumi-nodejs:dynamic:Resource").filter(
+        (r) => r.inputs.kind === VULNERABILITY_SCAN_KIND,
+      );
+      assert.deepEqual(
+        names(scans),
+        Object.keys(expected.images)
+          .map((image) => image.replace(/-image$/, "-scan"))
+          .sort(),
+      );
+      for (const scan of scans) {
+        const image = scan.name.replace(/-scan$/, "-image");
+        const version = expected.images[image];
+        const service = scan.name.slice(0, scan.name.length - `-${version}-scan`.length);
+        // The serialized provider is the dynamic resource's own; the rest is what the gate runs on.
+        const { __provider: provider, ...inputs } = scan.inputs;
+        assert.equal(typeof provider, "string");
+        assert.deepEqual(inputs, {
+          kind: VULNERABILITY_SCAN_KIND,
+          image: pinned(expected.repo, service, version),
+          repository: `${expected.repo}/${service}`,
+          sbomDigests: sbom(service, version),
+          database: expected.gate.database,
+          failOn: expected.gate.failOn,
+          onlyFixed: true,
+        });
       }
     });
 
@@ -542,6 +584,7 @@ describe("program: preview (image digests unknown)", () => {
       image: undefined,
       imageVersion: "1.1.0",
       sbomDigests: undefined,
+      vulnerabilities: undefined,
       canaryImage: undefined,
       // The stable track runs an image given by digest, so it is known before anything is built.
       stableImage: NODE_STABLE_IMAGE,

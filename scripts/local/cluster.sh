@@ -87,7 +87,7 @@ wait_for() {
 check_tools() {
   local missing=() b
   for b in pulumi kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl containerd \
-    containerd-shim-runc-v2 containerd-shim-runsc-v1 runsc buildkitd buildctl coredns; do
+    containerd-shim-runc-v2 containerd-shim-runsc-v1 runsc buildkitd buildctl coredns grype vulndb; do
     [ -x "$DP_BIN/$b" ] || command -v "$b" >/dev/null || missing+=("$b")
   done
   for b in etcd docker-registry runc socat nsenter unshare openssl iptables; do
@@ -421,6 +421,7 @@ up() {
 
   # The sandbox (pause) image and the images the builds need, from local sources.
   bash "$DP_ROOT/scripts/local/images.sh" all
+  local_vulndb
 
   save_sysctls
   start kubelet env "PATH=$DP_BIN:$PATH" "$DP_BIN/kubelet" --config="$DP_STATE/kubelet.yaml" \
@@ -440,6 +441,16 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:k
 subjects: [{kind: User, name: coredns}]
 EOF
   phase "local: up. kubeconfig: $KUBECONFIG_OUT (API https://127.0.0.1:$API_PORT, registry 127.0.0.1:$REGISTRY_PORT, BuildKit tcp://127.0.0.1:$BUILDKIT_PORT)"
+}
+
+# The sample database of Pulumi.local.yaml's vulnerability gate, rebuilt when a record is newer than it.
+local_vulndb() {
+  local db=$DP_ROOT/.grype/local.db records=$DP_ROOT/scripts/local/vulndb
+  if [ -f "$db" ] && [ -z "$(find "$records" -type f -newer "$db")" ]; then
+    phase "local: sample vulnerability database $db current"
+    return
+  fi
+  bash "$DP_ROOT/scripts/vulndb.sh" "$records" "$db"
 }
 
 node_ready() {

@@ -10,7 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft)
+PIECES=(apt go pulumi shims k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft grype vulndb)
 
 GO=go
 go_env() {
@@ -278,6 +278,27 @@ piece_syft() {
   module_piece syft "$SYFT_VERSION" "github.com/anchore/syft@v$SYFT_VERSION" syft build_syft "$DP_BIN/syft"
 }
 
+# grype: the vulnerability gate, run against each image's SBOM with a database the user supplies (offline).
+build_grype() { CGO_ENABLED=0 "$GO" build -mod=mod -trimpath -o "$DP_BIN/grype" -ldflags "-s -w -X main.version=$1" ./cmd/grype; }
+piece_grype() {
+  module_piece grype "$GRYPE_VERSION" "github.com/anchore/grype@v$GRYPE_VERSION" grype build_grype "$DP_BIN/grype"
+}
+
+# vulndb: builds a Grype database from vunnel-format records offline (scripts/vulndb, on grype's own build package).
+piece_vulndb() {
+  local src=$DP_ROOT/scripts/vulndb version
+  version="$GRYPE_VERSION-$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-12)"
+  if stamp_ok vulndb "$version" "$DP_BIN/vulndb"; then
+    phase "vulndb: $version built"
+    return
+  fi
+  phase "vulndb: building ($version)"
+  (cd "$src" && go_env && "$GO" build -mod=mod -trimpath -o "$DP_BIN/vulndb" -ldflags "-s -w" .) ||
+    die "building vulndb failed" "see the Go errors above; rerun: npm run toolchain -- vulndb"
+  stamp_set vulndb "$version"
+  phase "vulndb: built"
+}
+
 piece_actionlint() {
   if stamp_ok actionlint "$ACTIONLINT_VERSION" "$DP_BIN/actionlint"; then
     phase "actionlint: v$ACTIONLINT_VERSION built"
@@ -291,7 +312,7 @@ piece_actionlint() {
 
 status() {
   local p
-  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft; do
+  for p in pulumi k8s-provider kubernetes containerd gvisor buildkit coredns actionlint syft grype vulndb; do
     printf '%-13s %s\n' "$p" "$(cat "$DP_STAMPS/$p" 2>/dev/null || echo 'not built')"
   done
   printf 'bin: %s\n' "$DP_BIN"
