@@ -105,7 +105,9 @@ describe("config rules, one at a time", () => {
     [
       "vulnerabilitiesNeedSbom",
       vulnerabilitiesNeedSbom,
-      { images: { ...VALID.images!, vulnerabilities: { database: "v.db", failOn: "high", onlyFixed: true } } },
+      {
+        images: { ...VALID.images!, vulnerabilities: { database: "v.db", failOn: "high", onlyFixed: true } },
+      },
       INPUT,
       ["images.vulnerabilities"],
     ],
