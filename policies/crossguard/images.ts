@@ -8,8 +8,14 @@ import type {
 } from "@pulumi/policy";
 import { decideExemption, missingReasonMessage } from "../lib/rule";
 import {
+  DEFAULT_FAIL_ON,
+  FAIL_ON_CHOICES,
   IMAGE_RULES,
   imageFacts,
+  imageVulnerabilities,
+  scanFacts,
+  type Severity,
+  IMAGE_RESOURCE_TYPES,
   imagePushRegistry,
   type ImageRule,
   type ImageRuleConfig,
@@ -23,6 +29,10 @@ export interface ImagePolicyConfig extends PolicyUserConfig {
   allowedRegistries?: string[];
   /** dockerfileDistroless: directory relative Dockerfile paths are resolved from. */
   projectDir?: string;
+  /** imageVulnerabilities: the organisation's threshold. */
+  failOn?: string;
+  onlyFixed?: boolean;
+  maxDatabaseAgeDays?: number;
 }
 
 /** Each image policy's configSchema: the pack's `environment` and `exemptions`, plus its own keys. */
@@ -108,5 +118,67 @@ export function imagePolicy(rule: ImageRule): ResourceValidationPolicy {
   };
 }
 
-/** The image policies of the pack. */
-export const imagePolicies: ResourceValidationPolicy[] = IMAGE_RULES.map(imagePolicy);
+/** imageVulnerabilities' config: the pack's `environment` and `exemptions`, and the organisation's threshold. */
+export const VULNERABILITY_CONFIG_SCHEMA: PolicyConfigSchema = {
+  properties: {
+    ...configSchema().properties,
+    failOn: {
+      type: "string",
+      enum: [...FAIL_ON_CHOICES],
+      description: "Fail on a finding of this severity or above.",
+      default: DEFAULT_FAIL_ON,
+    },
+    onlyFixed: {
+      type: "boolean",
+      description: "Count only findings a fixed package version exists for.",
+      default: true,
+    },
+    maxDatabaseAgeDays: {
+      type: "integer",
+      minimum: 0,
+      description: "The oldest vulnerability database accepted, in days; 0 accepts any age.",
+      default: 0,
+    },
+  },
+};
+
+/** imageVulnerabilities as CrossGuard runs it: on a VulnerabilityScan's recorded findings. */
+export function validateScan(
+  args: ResourceValidationArgs,
+  reportViolation: ReportViolation,
+  now: Date = new Date(),
+): void {
+  if (args.type !== IMAGE_RESOURCE_TYPES.dynamic) {
+    args.notApplicable(`applies to ${imageVulnerabilities.resourceTypes.join(", ")} only`);
+  }
+  const scan = scanFacts(args.type, args.props);
+  if (!scan) return;
+  const user = args.getConfig<ImagePolicyConfig>();
+  const shared = resolveRuleConfig(user, args.stackTags);
+  const { exempt, invalid } = decideExemption(shared.exemptions, undefined, [args.name]);
+  for (const e of invalid) reportViolation(missingReasonMessage(e));
+  if (exempt) return;
+  const config = {
+    ...shared,
+    failOn: (FAIL_ON_CHOICES as readonly string[]).includes(user.failOn ?? "")
+      ? (user.failOn as Severity)
+      : DEFAULT_FAIL_ON,
+    onlyFixed: user.onlyFixed ?? true,
+    maxDatabaseAgeDays: user.maxDatabaseAgeDays ?? 0,
+  };
+  for (const message of imageVulnerabilities.check({ name: args.name, scan, config, now })) {
+    reportViolation(message);
+  }
+}
+
+/** The image policies of the pack: the image rules, then the vulnerability scans. */
+export const imagePolicies: ResourceValidationPolicy[] = [
+  ...IMAGE_RULES.map(imagePolicy),
+  {
+    name: imageVulnerabilities.name,
+    description: imageVulnerabilities.description,
+    enforcementLevel: imageVulnerabilities.defaultEnforcement,
+    configSchema: VULNERABILITY_CONFIG_SCHEMA,
+    validateResource: (args, reportViolation) => validateScan(args, reportViolation),
+  },
+];

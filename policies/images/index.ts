@@ -10,6 +10,14 @@ export * from "./image";
 export { dockerfileDistroless, truncateToTarget } from "./dockerfileDistroless";
 export { imagePlatforms, REQUIRED_PLATFORMS } from "./imagePlatforms";
 export { imagePushRegistry, pushRefViolation } from "./imagePushRegistry";
+export * from "./vulnerabilities";
+export {
+  imageVulnerabilities,
+  scanFacts,
+  type ScanFacts,
+  type VulnerabilityRuleConfig,
+  type VulnerabilityRuleContext,
+} from "./imageVulnerabilities";
 
 /** Every image rule, in the order the README lists them. */
 export const IMAGE_RULES: readonly ImageRule[] = [dockerfileDistroless, imagePlatforms, imagePushRegistry];

@@ -13,7 +13,9 @@ import {
   imagePushRegistry,
   rawExportRefs,
   resolveDockerfile,
+  scanFacts,
   truncateToTarget,
+  VULNERABILITY_SCAN_KIND,
 } from "../images";
 import { imagePolicies } from "../crossguard/images";
 import { type AnalyzeResult, type HarnessOptions, PolicyHarness, UNKNOWN } from "./harness";
@@ -83,7 +85,7 @@ function tempProject(files: Record<string, string>): string {
 }
 
 describe("image policies", () => {
-  it("are dockerfileDistroless, imagePlatforms and imagePushRegistry, mandatory, with their config keys", () => {
+  it("are dockerfileDistroless, imagePlatforms, imagePushRegistry and imageVulnerabilities, mandatory, with their config keys", () => {
     assert.deepEqual(
       imagePolicies.map((p) => [
         p.name,
@@ -98,6 +100,11 @@ describe("image policies", () => {
         ],
         ["imagePlatforms", "mandatory", ["environment", "exemptions"]],
         ["imagePushRegistry", "mandatory", ["allowedRegistries", "environment", "exemptions"]],
+        [
+          "imageVulnerabilities",
+          "mandatory",
+          ["environment", "exemptions", "failOn", "maxDatabaseAgeDays", "onlyFixed"],
+        ],
       ],
     );
   });
@@ -105,7 +112,10 @@ describe("image policies", () => {
   it("a compliant docker-build Image has no violation", async () => {
     const r = await analyze(buildProps());
     assert.deepEqual(r.diagnostics, []);
-    assert.deepEqual(r.notApplicable, []);
+    // Scans are dynamic resources of their own.
+    assert.deepEqual(r.notApplicable, [
+      { policyName: "imageVulnerabilities", reason: "applies to pulumi-nodejs:dynamic:Resource only" },
+    ]);
   });
 
   it("are not applicable to other resource types", async () => {
@@ -113,7 +123,7 @@ describe("image policies", () => {
     assert.deepEqual(r.diagnostics, []);
     assert.deepEqual(
       r.notApplicable.map((n) => n.policyName),
-      ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"],
+      ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry", "imageVulnerabilities"],
     );
   });
 });
@@ -483,7 +493,7 @@ describe("imagePlatforms", () => {
     const r = await analyze({ name: "registry.example.com/svc:1" }, REGISTRY_IMAGE);
     assert.deepEqual(
       r.notApplicable.map((n) => n.policyName),
-      ["dockerfileDistroless", "imagePlatforms"],
+      ["dockerfileDistroless", "imagePlatforms", "imageVulnerabilities"],
     );
   });
 });
@@ -589,5 +599,89 @@ describe("imagePushRegistry", () => {
     });
     assert.deepEqual(messages, ['pushes "b.io/y:1" to a registry that is not allowed; allowed: a.io']);
     assert.equal(dockerfileDistroless.section, "image");
+  });
+});
+
+describe("imageVulnerabilities on distroless-platform's VulnerabilityScan (a dynamic resource)", () => {
+  const DYNAMIC = IMAGE_RESOURCE_TYPES.dynamic;
+  const IMAGE = `registry.example.com/team/api@sha256:${"ab".repeat(32)}`;
+  const finding = (over: Record<string, unknown> = {}) => ({
+    id: "CVE-2099-0001",
+    severity: "high",
+    package: "libc6",
+    version: "2.41-12",
+    type: "deb",
+    fixedIn: ["2.41-13"],
+    platform: "linux/amd64",
+    ...over,
+  });
+  /** A VulnerabilityScan's inputs after its check, with these findings. */
+  function scanProps(matches: unknown[], databaseBuilt = new Date().toISOString()): Record<string, unknown> {
+    return {
+      kind: VULNERABILITY_SCAN_KIND,
+      image: IMAGE,
+      repository: "registry.example.com/team/api",
+      sbomDigests: { "linux/amd64": "sha256:1" },
+      database: ".grype/vulnerability.db",
+      failOn: "critical",
+      onlyFixed: true,
+      databaseDigest: "sha256:2",
+      findings: { databaseBuilt, platforms: ["linux/amd64"], matches },
+    };
+  }
+  const verdict = async (props: Record<string, unknown>, config: Record<string, unknown> = {}) =>
+    of(await analyze(props, DYNAMIC, { config: { imageVulnerabilities: config } }), "imageVulnerabilities");
+
+  it("fails a fixable High finding by the organisation's default, whatever threshold the stack chose", async () => {
+    assert.deepEqual(await verdict(scanProps([finding()])), [
+      `${IMAGE}: 1 fixable finding at severity high or above:\n` +
+        "  - CVE-2099-0001 high in deb package libc6 2.41-12 (fixed in 2.41-13) on linux/amd64\n" +
+        "Rebuild on a base with the fixed packages (npm run bases, or a newer images.baseDigests entry), upgrade the " +
+        "app's dependency, or raise images.vulnerabilities.failOn for this environment.",
+    ]);
+  });
+
+  it("passes findings below the threshold, and unfixed ones while onlyFixed", async () => {
+    assert.deepEqual(
+      await verdict(scanProps([finding({ severity: "medium" }), finding({ fixedIn: [] })])),
+      [],
+    );
+    assert.deepEqual(await verdict(scanProps([finding()]), { failOn: "critical" }), []);
+  });
+
+  it("counts unfixed findings too when onlyFixed is false", async () => {
+    const messages = await verdict(scanProps([finding({ fixedIn: [] })]), { onlyFixed: false });
+    assert.match(
+      messages[0],
+      /^registry\.example\.com\/team\/api@sha256:[0-9a-f]{64}: 1 finding at severity high/,
+    );
+    assert.match(messages[0], /\(no fix yet\)/);
+  });
+
+  it("refuses a database older than maxDatabaseAgeDays", async () => {
+    const old = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    const messages = await verdict(scanProps([], old), { maxDatabaseAgeDays: 7 });
+    assert.deepEqual(messages, [
+      `${IMAGE}: scanned with a vulnerability database built ${JSON.stringify(old)}, 10 days ago; at most 7 days ` +
+        'are accepted: refresh images.vulnerabilities.database (README "Vulnerability gate")',
+    ]);
+    assert.deepEqual(await verdict(scanProps([], old)), [], "any age without maxDatabaseAgeDays");
+  });
+
+  it("has nothing to judge before the image is scanned, and skips nothing at preview for it", async () => {
+    const props = { ...scanProps([]), image: UNKNOWN, findings: undefined };
+    const r = await analyze(props, DYNAMIC);
+    assert.deepEqual(r.diagnostics, []);
+  });
+
+  it("exempts a scan by resource name with a reason", async () => {
+    const exemptions = [{ name: "api", reason: "accepted until the vendor ships 2.41-13" }];
+    assert.deepEqual(await verdict(scanProps([finding()]), { exemptions }), []);
+  });
+
+  it("leaves image builds to the image rules and scans to itself", () => {
+    assert.equal(imageFacts(DYNAMIC, scanProps([])), undefined);
+    assert.equal(scanFacts(DYNAMIC, { kind: BUILDKIT_IMAGE_KIND }), undefined);
+    assert.equal(scanFacts(BUILD, scanProps([])), undefined);
   });
 });

@@ -193,8 +193,10 @@ function expectedPolicies(type: string, stack: string): string[] {
     case SERVICE_ACCOUNT:
       return ["serviceAccountAutomountToken"];
     case IMAGE:
-    case DYNAMIC:
       return ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"];
+    case DYNAMIC:
+      // BuildKit builds and vulnerability scans share the dynamic type; each policy looks at its own kind.
+      return ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry", "imageVulnerabilities"];
     default:
       return [];
   }
