@@ -9,6 +9,8 @@ bash scripts/toolchain/install.sh
 started=0
 if bash scripts/local/cluster.sh status >/dev/null 2>&1; then
   phase "e2e: using the running local environment"
+  # Idempotent: starts whatever stopped and brings its images and sample database up to date.
+  bash scripts/local/cluster.sh up
 else
   bash scripts/local/cluster.sh up
   started=1

@@ -173,10 +173,19 @@ make_pki() {
 }
 
 # --------------------------------------------------------------------------------------------- configs
+# put FILE: writes stdin to FILE only when it differs, so a running kube-proxy (which exits when its configuration
+# file is written) survives a second local:up.
+put() {
+  local tmp
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 write_configs() {
   mkdir -p "$DP_STATE/cni/net.d" "$DP_STATE/containerd/certs.d/localhost:5000" "$DP_STATE/registry" \
     "$DP_STATE/buildkit" "$DP_STATE/kubelet"
-  cat >"$DP_STATE/cni/net.d/10-bridge.conflist" <<EOF
+  put "$DP_STATE/cni/net.d/10-bridge.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
   "name": "distroless-local",
@@ -187,18 +196,18 @@ write_configs() {
   ]
 }
 EOF
-  cat >"$DP_STATE/containerd/certs.d/localhost:5000/hosts.toml" <<EOF
+  put "$DP_STATE/containerd/certs.d/localhost:5000/hosts.toml" <<EOF
 server = "http://localhost:5000"
 [host."http://localhost:5000"]
   capabilities = ["pull", "resolve"]
 EOF
-  cat >"$DP_STATE/runsc.toml" <<EOF
+  put "$DP_STATE/runsc.toml" <<EOF
 binary_name = "$DP_BIN/runsc"
 root = "$DP_STATE/runsc"
 [runsc_config]
   platform = "systrap"
 EOF
-  cat >"$DP_STATE/containerd/config.toml" <<EOF
+  put "$DP_STATE/containerd/config.toml" <<EOF
 version = 3
 root = "$DP_STATE/containerd/root"
 state = "$DP_STATE/containerd/state"
@@ -231,7 +240,7 @@ state = "$DP_STATE/containerd/state"
   [plugins.'io.containerd.cri.v1.images'.registry]
     config_path = "$DP_STATE/containerd/certs.d"
 EOF
-  cat >"$DP_STATE/registry.yml" <<EOF
+  put "$DP_STATE/registry.yml" <<EOF
 version: 0.1
 storage:
   filesystem:
@@ -242,7 +251,7 @@ http:
   addr: 127.0.0.1:5000
 EOF
   # Builder-stage images (node, golang) and the Dockerfile frontend resolve through the local registry.
-  cat >"$DP_STATE/buildkitd.toml" <<EOF
+  put "$DP_STATE/buildkitd.toml" <<EOF
 root = "$DP_STATE/buildkit"
 [grpc]
   address = ["unix://$RUN/buildkitd.sock"]
@@ -258,7 +267,7 @@ root = "$DP_STATE/buildkit"
 [registry."docker.io"]
   mirrors = ["localhost:5000"]
 EOF
-  cat >"$DP_STATE/kubelet.yaml" <<EOF
+  put "$DP_STATE/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
@@ -289,7 +298,7 @@ maxPods: 30
 podLogsDir: $DP_STATE/pod-logs
 EOF
   : >"$DP_STATE/resolv.conf"
-  cat >"$DP_STATE/kube-proxy.yaml" <<EOF
+  put "$DP_STATE/kube-proxy.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -303,7 +312,7 @@ iptables: {masqueradeAll: true}
 # nf_conntrack_max is VM-wide: leave it, and the timeouts, as they are.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF
-  cat >"$DP_STATE/Corefile" <<EOF
+  put "$DP_STATE/Corefile" <<EOF
 .:53 {
     bind $DNS_IP
     errors

@@ -2,6 +2,7 @@
 // cluster with gVisor, the registry and BuildKit that `npm run local:up` starts. scripts/e2e.sh starts the
 // environment when it is down. The tests run in order: each builds on the deployment of the one before.
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -12,6 +13,7 @@ import { buildContainerSecurityContext, buildPodSecurityContext } from "../../co
 import { debug } from "../../scripts/debug";
 import { destroy, preview, up, type StackTarget } from "../../scripts/stack";
 import { main as checker } from "../../policies/cli";
+import { PROJECT_ROOT, stackConfig } from "../helpers/run-program";
 import {
   basePackages,
   blob,
@@ -76,6 +78,7 @@ interface ServiceOut {
   serviceName: string;
   image: string;
   sbomDigests: Record<string, string>;
+  vulnerabilities: Record<string, { total: number; fixable: number }>;
   stableImage: string;
   replicas: { stable: number; canary: number };
 }
@@ -322,6 +325,101 @@ describe("e2e: the local stack on the real engine and cluster", function () {
     }
   });
 
+  it("scans each image's SBOMs with the sample database: zlib's unfixed Low finding is recorded, below the gate", () => {
+    // zlib1g comes with Google's cc image and those built on it (nodejs, python3), not with static.
+    assert.deepEqual(services["go-service"].vulnerabilities, {});
+    for (const name of ["node-service", "python-service"]) {
+      assert.deepEqual(services[name].vulnerabilities, { low: { total: 2, fixable: 0 } }, name);
+    }
+  });
+
+  describe("the vulnerability gate, with a database recording a fixable High finding in libc6", () => {
+    const BLOCKING_DB = ".grype/e2e-blocking.db";
+    const records = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-vulndb-"));
+    /** The local stack's images settings with the gate on BLOCKING_DB at `failOn`. */
+    const gatedOn = (failOn: string) => {
+      const images = stackConfig("local")["distroless-platform:images"] as Record<string, unknown>;
+      return e2eStack(SAMPLES, {
+        config: {
+          ...BASE_CONFIG,
+          services: SAMPLES,
+          images: { ...images, vulnerabilities: { database: BLOCKING_DB, failOn, onlyFixed: true } },
+        },
+      });
+    };
+    const deployedImages = () =>
+      Object.fromEntries(
+        NAMES.map((name) => [
+          name,
+          kubectlJson<k8s.V1Deployment>(["get", "deployment", "-n", NAMESPACE, `${name}-stable`]).spec
+            ?.template.spec?.containers[0].image,
+        ]),
+      );
+
+    before(() => {
+      // The sample records plus one: every glibc before 9:0 (any Debian version) has a High finding fixed there.
+      fs.cpSync(path.join(PROJECT_ROOT, "scripts", "local", "vulndb"), records, { recursive: true });
+      const sample = path.join(records, "debian", "results", "sample-2026-0001.json");
+      const record = JSON.parse(fs.readFileSync(sample, "utf8")) as {
+        identifier: string;
+        item: { Vulnerability: { Name: string; FixedIn: { Version: string }[] } };
+      };
+      record.identifier = "debian:13/sample-2026-0099";
+      record.item.Vulnerability.Name = "SAMPLE-2026-0099";
+      record.item.Vulnerability.FixedIn[0].Version = "9:0";
+      fs.writeFileSync(
+        path.join(records, "debian", "results", "sample-2026-0099.json"),
+        JSON.stringify(record),
+      );
+      const built = spawnSync("bash", ["scripts/vulndb.sh", records, BLOCKING_DB], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+      });
+      assert.equal(built.status, 0, built.stderr);
+    });
+    after(() => {
+      fs.rmSync(records, { recursive: true, force: true });
+      fs.rmSync(path.join(PROJECT_ROOT, BLOCKING_DB), { force: true });
+    });
+
+    it("fails preview naming the finding, its package, fix and platform", async () => {
+      const failure = await preview(gatedOn("high")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(failure instanceof Error, `the preview passed:\n${session.output}`);
+      for (const platform of ["linux/amd64", "linux/arm64"]) {
+        assert.match(
+          session.output,
+          new RegExp(`SAMPLE-2026-0099 high in deb package libc6 [^ ]+ \\(fixed in 9:0\\) on ${platform}`),
+        );
+      }
+    });
+
+    it("fails up the same way, and every Deployment keeps the image it ran", async () => {
+      const before = deployedImages();
+      const failure = await up(gatedOn("high")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(failure instanceof Error, `the update passed:\n${session.output}`);
+      assert.match(session.output, /fixable findings? at severity high or above/);
+      assert.deepEqual(deployedImages(), before);
+      assert.deepEqual(before, Object.fromEntries(NAMES.map((name) => [name, services[name].image])));
+    });
+
+    it("is enforced by the pack at its own threshold when the stack raises its own to critical", async () => {
+      const failure = await preview(gatedOn("critical")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(failure instanceof Error, `the preview passed:\n${session.output}`);
+      assert.match(session.output, /imageVulnerabilities/);
+      assert.match(session.output, /mandatory/);
+      assert.match(session.output, /SAMPLE-2026-0099 high in deb package libc6/);
+    });
+  });
+
   it("refuses a non-compliant pod in the namespace by Pod Security admission, as the checker does", () => {
     const manifestText = [
       "apiVersion: v1",
@@ -413,8 +511,28 @@ describe("e2e: the local stack on the real engine and cluster", function () {
         "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: gvisor}\nhandler: runsc\noverhead: {podFixed: {cpu: 250m, memory: 64Mi}}\n",
       );
     try {
+      // Their gate reads the database the pipeline fetches; here the local sample database stands in for it.
+      const withDatabase = (stack: string, database: string) => {
+        const images = stackConfig(stack)["distroless-platform:images"] as Record<string, unknown>;
+        const gate = images.vulnerabilities as Record<string, unknown>;
+        return session.target(stack, {
+          config: { images: { ...images, vulnerabilities: { ...gate, database } } },
+        });
+      };
+      const missing = await preview(withDatabase("prod", ".grype/absent.db")).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(
+        missing instanceof Error,
+        `prod previewed without its vulnerability database:\n${session.output}`,
+      );
+      assert.match(
+        session.output,
+        /images\.vulnerabilities\.database: "\.grype\/absent\.db" is not allowed; expected a file inside the project; nothing exists there/,
+      );
       for (const stack of ["staging", "prod"]) {
-        const result = await preview(session.target(stack));
+        const result = await preview(withDatabase(stack, ".grype/local.db"));
         assert.ok((result.changeSummary.create ?? 0) > 0, `${stack}: ${session.output}`);
         assert.doesNotMatch(session.output, /mandatory/, `${stack} preview has a mandatory violation`);
       }
