@@ -11,10 +11,13 @@ import { DIGEST_RE, isPinnedByDigest } from "./policies/lib/image-ref";
 import { LATEST_PSS_MINOR, OLDEST_PSS_MINOR, pinnedPssMinor } from "./policies/lib/pss-version";
 import {
   baseImageFor,
+  BASES,
   BUILDER_VERSIONED_FAMILIES,
   DEBIAN_PYTHON,
+  DEFAULT_BASE,
   DEFAULT_RUNTIME_VERSIONS,
   RUNTIME_VERSIONS,
+  type Base,
 } from "./components/baseimage";
 import {
   DEFAULT_CANARY_STEPS,
@@ -22,7 +25,7 @@ import {
   splitReplicas,
   trafficRoutedReplicas,
 } from "./components/canary-math";
-import { RUNTIME_FAMILIES, RUNTIMES, type Runtime } from "./components/dockerfiles";
+import { MINIMAL_RUNTIMES, RUNTIME_FAMILIES, RUNTIMES, type Runtime } from "./components/dockerfiles";
 import { DEFAULT_QUOTA } from "./components/namespace";
 import { projectPathProblem, type PathKind } from "./components/project-path";
 import {
@@ -267,6 +270,13 @@ const imagesSchema = strictObject({
     ).optional(),
     provenance: z.boolean({ error: "expected true or false" }).optional(),
   }).optional(),
+  /** Each service's base unless it names its own: Google-equivalent `distroless` images, or `minimal` ones. */
+  base: z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` }).default(DEFAULT_BASE),
+  /** What a `minimal` image adds besides the runtime and the libraries it loads. */
+  minimal: strictObject({
+    caCertificates: z.boolean({ error: "expected true or false" }).default(false),
+    timeZones: z.boolean({ error: "expected true or false" }).default(false),
+  }).prefault({}),
   /** The vulnerability gate (components/vulnscan.ts): Grype over each image's SBOM, with a database given as a file. */
   vulnerabilities: strictObject({
     database: pattern(
@@ -367,6 +377,8 @@ const serviceSchema = strictObject({
     'expected a Dockerfile path relative to the app, e.g. "Dockerfile"',
   ).optional(),
   runtime: z.enum(RUNTIMES, { error: `expected ${RUNTIMES.map((r) => `"${r}"`).join(", ")}` }),
+  /** This service's base, instead of images.base. */
+  base: z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` }).optional(),
   version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
   stableImage: pattern(
     PINNED_IMAGE,
@@ -1019,6 +1031,27 @@ export const envAllowed: ServiceRule = (svc, at, _i, { environment }) =>
     return [];
   });
 
+/** The base a service is built on: its own `base`, else images.base. */
+export function baseOf(svc: ServiceConfig, images: ParsedConfig["images"]): Base {
+  return svc.base ?? images?.base ?? DEFAULT_BASE;
+}
+
+/**
+ * A minimal image is generated for a static Go binary or for node (with the libraries it loads): a service's own
+ * Dockerfile chooses its own base.
+ */
+export const minimalBaseFits: ServiceRule = (svc, at, _i, { images }) => {
+  if (baseOf(svc, images) !== "minimal") return [];
+  const key = svc.base !== undefined ? `${at}.base` : "images.base";
+  const why =
+    svc.dockerfile !== undefined
+      ? `expected "distroless" for ${at}, which builds its own Dockerfile (its final FROM is its base)`
+      : !(MINIMAL_RUNTIMES as readonly string[]).includes(svc.runtime)
+        ? `expected "distroless" for ${at} (runtime "${svc.runtime}"): minimal images are made for ${MINIMAL_RUNTIMES.map((r) => `"${r}"`).join(" and ")} services`
+        : undefined;
+  return why === undefined ? [] : [problem(key, "minimal", why)];
+};
+
 /** The rules each service is checked with, in order; a service's problems are listed together. */
 export const SERVICE_RULES: readonly ServiceRule[] = [
   serviceNameUnique,
@@ -1031,6 +1064,7 @@ export const SERVICE_RULES: readonly ServiceRule[] = [
   writablePathsUnique,
   hostnamesRouted,
   envAllowed,
+  minimalBaseFits,
 ];
 
 /**
@@ -1154,10 +1188,26 @@ export const chainguardBasesPinned: ConfigRule = ({ images, services }) => {
     );
 };
 
+/** Google and Chainguard publish no skeleton as small as a minimal image's: it comes from a mirror. */
+export const minimalBaseNeedsMirror: ConfigRule = ({ images, registry, services }) => {
+  if (registry?.mirror !== undefined) return [];
+  const i = services.findIndex((s) => s !== undefined && baseOf(s, images) === "minimal");
+  if (i < 0) return [];
+  return [
+    problem(
+      services[i]?.base !== undefined ? `services[${i}].base` : "images.base",
+      "minimal",
+      "expected registry.mirror to be set as well: the minimal skeleton (minimal-debian13:nonroot) is published by " +
+        "no provider; `npm run bases -- --push <registry>/<path>` fills a mirror with it",
+    ),
+  ];
+};
+
 /** Rules across keys that run after the services' own and the quota. */
 export const IMAGE_RULES: readonly ConfigRule[] = [
   attestationsNeedBuildkit,
   vulnerabilitiesNeedSbom,
+  minimalBaseNeedsMirror,
   builderOrBuildkit,
   pythonVersionOfGoogleBase,
   chainguardBasesPinned,

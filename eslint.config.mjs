@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/**/*.js", "test/**/*.js", "policies/*.js", "**/*.mjs"],
+    files: ["apps/**/*.js", "test/**/*.js", "policies/*.js", "components/*.js", "**/*.mjs"],
     languageOptions: {
       globals: {
         process: "readonly",
@@ -35,7 +35,8 @@ export default tseslint.config(
         __dirname: "readonly",
       },
     },
-    // The sample apps, the mocha reporter and the checker's launcher are plain CommonJS run by node directly;
+    // The sample apps, the mocha reporter, the checker's launcher and the minimal images' closure script are plain
+    // CommonJS run by node directly;
     // require() is their module system.
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

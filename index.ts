@@ -12,6 +12,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   BASE_FAMILY,
+  baseOf,
   readStackConfig,
   runtimeVersionOf,
   STABLE_IMAGE_SOURCE,
@@ -83,6 +84,8 @@ interface ImageSource {
   debian?: number;
   runtimeVersion?: string;
   baseImageDigest?: string;
+  base?: "minimal";
+  minimal?: { caCertificates: boolean; timeZones: boolean };
   registryMirror?: string;
 }
 
@@ -101,6 +104,9 @@ function imageSource(config: PlatformConfig, svc: ServiceConfig): ImageSource {
     ...(images.provider === "google" ? { debian: images.debian } : {}),
     ...(runtimeVersion !== undefined ? { runtimeVersion } : {}),
     ...(baseImageDigest !== undefined ? { baseImageDigest } : {}),
+    ...(baseOf(svc, images) === "minimal"
+      ? { base: "minimal" as const, minimal: { ...images.minimal } }
+      : {}),
     ...mirror,
   };
 }

@@ -91,6 +91,21 @@ export function validateMirror(mirror: string, key = "mirror"): void {
   }
 }
 
+/** What `images.base` chooses between: Google-equivalent distroless images, or a base per image (see below). */
+export const BASES = ["distroless", "minimal"] as const;
+export type Base = (typeof BASES)[number];
+export const DEFAULT_BASE: Base = "distroless";
+
+/**
+ * The skeleton a `minimal` image is built on: users root, nobody and nonroot (65532), /tmp, /home/nonroot and
+ * Debian's os-release, nothing else. Neither Google nor Chainguard publishes one, so it comes from a mirror that
+ * `npm run bases` filled (the local environment's included).
+ */
+export function minimalBaseFor(mirror: string, debian: number = DEFAULT_DEBIAN): string {
+  validateMirror(mirror);
+  return `${mirror}/minimal-debian${debian}:nonroot`;
+}
+
 /** The distroless base image for a family and provider, always a non-root variant. */
 export function baseImageFor(opts: BaseImageOptions): string {
   const { family, provider = "google", debian, runtimeVersion, mirror, digest } = opts;

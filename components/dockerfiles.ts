@@ -1,5 +1,7 @@
 // Dockerfiles generated per runtime. Builders run on the build platform (no emulation) and the final stage
 // is the distroless image with nothing but the app, so the output always passes the Dockerfile audit.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { DEBIAN_PYTHON, DEFAULT_DEBIAN, DEFAULT_RUNTIME_VERSIONS, type Family } from "./baseimage";
 
 export const RUNTIMES = ["nodejs", "go", "python", "java"] as const;
@@ -25,9 +27,43 @@ export const RUNTIME_FAMILIES = {
   java: "java",
 } as const satisfies Readonly<Record<Runtime, Family>>;
 
+/** Runtimes a `minimal` image can be made for: a static binary, or node and the libraries it loads. */
+export const MINIMAL_RUNTIMES = ["nodejs", "go"] as const satisfies readonly Runtime[];
+
+/**
+ * A `minimal` image (images.base: minimal): `baseImage` is then the minimal skeleton (users, /tmp, /home/nonroot),
+ * and the runtime's files come from its usual distroless image.
+ */
+export interface MinimalOptions {
+  /** The runtime's usual distroless image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */
+  runtimeImage: string;
+  /** Add its CA bundle, `/etc/ssl/certs/ca-certificates.crt`, for TLS clients that read the system store. */
+  caCertificates: boolean;
+  /** Add its time zone database, `/usr/share/zoneinfo` (Go embeds its own: `-tags timetzdata`). */
+  timeZones: boolean;
+}
+
+/** The closure stage's script, run by the builder's node: one file, so it is linted and unit-tested as it ships. */
+const CLOSURE_SCRIPT = fs.readFileSync(path.join(__dirname, "minimal-closure.js"), "utf8").trimEnd();
+
+/** The stage a minimal image copies from, and the files it copies only when asked for. */
+function minimalRuntimeStage(m: MinimalOptions): string[] {
+  return ["", `FROM ${m.runtimeImage} AS runtime`];
+}
+function minimalExtras(m: MinimalOptions): string[] {
+  return [
+    ...(m.caCertificates
+      ? ["COPY --from=runtime /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt"]
+      : []),
+    ...(m.timeZones ? ["COPY --from=runtime /usr/share/zoneinfo /usr/share/zoneinfo"] : []),
+  ];
+}
+
 export interface NodeDockerfileOptions {
-  /** Final-stage image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot`. */
+  /** Final-stage image, e.g. `gcr.io/distroless/nodejs22-debian13:nonroot` (the minimal skeleton with `minimal`). */
   baseImage: string;
+  /** Build a `minimal` image: node and the libraries it loads, taken from the runtime image. */
+  minimal?: MinimalOptions;
   /** Node.js major of the builder stage (`node:<v>-trixie-slim`); defaults to DEFAULT_NODE_VERSION. */
   nodeVersion?: string;
   /** Script the image's `node` entrypoint runs, relative to /app; defaults to `server.js`. */
@@ -35,8 +71,10 @@ export interface NodeDockerfileOptions {
 }
 
 export interface GoDockerfileOptions {
-  /** Final-stage image, e.g. `gcr.io/distroless/static-debian13:nonroot`. */
+  /** Final-stage image, e.g. `gcr.io/distroless/static-debian13:nonroot` (the minimal skeleton with `minimal`). */
   baseImage: string;
+  /** Build a `minimal` image: the binary with time zones embedded, CA certificates only when asked for. */
+  minimal?: MinimalOptions;
   /** Go toolchain of the builder stage (`golang:<v>`); defaults to DEFAULT_GO_VERSION. */
   goVersion?: string;
   /** Package to build, relative to the context; defaults to `.`. */
@@ -140,15 +178,37 @@ export function nodeDockerfile(opts: NodeDockerfileOptions): string {
     "COPY package.json package-lock.json ./",
     "RUN npm ci --omit=dev --no-audit --no-fund",
     "COPY . .",
-    "",
-    `FROM ${opts.baseImage}`,
-    "ARG VERSION=dev",
-    "ENV NODE_ENV=production APP_VERSION=$VERSION",
-    "WORKDIR /app",
-    "COPY --from=build --chown=65532:65532 /app /app",
-    "USER 65532:65532",
-    // The distroless nodejs entrypoint is node itself, so CMD names only the script.
-    `CMD [${JSON.stringify(main)}]`,
+    ...(opts.minimal === undefined
+      ? [
+          "",
+          `FROM ${opts.baseImage}`,
+          "ARG VERSION=dev",
+          "ENV NODE_ENV=production APP_VERSION=$VERSION",
+          "WORKDIR /app",
+          "COPY --from=build --chown=65532:65532 /app /app",
+          "USER 65532:65532",
+          // The distroless nodejs entrypoint is node itself, so CMD names only the script.
+          `CMD [${JSON.stringify(main)}]`,
+        ]
+      : [
+          ...minimalRuntimeStage(opts.minimal),
+          "",
+          `FROM --platform=$BUILDPLATFORM node:${version}-trixie-slim AS closure`,
+          "# node and exactly the shared libraries it loads, from the runtime image, read on the build platform.",
+          "RUN --mount=type=bind,from=runtime,target=/runtime node - /runtime /out /nodejs/bin/node <<'JS'",
+          CLOSURE_SCRIPT,
+          "JS",
+          "",
+          `FROM ${opts.baseImage}`,
+          "ARG VERSION=dev",
+          "ENV NODE_ENV=production APP_VERSION=$VERSION",
+          "COPY --from=closure /out/ /",
+          ...minimalExtras(opts.minimal),
+          "WORKDIR /app",
+          "COPY --from=build --chown=65532:65532 /app /app",
+          "USER 65532:65532",
+          `ENTRYPOINT ["/nodejs/bin/node", ${JSON.stringify(main)}]`,
+        ]),
     "",
   ].join("\n");
 }
@@ -170,9 +230,14 @@ export function goDockerfile(opts: GoDockerfileOptions): string {
     // Module and build caches persist in the builder between builds: an app-only change recompiles only the app.
     "RUN --mount=type=cache,target=/go/pkg/mod go mod download",
     "COPY . .",
-    `RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags "-s -w -X main.version=$VERSION" -o /out/app ${pkg}`,
+    // A minimal image has no /usr/share/zoneinfo unless asked for: the binary carries the time zones itself.
+    `RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath ${opts.minimal !== undefined ? "-tags timetzdata " : ""}-ldflags "-s -w -X main.version=$VERSION" -o /out/app ${pkg}`,
+    ...(opts.minimal !== undefined && minimalExtras(opts.minimal).length > 0
+      ? minimalRuntimeStage(opts.minimal)
+      : []),
     "",
     `FROM ${opts.baseImage}`,
+    ...(opts.minimal !== undefined ? minimalExtras(opts.minimal) : []),
     "COPY --from=build /out/app /app",
     "USER 65532:65532",
     'ENTRYPOINT ["/app"]',
@@ -264,17 +329,25 @@ export function generateDockerfile(
   baseImage: string,
   runtimeVersion?: string,
   pythonDependencies: PythonDependencies = "none",
+  minimal?: MinimalOptions,
 ): string {
+  if (minimal !== undefined && !(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new Error(
+      `base: "minimal" is not available for runtime ${JSON.stringify(runtime)}; allowed for ${MINIMAL_RUNTIMES.map((r) => JSON.stringify(r)).join(", ")} (use base "distroless")`,
+    );
+  }
   switch (runtime) {
     case "nodejs":
       return nodeDockerfile({
         baseImage,
         ...(runtimeVersion !== undefined ? { nodeVersion: runtimeVersion } : {}),
+        ...(minimal !== undefined ? { minimal } : {}),
       });
     case "go":
       return goDockerfile({
         baseImage,
         ...(runtimeVersion !== undefined ? { goVersion: runtimeVersion } : {}),
+        ...(minimal !== undefined ? { minimal } : {}),
       });
     case "python":
       return pythonDockerfile({

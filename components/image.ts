@@ -15,21 +15,26 @@ import {
 import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
 import {
   baseImageFor,
+  BASES,
   BUILDER_VERSIONED_FAMILIES,
   DEBIAN_PYTHON,
   DEFAULT_DEBIAN,
   FAMILIES,
   PROVIDERS,
+  minimalBaseFor,
   validateMirror,
+  type Base,
   type Family,
   type Provider,
 } from "./baseimage";
 import {
   DEFAULT_NODE_VERSION,
   generateDockerfile,
+  MINIMAL_RUNTIMES,
   PYTHON_DEPENDENCY_FILES,
   RUNTIME_FAMILIES,
   RUNTIMES,
+  type MinimalOptions,
   type PythonDependencies,
   type Runtime,
 } from "./dockerfiles";
@@ -93,6 +98,14 @@ export interface DistrolessImageArgs {
   readonly runtimeVersion?: pulumi.Input<string>;
   /** Digest pinning the base image (`sha256:...`); required with provider `chainguard`. */
   readonly baseImageDigest?: pulumi.Input<string>;
+  /**
+   * `distroless` (default): the runtime's Google-equivalent image. `minimal`: a base computed for this image, the
+   * mirror's minimal skeleton plus only what the app needs (the runtime binary and the shared libraries it loads),
+   * for nodejs and go; needs `registryMirror`.
+   */
+  readonly base?: pulumi.Input<Base>;
+  /** With `base: minimal`: add the CA bundle and the time zone database (both default false). */
+  readonly minimal?: pulumi.Input<{ readonly caCertificates?: boolean; readonly timeZones?: boolean }>;
   /**
    * Registry prefix replacing the provider's (`gcr.io/distroless`, `cgr.dev/chainguard`) for air-gapped
    * clusters, e.g. `mirror.internal/distroless`. When set, it is the only registry the audit allows.
@@ -175,6 +188,10 @@ export interface DockerfileInputs {
   baseImageDigest?: string;
   /** Registry prefix replacing the provider's; the only registry the audit then allows. */
   registryMirror?: string;
+  /** `distroless` (default) or `minimal`. */
+  base?: string;
+  /** With `minimal`: what else to add. */
+  minimal?: { caCertificates?: boolean; timeZones?: boolean };
   /** Build args, including VERSION, that resolve ARGs in the final FROM. */
   buildArgs: Record<string, string>;
 }
@@ -210,7 +227,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
   }
   if (p.dockerfile !== undefined) {
     const generatorKeys = (
-      ["family", "provider", "debian", "runtimeVersion", "baseImageDigest"] as const
+      ["family", "provider", "debian", "runtimeVersion", "baseImageDigest", "base", "minimal"] as const
     ).filter((k) => p[k] !== undefined);
     if (generatorKeys.length > 0) {
       throw new Error(
@@ -264,7 +281,13 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     });
     const builderVersion = p.runtimeVersion ?? (runtime === "nodejs" ? DEFAULT_NODE_VERSION : undefined);
     const dependencies = runtime === "python" ? pythonDependenciesIn(p.context) : undefined;
-    text = generateDockerfile(runtime, generatedBase, builderVersion, dependencies);
+    const minimal = minimalPlan(p, runtime, generatedBase);
+    if (minimal !== undefined) {
+      text = generateDockerfile(runtime, minimal.skeleton, builderVersion, dependencies, minimal.options);
+      generatedBase = minimal.skeleton;
+    } else {
+      text = generateDockerfile(runtime, generatedBase, builderVersion, dependencies);
+    }
     file = `Dockerfile (generated for ${runtime})`;
     dockerfile = { inline: text };
   } else {
@@ -280,6 +303,44 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     );
   }
   return { dockerfile, text, baseImage: generatedBase ?? finalStageBase(text, p.buildArgs) };
+}
+
+/** With `base: minimal`, the skeleton the image is built on and what it takes from `runtimeImage`; else undefined. */
+function minimalPlan(
+  p: PlanParts,
+  runtime: Runtime,
+  runtimeImage: string,
+): { skeleton: string; options: MinimalOptions } | undefined {
+  const base = p.base ?? "distroless";
+  if (!(BASES as readonly string[]).includes(base)) {
+    throw new Error(`base: ${quote(base)} is not supported; allowed: ${list(BASES)}`);
+  }
+  if (base !== "minimal") {
+    if (p.minimal !== undefined) {
+      throw new Error(
+        `minimal: ${quote(p.minimal)} only applies with base "minimal"; remove it or set base "minimal"`,
+      );
+    }
+    return undefined;
+  }
+  if (!(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new Error(
+      `base: "minimal" is not available for runtime ${quote(runtime)}; allowed for ${list(MINIMAL_RUNTIMES)} (use base "distroless")`,
+    );
+  }
+  if (p.registryMirror === undefined) {
+    throw new Error(
+      'base: "minimal" needs registryMirror: its skeleton image (minimal-debian13:nonroot) is published by no provider; fill a mirror with `npm run bases -- --push <registry>/<path>` and set it',
+    );
+  }
+  return {
+    skeleton: minimalBaseFor(p.registryMirror, p.debian ?? DEFAULT_DEBIAN),
+    options: {
+      runtimeImage,
+      caCertificates: p.minimal?.caCertificates ?? false,
+      timeZones: p.minimal?.timeZones ?? false,
+    },
+  };
 }
 
 /**
@@ -676,6 +737,8 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       baseImageDigest: args.baseImageDigest,
       registryMirror: args.registryMirror,
       context: args.context,
+      base: args.base,
+      minimal: args.minimal,
     };
     const build = (
       values: PlanParts,

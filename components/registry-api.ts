@@ -15,6 +15,8 @@ export interface RegistryClient {
   manifest(ref: string): Promise<Record<string, unknown>>;
   /** The blob with `digest`, as text. */
   blob(digest: string): Promise<string>;
+  /** The blob with `digest`, as bytes (a layer). */
+  blobBytes(digest: string): Promise<ArrayBuffer>;
 }
 
 const MANIFEST_TYPES = [
@@ -71,5 +73,6 @@ export function registryClient(
     manifest: async (ref) =>
       (await (await get(`manifests/${ref}`, MANIFEST_TYPES)).json()) as Record<string, unknown>,
     blob: async (digest) => (await get(`blobs/${digest}`, "*/*")).text(),
+    blobBytes: async (digest) => (await get(`blobs/${digest}`, "*/*")).arrayBuffer(),
   };
 }

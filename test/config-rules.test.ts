@@ -5,6 +5,7 @@ import {
   adoptedRuntimeClassUnscheduled,
   attestationsNeedBuildkit,
   vulnerabilitiesNeedSbom,
+  minimalBaseNeedsMirror,
   builderOrBuildkit,
   canaryVersionDiffers,
   canaryVersionWithWeight,
@@ -14,6 +15,7 @@ import {
   crossFieldProblems,
   debugImagePinnedInProd,
   envAllowed,
+  minimalBaseFits,
   gatewayKeysNeedName,
   gatewayNeedsNamespace,
   hostnamesRouted,
@@ -110,6 +112,13 @@ describe("config rules, one at a time", () => {
       },
       INPUT,
       ["images.vulnerabilities"],
+    ],
+    [
+      "minimalBaseNeedsMirror",
+      minimalBaseNeedsMirror,
+      { images: { ...VALID.images!, base: "minimal" } },
+      INPUT,
+      ["images.base"],
     ],
     [
       "builderOrBuildkit",
@@ -231,6 +240,14 @@ describe("config rules, one at a time", () => {
       INPUT,
       {},
       ["services[1].env.PORT", "services[1].env.API_TOKEN"],
+    ],
+    [
+      "minimalBaseFits",
+      minimalBaseFits,
+      [svc(), svc({ runtime: "python", base: "minimal" })],
+      INPUT,
+      {},
+      ["services[1].base"],
     ],
   ];
   for (const [name, rule, services, input, change, keys] of perService) {

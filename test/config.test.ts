@@ -583,6 +583,34 @@ const CASES: readonly Case[] = [
       'e.g. "docker/buildkit-syft-scanner:stable-1" or a mirror of it, or "" for no SBOM',
   },
   {
+    key: "images.base",
+    raw: { images: { base: "tiny" } },
+    message: 'images.base: "tiny" is not allowed; expected "distroless" or "minimal"',
+  },
+  {
+    key: "images.base minimal without registry.mirror",
+    raw: { images: { base: "minimal" } },
+    message:
+      'images.base: "minimal" is not allowed; expected registry.mirror to be set as well: the minimal skeleton ' +
+      "(minimal-debian13:nonroot) is published by no provider; `npm run bases -- --push <registry>/<path>` fills a " +
+      "mirror with it",
+  },
+  {
+    key: "services[].base minimal for a python service",
+    raw: {
+      registry: { server: "localhost:5000", repositoryPrefix: "p", mirror: "localhost:5000/distroless" },
+      services: [{ ...NODE, name: "py", app: "apps/python-service", runtime: "python", base: "minimal" }, GO],
+    },
+    message:
+      'services[0].base: "minimal" is not allowed; expected "distroless" for services[0] (runtime "python"): ' +
+      'minimal images are made for "nodejs" and "go" services',
+  },
+  {
+    key: "images.minimal.caCertificates",
+    raw: { images: { minimal: { caCertificates: "yes" } } },
+    message: 'images.minimal.caCertificates: "yes" is not allowed; expected true or false',
+  },
+  {
     key: "images.vulnerabilities without images.buildkit",
     raw: { images: { vulnerabilities: { database: ".grype/vulnerability.db" } } },
     message:
@@ -714,7 +742,7 @@ const CASES: readonly Case[] = [
     raw: withService({ replica: 3 }),
     message:
       "services[0].replica: (unknown key) is not allowed; expected only the keys name, app, dockerfile, runtime, " +
-      "version, stableImage, port, replicas, progressDeadlineSeconds, canary, resources, writablePaths, hostnames, env",
+      "base, version, stableImage, port, replicas, progressDeadlineSeconds, canary, resources, writablePaths, hostnames, env",
   },
 ];
 
@@ -743,6 +771,8 @@ describe("config validation (loadConfig)", () => {
       nodejsVersion: "22",
       javaVersion: "21",
       pythonVersion: "3.13",
+      base: "distroless",
+      minimal: { caCertificates: false, timeZones: false },
       baseDigests: {},
     });
     assert.deepEqual(config.canary, {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -359,6 +360,18 @@ func selfCheck(w io.Writer, home, tmp string) error {
 	}
 	report["homeWritable"] = writable(home)
 	report["tmpWritable"] = writable(tmp)
+	// A minimal image has no /usr/share/zoneinfo: the binary embeds time zones (-tags timetzdata).
+	if berlin, err := time.LoadLocation("Europe/Berlin"); err == nil {
+		report["berlin"] = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).In(berlin).Format(time.RFC3339)
+	} else {
+		report["berlin"] = err.Error()
+	}
+	// The system's TLS roots: none unless the image holds a CA bundle.
+	roots := 0
+	if pool, err := x509.SystemCertPool(); err == nil {
+		roots = len(pool.Subjects()) //nolint:staticcheck // a count, not a trust decision
+	}
+	report["systemRoots"] = roots
 	return json.NewEncoder(w).Encode(report)
 }
 

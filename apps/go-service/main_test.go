@@ -412,6 +412,13 @@ func TestSelfCheckReportsIdentityAndWritableDirs(t *testing.T) {
 	if os.Getuid() != 0 && report["homeWritable"] == true {
 		t.Fatalf("a 0500 directory reported writable: %v", report)
 	}
+	// Noon UTC on 1 July is 14:00 in Berlin (summer time), from the machine's zoneinfo here.
+	if report["berlin"] != "2026-07-01T14:00:00+02:00" {
+		t.Fatalf("berlin %v", report["berlin"])
+	}
+	if _, ok := report["systemRoots"].(float64); !ok {
+		t.Fatalf("systemRoots %v", report["systemRoots"])
+	}
 }
 
 func TestMetricsCountRequestsButNotProbes(t *testing.T) {

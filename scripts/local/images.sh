@@ -137,6 +137,10 @@ extract() {
     # osv-scanner) know what is installed without a dpkg database.
     mkdir -p "$dest/var/lib/dpkg/status.d"
     dpkg-deb -f "$f" >"$dest/var/lib/dpkg/status.d/$p"
+    # Its file list with checksums, also as Google keeps it: a minimal image's closure (components/dockerfiles.ts)
+    # finds which package each file it takes belongs to.
+    dpkg-deb --ctrl-tarfile "$f" | tar -xOf - ./md5sums >"$dest/var/lib/dpkg/status.d/$p.md5sums" 2>/dev/null ||
+      rm -f "$dest/var/lib/dpkg/status.d/$p.md5sums"
   done
 }
 
@@ -173,10 +177,13 @@ EOF
   find "$r/usr/share/doc" -type f ! -name copyright -delete 2>/dev/null || true
 }
 
+# Bumped when what a root filesystem holds changes, so cached ones are assembled again (2: status.d md5sums).
+ROOTFS_LAYOUT=2
+
 rootfs() { # rootfs FAMILY ARCH: assembles the root filesystem (once) and sets ROOTFS to its path
   local fam=$1 arch=$2 r=$IMG/rootfs/$1-$2
   ROOTFS=$r
-  if [ ! -f "$r.done" ] || [ "$FORCE" = --force ]; then
+  if [ "$(cat "$r.done" 2>/dev/null)" != "$ROOTFS_LAYOUT" ] || [ "$FORCE" = --force ]; then
     rm -rf "$r"
     mkdir -p "$r"
     local pkgs=("${STATIC_PKGS[@]}")
@@ -191,7 +198,7 @@ rootfs() { # rootfs FAMILY ARCH: assembles the root filesystem (once) and sets R
     python) ln -s "python$PYTHON_MINOR" "$r/usr/bin/python3" ;;
     esac
     finish_rootfs "$r"
-    touch "$r.done"
+    echo "$ROOTFS_LAYOUT" >"$r.done"
   fi
 }
 
@@ -248,6 +255,31 @@ base_image() { # base_image FAMILY: <prefix>/<family>-debian13:nonroot for both 
   local ctx=$IMG/ctx/$name
   base_context "$ctx" "$fam"
   base_dockerfile "$ctx" "" "$entry"
+  build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:nonroot"
+  rm -rf "$ctx"
+}
+
+# minimal-debian13:nonroot, the base of `images.base: minimal`: Debian 13's merged-/usr links and os-release, the users
+# root, nobody and nonroot (65532), /tmp 1777 and /home/nonroot, and nothing else. Each image adds the files its app
+# needs (the runtime binary and the libraries it loads, CA certificates and time zones only when asked for).
+minimal_image() {
+  local repo=distroless/minimal-debian$BASE_DEBIAN_RELEASE a
+  if present "$repo" nonroot; then return; fi
+  phase "images: assembling ${repo#distroless/}:nonroot (users, /tmp, /home/nonroot and Debian's os-release only)"
+  local ctx=$IMG/ctx/minimal
+  rm -rf "$ctx"
+  mkdir -p "$ctx/home/nonroot"
+  for a in "${ARCHES[@]}"; do
+    rootfs static "$a"
+    local r=$ctx/rootfs-$a
+    mkdir -p "$r/etc" "$r/usr/bin" "$r/usr/sbin" "$r/usr/lib" "$r/var/lib/dpkg/status.d"
+    [ "$a" = amd64 ] && mkdir -p "$r/usr/lib64" && ln -s usr/lib64 "$r/lib64"
+    ln -s usr/bin "$r/bin" && ln -s usr/sbin "$r/sbin" && ln -s usr/lib "$r/lib"
+    cp -L "$ROOTFS/etc/os-release" "$r/etc/os-release"
+    finish_rootfs "$r"
+    rm -rf "$r/root" "$r/home" "$r/etc/ssl"
+  done
+  base_dockerfile "$ctx" "" ""
   build "$ctx" linux/amd64,linux/arm64 "$BASE_PREFIX/${repo#distroless/}:nonroot"
   rm -rf "$ctx"
 }
@@ -446,6 +478,7 @@ bases() {
   base_image cc
   base_image nodejs
   base_image python
+  minimal_image
   debug_image
 }
 bases_and_builders() {
