@@ -19,7 +19,7 @@
 # reference with its digest. Builds are reproducible: every timestamp is clamped to SOURCE_DATE_EPOCH, so the same
 # packages give the same digests.
 #
-#   images.sh system | bases | all [--force]
+#   images.sh system | bases | all | conventional [--force]
 #   images.sh mirror --push <registry>/<path> [--buildkit <address>]
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -304,6 +304,47 @@ debug_image() {
   rm -rf "$ctx"
 }
 
+# The conventional images `npm run report` compares with, for both architectures: Debian's required packages and
+# apt (debian:trixie-slim's package set, as debootstrap's minbase), unpacked without running maintainer scripts,
+# and that with node in /usr/local/bin (node:<major>-trixie-slim's layout).
+slim_packages() { # slim_packages ARCH: the package set, as apt resolves it from an empty system
+  apt_root "$1"
+  local conf=$IMG/apt/$1/apt.conf required
+  required=$(APT_CONFIG=$conf apt-cache dumpavail | awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' | sort -u)
+  # shellcheck disable=SC2086 # one word per package
+  APT_CONFIG=$conf apt-get -s install --no-install-recommends $required apt 2>/dev/null | awk '/^Inst / { print $2 }'
+}
+conventional_images() {
+  local variant repo tag a r
+  for variant in debian node; do
+    repo=report/debian tag=$BASE_DEBIAN_SUITE-slim
+    [ "$variant" = node ] && repo=report/node tag=$NODE_MAJOR-$BASE_DEBIAN_SUITE-slim
+    if present "$repo" "$tag"; then continue; fi
+    phase "images: assembling the conventional ${repo#report/}:$tag for the report (amd64, arm64)"
+    local ctx=$IMG/ctx/conventional-$variant
+    rm -rf "$ctx"
+    for a in "${ARCHES[@]}"; do
+      r=$ctx/rootfs-$a
+      mkdir -p "$r"
+      # shellcheck disable=SC2046 # one word per package
+      extract "$a" "$r" $(slim_packages "$a")
+      # What base-passwd's maintainer script would have done.
+      cp "$r/usr/share/base-passwd/passwd.master" "$r/etc/passwd"
+      cp "$r/usr/share/base-passwd/group.master" "$r/etc/group"
+      [ "$variant" = node ] && node_binary "$a" "$r/usr/local/bin"
+    done
+    cat >"$ctx/Dockerfile" <<EOF
+FROM scratch
+ARG TARGETARCH
+COPY rootfs-\${TARGETARCH}/ /
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["bash"]
+EOF
+    build "$ctx" linux/amd64,linux/arm64 "localhost:5000/$repo:$tag"
+    rm -rf "$ctx"
+  done
+}
+
 # Builder stages run on the build platform only (the generated Dockerfiles use --platform=$BUILDPLATFORM).
 builder_images() {
   local node_tag=library/node gotag=library/golang
@@ -498,11 +539,12 @@ all)
   scanner_image
   bases_and_builders
   ;;
+conventional) conventional_images ;;
 mirror)
   bases
   phase "images: mirror $MIRROR filled; set registry.mirror: $MIRROR and pin images.baseDigests from the digests above"
   exit 0
   ;;
-*) die "usage: images.sh system | bases | all [--force] | mirror --push <registry>/<path>" "" ;;
+*) die "usage: images.sh system | bases | all | conventional [--force] | mirror --push <registry>/<path>" "" ;;
 esac
 phase "images: registry ready"

@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { baseImageFor } from "../../components/baseimage";
+import { baseImageFor, minimalBaseFor } from "../../components/baseimage";
 import { PROJECT_ROOT } from "../../scripts/lib/paths";
 import { clusterRunning, manifest } from "./cluster";
 
@@ -59,6 +59,8 @@ describe("e2e: npm run bases fills a registry mirror reproducibly", function () 
       baseImageFor({ family: "cc", mirror }),
       baseImageFor({ family: "nodejs", mirror }),
       baseImageFor({ family: "python", mirror }),
+      // images.base: minimal's skeleton.
+      minimalBaseFor(mirror),
       // npm run debug's default image on a mirror.
       `${mirror}/base-debian13:debug-nonroot`,
     ];
