@@ -107,8 +107,20 @@ async function main(): Promise<void> {
       database: { type: "string", default: ".grype/local.db" },
       out: { type: "string", default: "docs/report" },
       buildkit: { type: "string", default: "tcp://127.0.0.1:1234" },
+      help: { type: "boolean", default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(
+      "usage: npm run report [-- --database <Grype database inside the project>] [--out <folder>] [--buildkit <address>]\n",
+    );
+    return;
+  }
+  if (path.isAbsolute(values.out) || values.out.split(/[\\/]/).includes("..")) {
+    throw new Error(
+      `--out: ${JSON.stringify(values.out)} is not allowed; expected a folder inside the project, relative to its root`,
+    );
+  }
   const t0 = Date.now();
   process.chdir(PROJECT_ROOT);
   process.env.DISTROLESS_PROJECT_ROOT = PROJECT_ROOT;
@@ -199,6 +211,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(
+    `error: ${e instanceof Error ? e.message : String(e)}\n  next: npm run report -- --help\n`,
+  );
   process.exit(1);
 });
