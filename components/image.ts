@@ -45,6 +45,7 @@ import {
   FAIL_ON_CHOICES,
   type Severity,
   severityCounts,
+  type VulnerabilityFindings,
   type VulnerabilityMatch,
 } from "../policies/images/vulnerabilities";
 import { VULNERABILITY_SCAN_KIND, VulnerabilityScan } from "./vulnscan";
@@ -459,6 +460,25 @@ export function countsOf(matches: readonly VulnerabilityMatch[]): VulnerabilityC
   return counts;
 }
 
+/** One line per image: `<name>: 2 findings (low 2, 0 fixable) with the database built …; the gate fails on …`. */
+export function findingsSummary(
+  name: string,
+  findings: VulnerabilityFindings,
+  failOn: Severity,
+  onlyFixed: boolean,
+): string {
+  const counts = severityCounts(findings.matches).filter((c) => c.total > 0);
+  const n = findings.matches.length;
+  const detail =
+    counts.length === 0
+      ? ""
+      : ` (${counts.map((c) => `${c.severity} ${c.total}`).join(", ")}; ${counts.reduce((k, c) => k + c.fixable, 0)} fixable)`;
+  return (
+    `${name}: ${n} finding${n === 1 ? "" : "s"}${detail} on ${findings.platforms.join(", ")} with the database ` +
+    `built ${findings.databaseBuilt}; the gate fails on ${failOn} and above${onlyFixed ? " with a fix" : ""}`
+  );
+}
+
 /** Inputs checked before anything is registered. */
 interface ValidImageArgs {
   repository: pulumi.Output<string>;
@@ -602,7 +622,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
     valid: ValidImageArgs,
     image: BuildKitImage,
   ): VulnerabilityScan {
-    return new VulnerabilityScan(
+    const scan = new VulnerabilityScan(
       `${name}-scan`,
       {
         kind: VULNERABILITY_SCAN_KIND,
@@ -626,6 +646,13 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       },
       { parent: this },
     );
+    // The findings in the preview and update output, once known: at preview they are the check's, as the
+    // engine projects a pending update's state from its checked inputs.
+    pulumi.all([scan.findings, scan.failOn, scan.onlyFixed]).apply(([findings, failOn, onlyFixed]) => {
+      if (findings !== undefined)
+        void pulumi.log.info(findingsSummary(name, findings, failOn, onlyFixed), this);
+    });
+    return scan;
   }
 
   /** The build through buildx (@pulumi/docker-build), with the registry cache. */

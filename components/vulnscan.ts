@@ -304,7 +304,9 @@ export const vulnerabilityScanProvider: pulumi.dynamic.ResourceProvider = {
 export class VulnerabilityScan extends pulumi.dynamic.Resource {
   /** The scanned image, `<repository>@sha256:…`: known only once its gate passed. */
   declare public readonly image: pulumi.Output<string>;
-  declare public readonly findings: pulumi.Output<VulnerabilityFindings>;
+  declare public readonly findings: pulumi.Output<VulnerabilityFindings | undefined>;
+  declare public readonly failOn: pulumi.Output<Severity>;
+  declare public readonly onlyFixed: pulumi.Output<boolean>;
 
   constructor(name: string, inputs: VulnerabilityScanArgs, opts?: pulumi.CustomResourceOptions) {
     super(

@@ -6,7 +6,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { countsOf } from "../components/image";
+import { countsOf, findingsSummary } from "../components/image";
 import {
   matchesFromGrype,
   VULNERABILITY_SCAN_KIND,
@@ -65,6 +65,29 @@ describe("vulnerability gate", () => {
         unknown: { total: 1, fixable: 1 },
       });
       assert.deepEqual(Object.keys(countsOf(findings)), ["critical", "high", "medium", "unknown"]);
+    });
+  });
+
+  describe("findingsSummary", () => {
+    it("says how many findings of which severity, how many fixable, with which database and threshold", () => {
+      const findings = {
+        databaseBuilt: "2026-12-02T01:40:00Z",
+        platforms: ["linux/amd64", "linux/arm64"],
+        matches: [
+          match({ severity: "low", fixedIn: [] }),
+          match({ severity: "low", platform: "linux/arm64" }),
+        ],
+      };
+      assert.equal(
+        findingsSummary("app-1.0.0", findings, "high", true),
+        "app-1.0.0: 2 findings (low 2; 1 fixable) on linux/amd64, linux/arm64 with the database built " +
+          "2026-12-02T01:40:00Z; the gate fails on high and above with a fix",
+      );
+      assert.equal(
+        findingsSummary("app", { ...findings, matches: [] }, "critical", false),
+        "app: 0 findings on linux/amd64, linux/arm64 with the database built 2026-12-02T01:40:00Z; the gate fails " +
+          "on critical and above",
+      );
     });
   });
 

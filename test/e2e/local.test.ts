@@ -325,12 +325,19 @@ describe("e2e: the local stack on the real engine and cluster", function () {
     }
   });
 
-  it("scans each image's SBOMs with the sample database: zlib's unfixed Low finding is recorded, below the gate", () => {
+  it("scans each image's SBOMs with the sample database: zlib's unfixed Low finding is recorded, below the gate", async () => {
     // zlib1g comes with Google's cc image and those built on it (nodejs, python3), not with static.
     assert.deepEqual(services["go-service"].vulnerabilities, {});
     for (const name of ["node-service", "python-service"]) {
       assert.deepEqual(services[name].vulnerabilities, { low: { total: 2, fixable: 0 } }, name);
     }
+    // A preview prints each image's findings.
+    await preview(e2eStack());
+    assert.match(
+      session.output,
+      /node-service-1\.0\.0: 2 findings \(low 2; 0 fixable\) on linux\/amd64, linux\/arm64 with the database built \S+; the gate fails on high and above with a fix/,
+    );
+    assert.match(session.output, /go-service-1\.0\.0: 0 findings on linux\/amd64, linux\/arm64/);
   });
 
   describe("the vulnerability gate, with a database recording a fixable High finding in libc6", () => {
