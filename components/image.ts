@@ -48,6 +48,7 @@ import {
   type VulnerabilityFindings,
   type VulnerabilityMatch,
 } from "../policies/images/vulnerabilities";
+import type { RegistryAuth } from "./registry-api";
 import { VULNERABILITY_SCAN_KIND, VulnerabilityScan } from "./vulnscan";
 
 /** Platforms built when none are given. */
@@ -500,6 +501,8 @@ interface BuildSettings {
   refs: pulumi.Output<string[]>;
   cacheRef: pulumi.Output<string>;
   retainOnDelete: boolean;
+  /** The registry credentials as the dynamic resources take them (a secret); undefined without credentials. */
+  registryAuth?: pulumi.Output<RegistryAuth>;
 }
 
 export class DistrolessImage extends pulumi.ComponentResource implements DistrolessImageOutputs {
@@ -521,7 +524,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
         : this.createDockerBuild(name, args, valid, build);
     const scan =
       image instanceof BuildKitImage && args.vulnerabilityGate !== undefined
-        ? this.createVulnerabilityScan(name, args, args.vulnerabilityGate, valid, image)
+        ? this.createVulnerabilityScan(name, args.vulnerabilityGate, valid, build, image)
         : undefined;
     this.registerContract(name, valid, image, scan);
   }
@@ -577,6 +580,17 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       refs: pulumi.all([valid.repository, valid.tags]).apply(([repo, ts]) => ts.map((t) => `${repo}:${t}`)),
       cacheRef: pulumi.interpolate`${valid.repository}:buildcache`,
       retainOnDelete: args.retainOnDelete ?? true,
+      ...(args.registry !== undefined
+        ? {
+            registryAuth: pulumi.secret(
+              pulumi.output(args.registry).apply((r) => ({
+                address: r.address,
+                username: r.username,
+                password: r.password,
+              })),
+            ),
+          }
+        : {}),
     };
   }
 
@@ -600,26 +614,16 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       cacheRef: pulumi.output(args.cacheTo ?? build.cacheRef),
       sbomGenerator: args.attestations?.sbomGenerator ?? DEFAULT_SBOM_GENERATOR,
       provenance: args.attestations?.provenance ?? true,
-      ...(args.registry !== undefined
-        ? {
-            registryAuth: pulumi.secret(
-              pulumi.output(args.registry).apply((r) => ({
-                address: r.address,
-                username: r.username,
-                password: r.password,
-              })),
-            ),
-          }
-        : {}),
+      ...(build.registryAuth !== undefined ? { registryAuth: build.registryAuth } : {}),
     });
   }
 
   /** The gate: the pushed image's SBOMs scanned before the image is handed out. */
   private createVulnerabilityScan(
     name: string,
-    args: DistrolessImageArgs,
     gate: NonNullable<DistrolessImageArgs["vulnerabilityGate"]>,
     valid: ValidImageArgs,
+    build: BuildSettings,
     image: BuildKitImage,
   ): VulnerabilityScan {
     const scan = new VulnerabilityScan(
@@ -632,17 +636,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
         database: gate.database,
         failOn: gate.failOn ?? DEFAULT_FAIL_ON,
         onlyFixed: gate.onlyFixed ?? true,
-        ...(args.registry !== undefined
-          ? {
-              registryAuth: pulumi.secret(
-                pulumi.output(args.registry).apply((r) => ({
-                  address: r.address,
-                  username: r.username,
-                  password: r.password,
-                })),
-              ),
-            }
-          : {}),
+        ...(build.registryAuth !== undefined ? { registryAuth: build.registryAuth } : {}),
       },
       { parent: this },
     );
