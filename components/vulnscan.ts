@@ -191,6 +191,13 @@ async function scan(
       `${who}: cannot run ${grype} (${e.code ?? "error"}); install Grype (npm run toolchain -- grype) or set DISTROLESS_GRYPE`,
     );
   if (!nfs.existsSync(npath.join(cache, "6", "vulnerability.db"))) {
+    // A real database is about a gigabyte once imported: imports of other databases not used for a day go.
+    const imports = npath.dirname(cache);
+    for (const other of nfs.existsSync(imports) ? nfs.readdirSync(imports) : []) {
+      const dir = npath.join(imports, other);
+      if (Date.now() - nfs.statSync(dir).mtimeMs > 86_400_000)
+        nfs.rmSync(dir, { recursive: true, force: true });
+    }
     const imported = await runTool(grype, ["db", "import", file], grypeEnv(cache));
     if (imported.error !== undefined) throw cannotRun(imported.error);
     if (imported.code !== 0) {
@@ -202,6 +209,8 @@ async function scan(
       );
     }
   }
+  // Marks this import as used, so it is kept.
+  nfs.utimesSync(cache, new Date(), new Date());
   const registry = registryClient(inputs.repository, unwrapSecret(inputs.registryAuth), who);
   const tmp = nfs.mkdtempSync(npath.join(os.tmpdir(), "distroless-scan-"));
   try {
