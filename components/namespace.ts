@@ -8,6 +8,7 @@ import {
   fail,
   isPlainInput,
   liftInputs,
+  type Lifted,
   MANAGED_BY,
   LABEL_MANAGED_BY,
   LABEL_PART_OF,
@@ -239,134 +240,176 @@ export function validateRestrictedNamespaceArgs(name: string, args: RestrictedNa
   if (isPlainInput(args.limitRange)) buildLimitRangeSpec(args.limitRange);
 }
 
-/** What registerOutputs receives: every public output and child of the namespace. */
-export function namespaceOutputs(ns: RestrictedNamespace): pulumi.Inputs {
-  return {
-    namespace: ns.namespace,
-    defaultDenyIngress: ns.defaultDenyIngress,
-    defaultDenyEgress: ns.defaultDenyEgress,
-    allowSameNamespace: ns.allowSameNamespace,
-    allowFromNamespaces: ns.allowFromNamespaces,
-    resourceQuota: ns.resourceQuota,
-    limitRange: ns.limitRange,
-    name: ns.name,
-    podSecurityVersion: ns.podSecurityVersion,
-    labels: ns.labels,
-    quota: ns.quota,
-  };
+/** What a RestrictedNamespace gives its users: the one contract its fields and registered outputs come from. */
+export interface RestrictedNamespaceOutputs {
+  /** The Namespace, labelled restricted in enforce, audit and warn. */
+  readonly namespace: k8s.core.v1.Namespace;
+  /** Isolates every pod for ingress. */
+  readonly defaultDenyIngress: k8s.networking.v1.NetworkPolicy;
+  /** Isolates every pod for egress; only with `denyEgress`. */
+  readonly defaultDenyEgress: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Admits traffic between pods of the namespace; absent with `allowSameNamespace: false`. */
+  readonly allowSameNamespace: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Admits traffic from `allowFromNamespaces`; absent when that list is empty. */
+  readonly allowFromNamespaces: k8s.networking.v1.NetworkPolicy | undefined;
+  /** Caps what the namespace's pods may request and use. */
+  readonly resourceQuota: k8s.core.v1.ResourceQuota;
+  /** Container defaults and maxima. */
+  readonly limitRange: k8s.core.v1.LimitRange;
+  /** Name of the Namespace, resolved once it exists. */
+  readonly name: pulumi.Output<string>;
+  /** The pinned Pod Security Standards version. */
+  readonly podSecurityVersion: pulumi.Output<string>;
+  /** All labels set on the Namespace. */
+  readonly labels: pulumi.Output<Record<string, string>>;
+  /** The ResourceQuota's hard limits, e.g. `{ pods: "50", "requests.cpu": "8", ... }`. */
+  readonly quota: pulumi.Output<Record<string, string>>;
 }
 
-export class RestrictedNamespace extends pulumi.ComponentResource {
-  /** The Namespace, labelled restricted in enforce, audit and warn. */
-  public readonly namespace: k8s.core.v1.Namespace;
-  /** Isolates every pod for ingress. */
-  public readonly defaultDenyIngress: k8s.networking.v1.NetworkPolicy;
-  /** Isolates every pod for egress; only with `denyEgress`. */
-  public readonly defaultDenyEgress: k8s.networking.v1.NetworkPolicy | undefined;
-  /** Admits traffic between pods of the namespace; absent with `allowSameNamespace: false`. */
-  public readonly allowSameNamespace: k8s.networking.v1.NetworkPolicy | undefined;
-  /** Admits traffic from `allowFromNamespaces`; absent when that list is empty. */
-  public readonly allowFromNamespaces: k8s.networking.v1.NetworkPolicy | undefined;
-  /** Caps what the namespace's pods may request and use. */
-  public readonly resourceQuota: k8s.core.v1.ResourceQuota;
-  /** Container defaults and maxima. */
-  public readonly limitRange: k8s.core.v1.LimitRange;
+/** The args once checked: each plain value validated, each Output validated when it resolves. */
+interface ValidNamespaceArgs {
+  nsName: Lifted<string>;
+  version: Lifted<string>;
+  quota: Lifted<PlainResourceQuotaSpec>;
+  limits: Lifted<PlainLimitRangeSpec>;
+}
 
-  /** Name of the Namespace, resolved once it exists. */
-  public readonly name: pulumi.Output<string>;
-  /** The pinned Pod Security Standards version. */
-  public readonly podSecurityVersion: pulumi.Output<string>;
-  /** All labels set on the Namespace. */
-  public readonly labels: pulumi.Output<Record<string, string>>;
-  /** The ResourceQuota's hard limits, e.g. `{ pods: "50", "requests.cpu": "8", ... }`. */
-  public readonly quota: pulumi.Output<Record<string, string>>;
+/** Labels every object of the component carries. */
+const BASE_LABELS: Readonly<Record<string, string>> = {
+  [LABEL_MANAGED_BY]: MANAGED_BY,
+  [LABEL_PART_OF]: DEFAULT_PART_OF,
+};
+
+export class RestrictedNamespace extends pulumi.ComponentResource implements RestrictedNamespaceOutputs {
+  declare public readonly namespace: RestrictedNamespaceOutputs["namespace"];
+  declare public readonly defaultDenyIngress: RestrictedNamespaceOutputs["defaultDenyIngress"];
+  declare public readonly defaultDenyEgress: RestrictedNamespaceOutputs["defaultDenyEgress"];
+  declare public readonly allowSameNamespace: RestrictedNamespaceOutputs["allowSameNamespace"];
+  declare public readonly allowFromNamespaces: RestrictedNamespaceOutputs["allowFromNamespaces"];
+  declare public readonly resourceQuota: RestrictedNamespaceOutputs["resourceQuota"];
+  declare public readonly limitRange: RestrictedNamespaceOutputs["limitRange"];
+  declare public readonly name: RestrictedNamespaceOutputs["name"];
+  declare public readonly podSecurityVersion: RestrictedNamespaceOutputs["podSecurityVersion"];
+  declare public readonly labels: RestrictedNamespaceOutputs["labels"];
+  declare public readonly quota: RestrictedNamespaceOutputs["quota"];
 
   constructor(name: string, args: RestrictedNamespaceArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Plain values are checked before anything is registered; Outputs inside apply once they resolve.
-    validateRestrictedNamespaceArgs(name, args);
-    const nsName = liftInputs<{ name?: string }, string>({ name: args.namespaceName }, (r) => {
-      assertNamespaceName("namespaceName", r.name ?? name);
-      return r.name ?? name;
-    });
-    const version = liftInputs<{ version?: string }, string>({ version: args.podSecurityVersion }, (r) => {
-      assertPodSecurityVersion(r.version ?? DEFAULT_POD_SECURITY_VERSION);
-      return r.version ?? DEFAULT_POD_SECURITY_VERSION;
-    });
-    const quota = liftInputs<{ quota?: QuotaOptions }, PlainResourceQuotaSpec>({ quota: args.quota }, (r) =>
-      buildResourceQuotaSpec(r.quota),
-    );
-    const limits = liftInputs<{ limits?: LimitRangeOptions }, PlainLimitRangeSpec>(
-      { limits: args.limitRange },
-      (r) => buildLimitRangeSpec(r.limits),
-    );
+    const valid = RestrictedNamespace.validate(name, args);
     super("distroless:namespace:RestrictedNamespace", name, {}, opts);
-
-    const baseLabels: Record<string, string> = {
-      [LABEL_MANAGED_BY]: MANAGED_BY,
-      [LABEL_PART_OF]: DEFAULT_PART_OF,
+    const { namespace, labels } = this.createNamespace(name, args, valid);
+    const policies = this.createNetworkPolicies(name, args, namespace.metadata.name);
+    const limits = this.createQuotaAndLimits(name, valid, namespace.metadata.name);
+    const outputs: RestrictedNamespaceOutputs = {
+      namespace,
+      ...policies,
+      ...limits,
+      name: namespace.metadata.name,
+      podSecurityVersion: pulumi.output(valid.version),
+      labels,
+      quota: pulumi.output(valid.quota).apply((q) => ({ ...q.hard })),
     };
-    // Pod-security labels go last so user labels cannot weaken them.
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+
+  /** The args checked once: the name, the Pod Security version, the quota and limits as the children take them. */
+  private static validate(name: string, args: RestrictedNamespaceArgs): ValidNamespaceArgs {
+    validateRestrictedNamespaceArgs(name, args);
+    return {
+      nsName: liftInputs<{ name?: string }, string>({ name: args.namespaceName }, (r) => {
+        assertNamespaceName("namespaceName", r.name ?? name);
+        return r.name ?? name;
+      }),
+      version: liftInputs<{ version?: string }, string>({ version: args.podSecurityVersion }, (r) => {
+        assertPodSecurityVersion(r.version ?? DEFAULT_POD_SECURITY_VERSION);
+        return r.version ?? DEFAULT_POD_SECURITY_VERSION;
+      }),
+      quota: liftInputs<{ quota?: QuotaOptions }, PlainResourceQuotaSpec>({ quota: args.quota }, (r) =>
+        buildResourceQuotaSpec(r.quota),
+      ),
+      limits: liftInputs<{ limits?: LimitRangeOptions }, PlainLimitRangeSpec>(
+        { limits: args.limitRange },
+        (r) => buildLimitRangeSpec(r.limits),
+      ),
+    };
+  }
+
+  /** The Namespace with the Pod Security labels last, so user labels cannot weaken them. */
+  private createNamespace(
+    name: string,
+    args: RestrictedNamespaceArgs,
+    valid: ValidNamespaceArgs,
+  ): { namespace: k8s.core.v1.Namespace; labels: pulumi.Output<Record<string, string>> } {
     const labels = pulumi
-      .all([pulumi.output(args.labels ?? {}), pulumi.output(version)])
+      .all([pulumi.output(args.labels ?? {}), pulumi.output(valid.version)])
       .apply(([extra, v]): Record<string, string> => ({
         ...extra,
-        ...baseLabels,
+        ...BASE_LABELS,
         ...buildPodSecurityLabels(v),
       }));
-
-    this.namespace = new k8s.core.v1.Namespace(
+    const namespace = new k8s.core.v1.Namespace(
       `${name}-ns`,
-      { metadata: { name: nsName, labels } },
+      { metadata: { name: valid.nsName, labels } },
       { parent: this },
     );
-    const namespace = this.namespace.metadata.name;
-    const child = { parent: this };
-    const meta = (objName: string) => ({ name: objName, namespace, labels: { ...baseLabels } });
-
-    this.defaultDenyIngress = new k8s.networking.v1.NetworkPolicy(
-      `${name}-default-deny-ingress`,
-      { metadata: meta("default-deny-ingress"), spec: buildDefaultDenyIngressSpec() },
-      child,
-    );
-    this.defaultDenyEgress = args.denyEgress
-      ? new k8s.networking.v1.NetworkPolicy(
-          `${name}-default-deny-egress`,
-          { metadata: meta("default-deny-egress"), spec: buildDefaultDenyEgressSpec() },
-          child,
-        )
-      : undefined;
-    this.allowSameNamespace =
-      (args.allowSameNamespace ?? true)
-        ? new k8s.networking.v1.NetworkPolicy(
-            `${name}-allow-same-namespace`,
-            { metadata: meta("allow-same-namespace"), spec: buildAllowSameNamespaceSpec() },
-            child,
-          )
-        : undefined;
-    const fromNamespaces = args.allowFromNamespaces ?? [];
-    this.allowFromNamespaces =
-      fromNamespaces.length > 0
-        ? new k8s.networking.v1.NetworkPolicy(
-            `${name}-allow-from-namespaces`,
-            { metadata: meta("allow-from-namespaces"), spec: buildAllowFromNamespacesSpec(fromNamespaces) },
-            child,
-          )
-        : undefined;
-    this.resourceQuota = new k8s.core.v1.ResourceQuota(
-      `${name}-quota`,
-      { metadata: meta("quota"), spec: quota },
-      child,
-    );
-    this.limitRange = new k8s.core.v1.LimitRange(
-      `${name}-limits`,
-      { metadata: meta("limits"), spec: limits },
-      child,
-    );
-
-    this.name = namespace;
-    this.podSecurityVersion = pulumi.output(version);
-    this.labels = labels;
-    this.quota = pulumi.output(quota).apply((q) => ({ ...q.hard }));
-    this.registerOutputs(namespaceOutputs(this));
+    return { namespace, labels };
   }
+
+  /** Default-deny ingress (and egress when asked), and what is admitted: the namespace itself, listed namespaces. */
+  private createNetworkPolicies(
+    name: string,
+    args: RestrictedNamespaceArgs,
+    namespace: pulumi.Output<string>,
+  ): Pick<
+    RestrictedNamespaceOutputs,
+    "defaultDenyIngress" | "defaultDenyEgress" | "allowSameNamespace" | "allowFromNamespaces"
+  > {
+    const policy = (suffix: string, spec: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicySpec>) =>
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${suffix}`,
+        { metadata: childMeta(suffix, namespace), spec },
+        { parent: this },
+      );
+    const fromNamespaces = args.allowFromNamespaces ?? [];
+    return {
+      defaultDenyIngress: policy("default-deny-ingress", buildDefaultDenyIngressSpec()),
+      defaultDenyEgress: args.denyEgress
+        ? policy("default-deny-egress", buildDefaultDenyEgressSpec())
+        : undefined,
+      allowSameNamespace:
+        (args.allowSameNamespace ?? true)
+          ? policy("allow-same-namespace", buildAllowSameNamespaceSpec())
+          : undefined,
+      allowFromNamespaces:
+        fromNamespaces.length > 0
+          ? policy("allow-from-namespaces", buildAllowFromNamespacesSpec(fromNamespaces))
+          : undefined,
+    };
+  }
+
+  /** The ResourceQuota and the LimitRange. */
+  private createQuotaAndLimits(
+    name: string,
+    valid: ValidNamespaceArgs,
+    namespace: pulumi.Output<string>,
+  ): Pick<RestrictedNamespaceOutputs, "resourceQuota" | "limitRange"> {
+    return {
+      resourceQuota: new k8s.core.v1.ResourceQuota(
+        `${name}-quota`,
+        { metadata: childMeta("quota", namespace), spec: valid.quota },
+        { parent: this },
+      ),
+      limitRange: new k8s.core.v1.LimitRange(
+        `${name}-limits`,
+        { metadata: childMeta("limits", namespace), spec: valid.limits },
+        { parent: this },
+      ),
+    };
+  }
+}
+
+/** Metadata of an object inside the namespace. */
+function childMeta(objName: string, namespace: pulumi.Output<string>) {
+  return { name: objName, namespace, labels: { ...BASE_LABELS } };
 }
