@@ -12,6 +12,7 @@ import {
   isPlainInput,
   liftInputs,
   mapLifted,
+  type Lifted,
   parseQuantity,
   show,
 } from "./podspec";
@@ -223,33 +224,50 @@ export function adoptedOverheadWarning(
   );
 }
 
-/** What registerOutputs receives: every public output and child of the component. */
-export function runtimeClassOutputs(rc: GvisorRuntimeClass): pulumi.Inputs {
-  return {
-    runtimeClass: rc.runtimeClass,
-    name: rc.name,
-    handler: rc.handler,
-    overhead: rc.overhead,
-    existing: rc.existing,
-  };
+/** What a GvisorRuntimeClass gives its users: the one contract its fields and registered outputs come from. */
+export interface GvisorRuntimeClassOutputs {
+  /** The RuntimeClass, created or read from the cluster. */
+  readonly runtimeClass: k8s.node.v1.RuntimeClass;
+  /** Name pods put in runtimeClassName. */
+  readonly name: pulumi.Output<string>;
+  /** CRI handler of the RuntimeClass. */
+  readonly handler: pulumi.Output<string>;
+  /** overhead.podFixed of the RuntimeClass (the cluster's, when adopted). */
+  readonly overhead: pulumi.Output<RuntimeOverhead | undefined>;
+  /** Whether the RuntimeClass was adopted from the cluster rather than created. */
+  readonly existing: pulumi.Output<boolean>;
 }
 
-export class GvisorRuntimeClass extends pulumi.ComponentResource {
-  /** The RuntimeClass, created or read from the cluster. */
-  public readonly runtimeClass: k8s.node.v1.RuntimeClass;
-  /** Name pods put in runtimeClassName. */
-  public readonly name: pulumi.Output<string>;
-  /** CRI handler of the RuntimeClass. */
-  public readonly handler: pulumi.Output<string>;
-  /** overhead.podFixed of the RuntimeClass (the cluster's, when adopted). */
-  public readonly overhead: pulumi.Output<RuntimeOverhead | undefined>;
-  /** Whether the RuntimeClass was adopted from the cluster rather than created. */
-  public readonly existing: pulumi.Output<boolean>;
+type CreatedOrAdopted = Pick<GvisorRuntimeClassOutputs, "runtimeClass" | "handler" | "overhead">;
+
+export class GvisorRuntimeClass extends pulumi.ComponentResource implements GvisorRuntimeClassOutputs {
+  declare public readonly runtimeClass: GvisorRuntimeClassOutputs["runtimeClass"];
+  declare public readonly name: GvisorRuntimeClassOutputs["name"];
+  declare public readonly handler: GvisorRuntimeClassOutputs["handler"];
+  declare public readonly overhead: GvisorRuntimeClassOutputs["overhead"];
+  declare public readonly existing: GvisorRuntimeClassOutputs["existing"];
 
   constructor(name: string, args: GvisorRuntimeClassArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Plain values are checked before anything is registered; Outputs inside liftInputs once they resolve.
+    const resolved = GvisorRuntimeClass.validate(args);
+    super("distroless:runtime:GvisorRuntimeClass", name, {}, opts);
+    const rc =
+      args.existing === true
+        ? this.adoptRuntimeClass(name, args, resolved)
+        : this.createRuntimeClass(name, resolved);
+    const outputs: GvisorRuntimeClassOutputs = {
+      ...rc,
+      name: rc.runtimeClass.metadata.name,
+      existing: pulumi.output(args.existing === true),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+
+  /** The args checked once: plain values now, Outputs once they resolve. */
+  private static validate(args: GvisorRuntimeClassArgs): Lifted<PlainGvisorRuntimeClassArgs> {
     validateGvisorRuntimeClassArgs(args);
-    const resolved = liftInputs<PlainGvisorRuntimeClassArgs, PlainGvisorRuntimeClassArgs>(
+    return liftInputs<PlainGvisorRuntimeClassArgs, PlainGvisorRuntimeClassArgs>(
       {
         runtimeClassName: args.runtimeClassName,
         handler: args.handler,
@@ -263,68 +281,76 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource {
         return r;
       },
     );
-    super("distroless:runtime:GvisorRuntimeClass", name, {}, opts);
+  }
 
+  /**
+   * The cluster's RuntimeClass, read: Pulumi never updates or deletes it, so `pulumi destroy` leaves it alone. Its
+   * handler must be the expected one; a declared overhead that differs from the cluster's only warns.
+   */
+  private adoptRuntimeClass(
+    name: string,
+    args: GvisorRuntimeClassArgs,
+    resolved: Lifted<PlainGvisorRuntimeClassArgs>,
+  ): CreatedOrAdopted {
     const rcName = mapLifted(resolved, (r) => r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS);
-    if (args.existing === true) {
-      // A read resource: Pulumi never updates or deletes it, so `pulumi destroy` leaves the cluster's class alone.
-      this.runtimeClass = k8s.node.v1.RuntimeClass.get(`${name}-runtimeclass`, rcName, { parent: this });
-      this.handler = pulumi.all([this.runtimeClass.handler, pulumi.output(resolved)]).apply(([h, r]) => {
-        const rc = r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS;
-        const expectedHandler = r.handler ?? DEFAULT_HANDLER;
-        if (h !== expectedHandler) {
-          throw new Error(
-            `runtimeClassName: existing RuntimeClass "${rc}" uses handler ${show(h)}, not "${expectedHandler}"; pods would not run sandboxed`,
-          );
-        }
-        return h;
-      });
-      // The declared overhead sizes the namespace quota; a mismatch only warns, the cluster's class stays as is.
-      this.overhead = pulumi.all([this.runtimeClass.overhead, pulumi.output(resolved)]).apply(([o, r]) => {
-        const actual = o?.podFixed as { cpu?: string; memory?: string } | undefined;
-        // Only a declared overhead is compared: without one there is no expectation to contradict.
-        const warning =
-          r.overhead !== undefined
-            ? adoptedOverheadWarning(
-                r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS,
-                actual,
-                r.overhead,
-                args.overheadConfigKey,
-              )
-            : undefined;
-        if (warning !== undefined) void pulumi.log.warn(warning, this);
-        return actual?.cpu !== undefined && actual.memory !== undefined
-          ? { cpu: actual.cpu, memory: actual.memory }
+    const runtimeClass = k8s.node.v1.RuntimeClass.get(`${name}-runtimeclass`, rcName, { parent: this });
+    const handler = pulumi.all([runtimeClass.handler, pulumi.output(resolved)]).apply(([h, r]) => {
+      const rc = r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS;
+      const expectedHandler = r.handler ?? DEFAULT_HANDLER;
+      if (h !== expectedHandler) {
+        throw new Error(
+          `runtimeClassName: existing RuntimeClass "${rc}" uses handler ${show(h)}, not "${expectedHandler}"; pods would not run sandboxed`,
+        );
+      }
+      return h;
+    });
+    // The declared overhead sizes the namespace quota; a mismatch only warns, the cluster's class stays as is.
+    const overhead = pulumi.all([runtimeClass.overhead, pulumi.output(resolved)]).apply(([o, r]) => {
+      const actual = o?.podFixed as { cpu?: string; memory?: string } | undefined;
+      // Only a declared overhead is compared: without one there is no expectation to contradict.
+      const warning =
+        r.overhead !== undefined
+          ? adoptedOverheadWarning(
+              r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS,
+              actual,
+              r.overhead,
+              args.overheadConfigKey,
+            )
           : undefined;
-      });
-    } else {
-      const body = mapLifted(resolved, (r) => buildRuntimeClassBody(r));
-      this.runtimeClass = new k8s.node.v1.RuntimeClass(
-        `${name}-runtimeclass`,
-        {
-          metadata: {
-            name: rcName,
-            labels: {
-              "app.kubernetes.io/managed-by": "pulumi",
-              "app.kubernetes.io/part-of": "distroless-platform",
-            },
+      if (warning !== undefined) void pulumi.log.warn(warning, this);
+      return actual?.cpu !== undefined && actual.memory !== undefined
+        ? { cpu: actual.cpu, memory: actual.memory }
+        : undefined;
+    });
+    return { runtimeClass, handler, overhead };
+  }
+
+  /** A RuntimeClass of the stack's own, from the validated body. */
+  private createRuntimeClass(name: string, resolved: Lifted<PlainGvisorRuntimeClassArgs>): CreatedOrAdopted {
+    const rcName = mapLifted(resolved, (r) => r.runtimeClassName ?? DEFAULT_RUNTIME_CLASS);
+    const body = mapLifted(resolved, (r) => buildRuntimeClassBody(r));
+    const runtimeClass = new k8s.node.v1.RuntimeClass(
+      `${name}-runtimeclass`,
+      {
+        metadata: {
+          name: rcName,
+          labels: {
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/part-of": "distroless-platform",
           },
-          handler: mapLifted(body, (b) => b.handler),
-          overhead: mapLifted(body, (b) => b.overhead),
-          // @pulumi/kubernetes 4.25 types this as Input<Scheduling>; an Output resolving to undefined leaves the
-          // field out, which is what a class without scheduling needs.
-          scheduling: mapLifted(
-            body,
-            (b) => b.scheduling,
-          ) as pulumi.Input<k8s.types.input.node.v1.Scheduling>,
         },
-        { parent: this },
-      );
-      this.handler = this.runtimeClass.handler;
-      this.overhead = pulumi.output(body).apply((b) => ({ ...b.overhead.podFixed }));
-    }
-    this.name = this.runtimeClass.metadata.name;
-    this.existing = pulumi.output(args.existing === true);
-    this.registerOutputs(runtimeClassOutputs(this));
+        handler: mapLifted(body, (b) => b.handler),
+        overhead: mapLifted(body, (b) => b.overhead),
+        // @pulumi/kubernetes 4.25 types this as Input<Scheduling>; an Output resolving to undefined leaves the
+        // field out, which is what a class without scheduling needs.
+        scheduling: mapLifted(body, (b) => b.scheduling) as pulumi.Input<k8s.types.input.node.v1.Scheduling>,
+      },
+      { parent: this },
+    );
+    return {
+      runtimeClass,
+      handler: runtimeClass.handler,
+      overhead: pulumi.output(body).apply((b) => ({ ...b.overhead.podFixed })),
+    };
   }
 }
