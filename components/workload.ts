@@ -18,6 +18,7 @@ import {
   isPlainInput,
   liftInputs,
   mapLifted,
+  type Lifted,
   PlainLabels,
   show,
   validateHardenedPodOptions,
@@ -443,56 +444,81 @@ export function planHardenedWorkload(args: PlainHardenedWorkloadArgs): WorkloadP
   };
 }
 
-/** What registerOutputs receives: every public output and child of the workload. */
-export function workloadOutputs(w: HardenedWorkload): pulumi.Inputs {
-  return {
-    serviceAccount: w.serviceAccount,
-    deployment: w.deployment,
-    service: w.service,
-    podDisruptionBudget: w.podDisruptionBudget,
-    networkPolicy: w.networkPolicy,
-    deploymentName: w.deploymentName,
-    serviceName: w.serviceName,
-    serviceAccountName: w.serviceAccountName,
-    replicas: w.replicas,
-    labels: w.labels,
-    selector: w.selector,
-    pdbEnabled: w.pdbEnabled,
-  };
+/** What a HardenedWorkload gives its users: the one contract its fields and registered outputs come from. */
+export interface HardenedWorkloadOutputs {
+  /** ServiceAccount the pods run as; its token is never mounted. */
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  /** The hardened Deployment. */
+  readonly deployment: k8s.apps.v1.Deployment;
+  /** ClusterIP Service in front of the pods. */
+  readonly service: k8s.core.v1.Service;
+  /** PodDisruptionBudget; absent when `pdbEnabled` is false. */
+  readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget | undefined;
+  /** NetworkPolicy isolating the pods in both directions. */
+  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  /** Name of the Deployment. */
+  readonly deploymentName: pulumi.Output<string>;
+  /** Name of the Service. */
+  readonly serviceName: pulumi.Output<string>;
+  /** Name of the ServiceAccount. */
+  readonly serviceAccountName: pulumi.Output<string>;
+  /** Pods of the Deployment. */
+  readonly replicas: pulumi.Output<number>;
+  /** Full label set of the pods. */
+  readonly labels: pulumi.Output<Record<string, string>>;
+  /** Deployment selector (name + instance). */
+  readonly selector: pulumi.Output<Record<string, string>>;
+  /** Whether a PodDisruptionBudget was created. */
+  readonly pdbEnabled: pulumi.Output<boolean>;
 }
 
-export class HardenedWorkload extends pulumi.ComponentResource {
-  /** ServiceAccount the pods run as; its token is never mounted. */
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
-  /** The hardened Deployment. */
-  public readonly deployment: k8s.apps.v1.Deployment;
-  /** ClusterIP Service in front of the pods. */
-  public readonly service: k8s.core.v1.Service;
-  /** PodDisruptionBudget; absent when `pdbEnabled` is false. */
-  public readonly podDisruptionBudget: k8s.policy.v1.PodDisruptionBudget | undefined;
-  /** NetworkPolicy isolating the pods in both directions. */
-  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+type WorkloadChildren = Pick<
+  HardenedWorkloadOutputs,
+  "serviceAccount" | "deployment" | "service" | "podDisruptionBudget" | "networkPolicy"
+>;
 
-  /** Name of the Deployment. */
-  public readonly deploymentName: pulumi.Output<string>;
-  /** Name of the Service. */
-  public readonly serviceName: pulumi.Output<string>;
-  /** Name of the ServiceAccount. */
-  public readonly serviceAccountName: pulumi.Output<string>;
-  /** Pods of the Deployment. */
-  public readonly replicas: pulumi.Output<number>;
-  /** Full label set of the pods. */
-  public readonly labels: pulumi.Output<Record<string, string>>;
-  /** Deployment selector (name + instance). */
-  public readonly selector: pulumi.Output<Record<string, string>>;
-  /** Whether a PodDisruptionBudget was created. */
-  public readonly pdbEnabled: pulumi.Output<boolean>;
+export class HardenedWorkload extends pulumi.ComponentResource implements HardenedWorkloadOutputs {
+  declare public readonly serviceAccount: HardenedWorkloadOutputs["serviceAccount"];
+  declare public readonly deployment: HardenedWorkloadOutputs["deployment"];
+  declare public readonly service: HardenedWorkloadOutputs["service"];
+  declare public readonly podDisruptionBudget: HardenedWorkloadOutputs["podDisruptionBudget"];
+  declare public readonly networkPolicy: HardenedWorkloadOutputs["networkPolicy"];
+  declare public readonly deploymentName: HardenedWorkloadOutputs["deploymentName"];
+  declare public readonly serviceName: HardenedWorkloadOutputs["serviceName"];
+  declare public readonly serviceAccountName: HardenedWorkloadOutputs["serviceAccountName"];
+  declare public readonly replicas: HardenedWorkloadOutputs["replicas"];
+  declare public readonly labels: HardenedWorkloadOutputs["labels"];
+  declare public readonly selector: HardenedWorkloadOutputs["selector"];
+  declare public readonly pdbEnabled: HardenedWorkloadOutputs["pdbEnabled"];
 
   constructor(name: string, args: HardenedWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plain values are validated (and the specs built) before registering anything, so a bad value leaves no
     // half-built component behind; Outputs are validated inside apply once they resolve.
+    const plan = HardenedWorkload.validate(args);
+    super("distroless:workload:HardenedWorkload", name, {}, opts);
+    // With replicas unknown until deploy, a PDB is assumed (maxUnavailable >= 1 never blocks a drain outright).
+    const pdbEnabled = isPlainInput(args.replicas)
+      ? wantsPdb(args.replicas ?? DEFAULT_REPLICAS, args.pdb)
+      : (args.pdb ?? true);
+    const children = this.createChildren(name, args.namespace, plan, pdbEnabled);
+    const outputs: HardenedWorkloadOutputs = {
+      ...children,
+      deploymentName: children.deployment.metadata.name,
+      serviceName: children.service.metadata.name,
+      serviceAccountName: children.serviceAccount.metadata.name,
+      replicas: pulumi.output(mapLifted(plan, (p) => p.replicas)),
+      labels: pulumi.output(mapLifted(plan, (p) => p.labels)),
+      selector: pulumi.output(mapLifted(plan, (p) => p.selector)),
+      pdbEnabled: pulumi.output(pdbEnabled),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+
+  /** The args checked once, and the plan every child is built from (now when plain, else once resolved). */
+  private static validate(args: HardenedWorkloadArgs): Lifted<WorkloadPlan> {
     validateHardenedWorkloadArgs(args);
-    const plan = liftInputs<Omit<PlainHardenedWorkloadArgs, "namespace">, WorkloadPlan>(
+    return liftInputs<Omit<PlainHardenedWorkloadArgs, "namespace">, WorkloadPlan>(
       {
         pod: args.pod,
         replicas: args.replicas,
@@ -507,58 +533,49 @@ export class HardenedWorkload extends pulumi.ComponentResource {
       },
       (resolved) => planHardenedWorkload({ ...resolved, namespace: args.namespace }),
     );
-    super("distroless:workload:HardenedWorkload", name, {}, opts);
+  }
 
+  /** The ServiceAccount, the Deployment, its Service, PodDisruptionBudget and NetworkPolicy, from the plan. */
+  private createChildren(
+    name: string,
+    namespace: HardenedWorkloadArgs["namespace"],
+    plan: Lifted<WorkloadPlan>,
+    pdbEnabled: boolean,
+  ): WorkloadChildren {
     const meta = (objName: (p: WorkloadPlan) => string) => ({
       name: mapLifted(plan, objName),
-      namespace: args.namespace,
+      namespace,
       labels: mapLifted(plan, (p) => ({ ...p.labels })),
     });
-
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
       { metadata: meta((p) => p.serviceAccountName), automountServiceAccountToken: false },
       { parent: this },
     );
-
-    this.deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.deployment) },
-      { parent: this, dependsOn: [this.serviceAccount] },
-    );
-
-    this.service = new k8s.core.v1.Service(
-      `${name}-service`,
-      { metadata: meta((p) => p.serviceName), spec: mapLifted(plan, (p) => p.service) },
-      { parent: this },
-    );
-
-    // With replicas unknown until deploy, a PDB is assumed (maxUnavailable >= 1 never blocks a drain outright).
-    const pdbEnabled = isPlainInput(args.replicas)
-      ? wantsPdb(args.replicas ?? DEFAULT_REPLICAS, args.pdb)
-      : (args.pdb ?? true);
-    this.podDisruptionBudget = pdbEnabled
-      ? new k8s.policy.v1.PodDisruptionBudget(
-          `${name}-pdb`,
-          { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.pdb) },
-          { parent: this },
-        )
-      : undefined;
-
-    this.networkPolicy = new k8s.networking.v1.NetworkPolicy(
-      `${name}-netpol`,
-      { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.networkPolicy) },
-      { parent: this },
-    );
-
-    this.deploymentName = this.deployment.metadata.name;
-    this.serviceName = this.service.metadata.name;
-    this.serviceAccountName = this.serviceAccount.metadata.name;
-    this.replicas = pulumi.output(mapLifted(plan, (p) => p.replicas));
-    this.labels = pulumi.output(mapLifted(plan, (p) => p.labels));
-    this.selector = pulumi.output(mapLifted(plan, (p) => p.selector));
-    this.pdbEnabled = pulumi.output(pdbEnabled);
-
-    this.registerOutputs(workloadOutputs(this));
+    return {
+      serviceAccount,
+      deployment: new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.deployment) },
+        { parent: this, dependsOn: [serviceAccount] },
+      ),
+      service: new k8s.core.v1.Service(
+        `${name}-service`,
+        { metadata: meta((p) => p.serviceName), spec: mapLifted(plan, (p) => p.service) },
+        { parent: this },
+      ),
+      podDisruptionBudget: pdbEnabled
+        ? new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.pdb) },
+            { parent: this },
+          )
+        : undefined,
+      networkPolicy: new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol`,
+        { metadata: meta((p) => p.deploymentName), spec: mapLifted(plan, (p) => p.networkPolicy) },
+        { parent: this },
+      ),
+    };
   }
 }
