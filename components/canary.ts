@@ -543,83 +543,81 @@ function sharedLabels(appName: string, pod: CanaryPodOptions): PlainLabels {
   return labels;
 }
 
-/** What registerOutputs receives: every public output and child of the release. */
-export function canaryOutputs(release: CanaryRelease): pulumi.Inputs {
-  return {
-    serviceAccount: release.serviceAccount,
-    stableDeployment: release.stableDeployment,
-    canaryDeployment: release.canaryDeployment,
-    service: release.service,
-    canaryService: release.canaryService,
-    route: release.route,
-    networkPolicy: release.networkPolicy,
-    podDisruptionBudgets: release.podDisruptionBudgets,
-    weight: release.weight,
-    effectiveWeight: release.effectiveWeight,
-    phase: release.phase,
-    stableReplicas: release.stableReplicas,
-    canaryReplicas: release.canaryReplicas,
-    serviceName: release.serviceName,
-    canaryServiceName: release.canaryServiceName,
-    stableImage: release.stableImage,
-    stableVersion: release.stableVersion,
-    canaryImage: release.canaryImage,
-    canaryVersion: release.canaryVersion,
-    routeName: release.routeName,
-    previousStep: release.previousStep,
-    nextStep: release.nextStep,
-    warning: release.warning,
-  };
-}
-
-export class CanaryRelease extends pulumi.ComponentResource {
+/** What a CanaryRelease gives its users: the one contract its fields and registered outputs come from. */
+export interface CanaryReleaseOutputs {
   /** ServiceAccount both tracks run as; its token is never mounted. */
-  public readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
   /** The stable track's Deployment. */
-  public readonly stableDeployment: k8s.apps.v1.Deployment;
+  readonly stableDeployment: k8s.apps.v1.Deployment;
   /** The canary track's Deployment. Absent when no canary is configured. */
-  public readonly canaryDeployment: k8s.apps.v1.Deployment | undefined;
+  readonly canaryDeployment: k8s.apps.v1.Deployment | undefined;
   /** Without a gateway the shared Service, with one the stable track's Service. */
-  public readonly service: k8s.core.v1.Service;
+  readonly service: k8s.core.v1.Service;
   /** The canary track's Service (gateway mode with a canary only). */
-  public readonly canaryService: k8s.core.v1.Service | undefined;
+  readonly canaryService: k8s.core.v1.Service | undefined;
   /** The HTTPRoute splitting traffic (gateway mode only). */
-  public readonly route: k8s.apiextensions.CustomResource | undefined;
+  readonly route: k8s.apiextensions.CustomResource | undefined;
   /** One NetworkPolicy over both tracks. */
-  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
   /** One PodDisruptionBudget per track (none when `pdb` is false). */
-  public readonly podDisruptionBudgets: k8s.policy.v1.PodDisruptionBudget[];
+  readonly podDisruptionBudgets: k8s.policy.v1.PodDisruptionBudget[];
 
   /** The requested weight (stack config canary.weight). */
-  public readonly weight: pulumi.Output<number>;
+  readonly weight: pulumi.Output<number>;
   /** Share of traffic on the canary's version: the route weight with a gateway, else the pod ratio; 100 once promoted. */
-  public readonly effectiveWeight: pulumi.Output<number>;
+  readonly effectiveWeight: pulumi.Output<number>;
   /** What this step does: stable, abort, canary or promote. */
-  public readonly phase: pulumi.Output<CanaryPhase>;
+  readonly phase: pulumi.Output<CanaryPhase>;
   /** Pods of the stable Deployment. */
-  public readonly stableReplicas: pulumi.Output<number>;
+  readonly stableReplicas: pulumi.Output<number>;
   /** Pods of the canary Deployment. */
-  public readonly canaryReplicas: pulumi.Output<number>;
+  readonly canaryReplicas: pulumi.Output<number>;
   /** Service clients (or, with a gateway, the stable backend) use. */
-  public readonly serviceName: pulumi.Output<string>;
+  readonly serviceName: pulumi.Output<string>;
   /** The canary track's Service name (gateway mode with a canary only). */
-  public readonly canaryServiceName: pulumi.Output<string | undefined>;
+  readonly canaryServiceName: pulumi.Output<string | undefined>;
   /** Image the stable Deployment runs (the canary's once promoted). */
-  public readonly stableImage: pulumi.Output<string>;
+  readonly stableImage: pulumi.Output<string>;
   /** Version the stable Deployment runs (the canary's once promoted). */
-  public readonly stableVersion: pulumi.Output<string>;
+  readonly stableVersion: pulumi.Output<string>;
   /** Image of the canary track, if any. */
-  public readonly canaryImage: pulumi.Output<string | undefined>;
+  readonly canaryImage: pulumi.Output<string | undefined>;
   /** Version of the canary track, if any. */
-  public readonly canaryVersion: pulumi.Output<string | undefined>;
+  readonly canaryVersion: pulumi.Output<string | undefined>;
   /** Name of the HTTPRoute (gateway mode only). */
-  public readonly routeName: pulumi.Output<string | undefined>;
+  readonly routeName: pulumi.Output<string | undefined>;
   /** Step to set canary.weight to for backing off one step (0 below the first step). */
-  public readonly previousStep: pulumi.Output<number>;
+  readonly previousStep: pulumi.Output<number>;
   /** Step to set canary.weight to for the next step (100 stays 100). */
-  public readonly nextStep: pulumi.Output<number>;
+  readonly nextStep: pulumi.Output<number>;
   /** The precision warning logged at preview, if any. */
-  public readonly warning: pulumi.Output<string | undefined>;
+  readonly warning: pulumi.Output<string | undefined>;
+}
+
+export class CanaryRelease extends pulumi.ComponentResource implements CanaryReleaseOutputs {
+  declare public readonly serviceAccount: CanaryReleaseOutputs["serviceAccount"];
+  declare public readonly stableDeployment: CanaryReleaseOutputs["stableDeployment"];
+  declare public readonly canaryDeployment: CanaryReleaseOutputs["canaryDeployment"];
+  declare public readonly service: CanaryReleaseOutputs["service"];
+  declare public readonly canaryService: CanaryReleaseOutputs["canaryService"];
+  declare public readonly route: CanaryReleaseOutputs["route"];
+  declare public readonly networkPolicy: CanaryReleaseOutputs["networkPolicy"];
+  declare public readonly podDisruptionBudgets: CanaryReleaseOutputs["podDisruptionBudgets"];
+  declare public readonly weight: CanaryReleaseOutputs["weight"];
+  declare public readonly effectiveWeight: CanaryReleaseOutputs["effectiveWeight"];
+  declare public readonly phase: CanaryReleaseOutputs["phase"];
+  declare public readonly stableReplicas: CanaryReleaseOutputs["stableReplicas"];
+  declare public readonly canaryReplicas: CanaryReleaseOutputs["canaryReplicas"];
+  declare public readonly serviceName: CanaryReleaseOutputs["serviceName"];
+  declare public readonly canaryServiceName: CanaryReleaseOutputs["canaryServiceName"];
+  declare public readonly stableImage: CanaryReleaseOutputs["stableImage"];
+  declare public readonly stableVersion: CanaryReleaseOutputs["stableVersion"];
+  declare public readonly canaryImage: CanaryReleaseOutputs["canaryImage"];
+  declare public readonly canaryVersion: CanaryReleaseOutputs["canaryVersion"];
+  declare public readonly routeName: CanaryReleaseOutputs["routeName"];
+  declare public readonly previousStep: CanaryReleaseOutputs["previousStep"];
+  declare public readonly nextStep: CanaryReleaseOutputs["nextStep"];
+  declare public readonly warning: CanaryReleaseOutputs["warning"];
 
   constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything plain is validated before the component or any child is registered; Outputs once they resolve.
@@ -654,37 +652,43 @@ export class CanaryRelease extends pulumi.ComponentResource {
     super("distroless:canary:CanaryRelease", name, {}, opts);
 
     const ctx = releaseContext(this, name, args, resolved, plan, planKnown);
-    this.serviceAccount = createServiceAccount(ctx);
+    const serviceAccount = createServiceAccount(ctx);
     const services = createServices(ctx);
-    this.service = services.service;
-    this.canaryService = services.canaryService;
-    const tracks = createTracksAndRoute(ctx, this.serviceAccount, services);
-    this.stableDeployment = tracks.stable;
-    this.canaryDeployment = tracks.canary;
-    this.route = tracks.route;
-    this.networkPolicy = createNetworkPolicy(ctx);
-    this.podDisruptionBudgets = createPodDisruptionBudgets(ctx);
+    const tracks = createTracksAndRoute(ctx, serviceAccount, services);
+    const networkPolicy = createNetworkPolicy(ctx);
+    const podDisruptionBudgets = createPodDisruptionBudgets(ctx);
 
     const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
     const stableTrack = mapLifted2(plan, resolved, ctx.stableTrackOf);
-    this.weight = out(mapLifted(plan, (p) => p.weight));
-    this.effectiveWeight = out(mapLifted(plan, (p) => p.effectiveWeight));
-    this.phase = out(mapLifted(plan, (p) => p.phase));
-    this.stableReplicas = out(mapLifted(plan, (p) => p.stableReplicas));
-    this.canaryReplicas = out(mapLifted(plan, (p) => p.canaryReplicas));
-    this.previousStep = out(mapLifted(plan, (p) => p.previousStep));
-    this.nextStep = out(mapLifted(plan, (p) => p.nextStep));
-    this.warning = out(ctx.warning);
-    this.serviceName = this.service.metadata.name;
-    this.canaryServiceName = this.canaryService ? this.canaryService.metadata.name : pulumi.output(undefined);
-    this.stableImage = pulumi.output(stableTrack).apply((s) => s.image);
-    this.stableVersion = pulumi.output(stableTrack).apply((s) => s.version);
-    this.canaryImage =
-      args.canary !== undefined ? pulumi.output(args.canary.image) : pulumi.output(undefined);
-    this.canaryVersion = out(mapLifted(resolved, (r) => r.canaryVersion));
-    this.routeName = this.route ? this.route.metadata.name : pulumi.output(undefined);
-
-    this.registerOutputs(canaryOutputs(this));
+    const outputs: CanaryReleaseOutputs = {
+      serviceAccount,
+      stableDeployment: tracks.stable,
+      canaryDeployment: tracks.canary,
+      service: services.service,
+      canaryService: services.canaryService,
+      route: tracks.route,
+      networkPolicy,
+      podDisruptionBudgets,
+      weight: out(mapLifted(plan, (p) => p.weight)),
+      effectiveWeight: out(mapLifted(plan, (p) => p.effectiveWeight)),
+      phase: out(mapLifted(plan, (p) => p.phase)),
+      stableReplicas: out(mapLifted(plan, (p) => p.stableReplicas)),
+      canaryReplicas: out(mapLifted(plan, (p) => p.canaryReplicas)),
+      serviceName: services.service.metadata.name,
+      canaryServiceName: services.canaryService
+        ? services.canaryService.metadata.name
+        : pulumi.output(undefined),
+      stableImage: pulumi.output(stableTrack).apply((s) => s.image),
+      stableVersion: pulumi.output(stableTrack).apply((s) => s.version),
+      canaryImage: args.canary !== undefined ? pulumi.output(args.canary.image) : pulumi.output(undefined),
+      canaryVersion: out(mapLifted(resolved, (r) => r.canaryVersion)),
+      routeName: tracks.route ? tracks.route.metadata.name : pulumi.output(undefined),
+      previousStep: out(mapLifted(plan, (p) => p.previousStep)),
+      nextStep: out(mapLifted(plan, (p) => p.nextStep)),
+      warning: out(ctx.warning),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }
 
