@@ -47,6 +47,48 @@ export const PSS_CHECKS: Check[] = [
   checkProcMountRestricted,
 ];
 
+/**
+ * What is wrong with a list of checks, as upstream's registry refuses it (policy/registry.go, validateChecks):
+ * an empty or repeated ID, an unknown level, a check without versions, versions not strictly increasing, and an
+ * override naming a check that is not in the list. Empty for a sound registry.
+ */
+export function validateChecks(checks: readonly Check[]): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  for (const c of checks) {
+    if (c.id === "") problems.push("a check has an empty ID");
+    else if (ids.has(c.id)) problems.push(`check ID ${JSON.stringify(c.id)} is used twice`);
+    ids.add(c.id);
+  }
+  for (const c of checks) {
+    if (c.level !== "baseline" && c.level !== "restricted") {
+      problems.push(`check ${c.id}: level ${JSON.stringify(c.level)} is neither baseline nor restricted`);
+    }
+    if (c.versions.length === 0) problems.push(`check ${c.id}: no versions`);
+    let previous = -1;
+    for (const v of c.versions) {
+      const minor = pinnedPssMinor(v.minimumVersion);
+      if (minor === undefined) {
+        problems.push(`check ${c.id}: version ${JSON.stringify(v.minimumVersion)} is not of the form v1.N`);
+        continue;
+      }
+      if (minor <= previous) {
+        problems.push(`check ${c.id}: version ${v.minimumVersion} does not come after v1.${previous}`);
+      }
+      previous = minor;
+      for (const o of v.overrideCheckIDs ?? []) {
+        if (!ids.has(o))
+          problems.push(`check ${c.id} ${v.minimumVersion}: overrides unknown check ${JSON.stringify(o)}`);
+      }
+    }
+  }
+  return problems;
+}
+
+// The registry checks itself when loaded, as upstream's evaluator refuses to start on a broken one.
+const REGISTRY_PROBLEMS = validateChecks(PSS_CHECKS);
+if (REGISTRY_PROBLEMS.length > 0) throw new Error(`PSS registry: ${REGISTRY_PROBLEMS.join("; ")}`);
+
 /** The check IDs, in upstream's evaluation order: baseline IDs sorted, then restricted IDs sorted. */
 export const PSS_CHECK_IDS: readonly string[] = orderedIds(PSS_CHECKS);
 

@@ -24,7 +24,9 @@ import {
   parsePssVersion,
   PSS_CHECK_IDS,
   PSS_CHECKS,
+  validateChecks,
 } from "../pss/registry";
+import { FIXTURE_CASES } from "./fixtures";
 import { restrictedVolumesV1_0 } from "../pss/restrictedVolumes";
 import { allowPrivilegeEscalationV1_8 } from "../pss/allowPrivilegeEscalation";
 import { runAsNonRootV1_0 } from "../pss/runAsNonRoot";
@@ -513,6 +515,44 @@ describe("PSS exemptions", () => {
 });
 
 describe("PSS registry", () => {
+  it("checks itself as upstream's does: unique IDs, strictly increasing versions, known overrides", () => {
+    assert.deepEqual(validateChecks(PSS_CHECKS), []);
+    const [first, second] = PSS_CHECKS;
+    const pod = first.versions[0].checkPod;
+    assert.deepEqual(
+      validateChecks([
+        first,
+        { ...second, id: first.id },
+        {
+          id: "x",
+          level: "restricted",
+          versions: [
+            { minimumVersion: "v1.3", checkPod: pod },
+            { minimumVersion: "v1.3", checkPod: pod, overrideCheckIDs: ["nope"] },
+            { minimumVersion: "1.4", checkPod: pod },
+          ],
+        },
+        { id: "", level: "baseline", versions: [] },
+      ]),
+      [
+        `check ID ${JSON.stringify(first.id)} is used twice`,
+        "a check has an empty ID",
+        "check x: version v1.3 does not come after v1.3",
+        'check x v1.3: overrides unknown check "nope"',
+        'check x: version "1.4" is not of the form v1.N',
+        "check : no versions",
+      ],
+    );
+  });
+
+  it("has conformance fixtures for every check", () => {
+    const covered = new Set(FIXTURE_CASES.map((c) => c.check));
+    assert.deepEqual(
+      PSS_CHECKS.map((c) => c.id).filter((id) => !covered.has(id)),
+      [],
+    );
+  });
+
   it("has the 12 baseline and 7 restricted upstream checks", () => {
     assert.deepEqual(
       PSS_CHECKS.filter((c) => c.level === "baseline")
