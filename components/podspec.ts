@@ -608,6 +608,9 @@ export function validateHardenedPodOptions(opts: HardenedPodOptions): void {
   if (opts.netBindService !== undefined && typeof opts.netBindService !== "boolean") {
     fail(`netBindService: ${show(opts.netBindService)} must be true or false`);
   }
+  for (const key of Object.keys(opts.annotations ?? {})) {
+    if (key === "" || key.length > 317) fail(`annotations: ${show(key)} is not a valid annotation key`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -771,9 +774,11 @@ export function buildTopologySpread(
   ];
 }
 
-/** The hardened PodSpec. Validates `opts` first and throws on any bad value. */
+/**
+ * The hardened PodSpec of options validateHardenedPodOptions accepted: a total function, as the components validate
+ * their arguments once, before anything is built.
+ */
 export function buildHardenedPodSpec(opts: HardenedPodOptions): HardenedPodSpec {
-  validateHardenedPodOptions(opts);
   const spec: HardenedPodSpec = {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
@@ -797,12 +802,9 @@ export function buildHardenedPodSpec(opts: HardenedPodOptions): HardenedPodSpec 
   return spec;
 }
 
-/** Pod template (metadata + spec) for a Deployment. Validates `opts` first. */
+/** Pod template (metadata + spec) for a Deployment, of options validateHardenedPodOptions accepted. */
 export function buildHardenedPodTemplate(opts: HardenedPodOptions): HardenedPodTemplate {
   const spec = buildHardenedPodSpec(opts);
-  for (const key of Object.keys(opts.annotations ?? {})) {
-    if (key === "" || key.length > 317) fail(`annotations: ${show(key)} is not a valid annotation key`);
-  }
   return {
     metadata: {
       labels: buildLabels(opts),
