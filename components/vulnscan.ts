@@ -118,6 +118,43 @@ function databaseFile(database: string): { file?: string; problem?: string } {
   return problem !== undefined ? { problem } : { file: npath.resolve(root, database) };
 }
 
+/** Where Grype's imports of the databases and the databases' digests are kept. */
+function grypeCacheDir(): string {
+  const npath = require("node:path") as typeof import("node:path");
+  const os = require("node:os") as typeof import("node:os");
+  return npath.join(
+    process.env.DISTROLESS_CACHE ?? npath.join(os.homedir(), ".cache", "distroless-platform"),
+    "grype-db",
+  );
+}
+
+/**
+ * The database's sha256, remembered by path, size and modification time: a real database is about a gigabyte, and
+ * every image's check asks for it at every preview.
+ */
+function databaseDigestOf(file: string): string {
+  const nfs = require("node:fs") as typeof import("node:fs");
+  const npath = require("node:path") as typeof import("node:path");
+  const stat = nfs.statSync(file);
+  const key = `${file} ${stat.size} ${stat.mtimeMs}`;
+  const memo = npath.join(grypeCacheDir(), "digests.json");
+  let known: Record<string, string> = {};
+  try {
+    known = JSON.parse(nfs.readFileSync(memo, "utf8")) as Record<string, string>;
+  } catch {
+    // None yet, or unreadable: computed afresh.
+  }
+  const recorded = known[key];
+  if (typeof recorded === "string") return recorded;
+  const digest = sha256File(file);
+  const kept = Object.fromEntries(Object.entries(known).filter(([k]) => !k.startsWith(`${file} `)));
+  nfs.mkdirSync(npath.dirname(memo), { recursive: true });
+  const tmp = `${memo}.${process.pid}`;
+  nfs.writeFileSync(tmp, JSON.stringify({ ...kept, [key]: digest }));
+  nfs.renameSync(tmp, memo);
+  return digest;
+}
+
 function sha256File(file: string): string {
   const crypto = require("node:crypto") as typeof import("node:crypto");
   const nfs = require("node:fs") as typeof import("node:fs");
@@ -181,11 +218,7 @@ async function scan(
   const os = require("node:os") as typeof import("node:os");
   const who = `VulnerabilityScan ${inputs.image}`;
   const grype = process.env.DISTROLESS_GRYPE ?? "grype";
-  const cache = npath.join(
-    process.env.DISTROLESS_CACHE ?? npath.join(os.homedir(), ".cache", "distroless-platform"),
-    "grype-db",
-    digest.slice("sha256:".length, "sha256:".length + 16),
-  );
+  const cache = npath.join(grypeCacheDir(), digest.slice("sha256:".length, "sha256:".length + 16));
   const cannotRun = (e: NodeJS.ErrnoException): Error =>
     new Error(
       `${who}: cannot run ${grype} (${e.code ?? "error"}); install Grype (npm run toolchain -- grype) or set DISTROLESS_GRYPE`,
@@ -266,7 +299,7 @@ async function checkScan(
     });
   }
   if (failures.length > 0 || file === undefined) return { inputs: news, failures };
-  const databaseDigest = sha256File(file);
+  const databaseDigest = databaseDigestOf(file);
   if (!isKnown(news.image) || !isKnown(news.sbomDigests)) return { inputs: { ...news, databaseDigest } };
   const unchanged =
     olds.image === news.image && olds.databaseDigest === databaseDigest && olds.findings !== undefined;

@@ -154,7 +154,9 @@ describe("vulnerability gate", () => {
 
   describe("the provider's check", () => {
     let root: string;
+    let cache: string;
     let saved: string | undefined;
+    let savedCache: string | undefined;
     const inputs = (over: Partial<VulnerabilityScanInputs>): VulnerabilityScanInputs => ({
       kind: VULNERABILITY_SCAN_KIND,
       image: UNKNOWN,
@@ -169,13 +171,19 @@ describe("vulnerability gate", () => {
 
     beforeEach(() => {
       root = fs.mkdtempSync(path.join(os.tmpdir(), "vulnscan-"));
+      cache = fs.mkdtempSync(path.join(os.tmpdir(), "vulnscan-cache-"));
       saved = process.env.DISTROLESS_PROJECT_ROOT;
+      savedCache = process.env.DISTROLESS_CACHE;
       process.env.DISTROLESS_PROJECT_ROOT = root;
+      process.env.DISTROLESS_CACHE = cache;
     });
     afterEach(() => {
       if (saved === undefined) delete process.env.DISTROLESS_PROJECT_ROOT;
       else process.env.DISTROLESS_PROJECT_ROOT = saved;
+      if (savedCache === undefined) delete process.env.DISTROLESS_CACHE;
+      else process.env.DISTROLESS_CACHE = savedCache;
       fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
     });
 
     it("refuses a database that does not exist, naming the key and what to do", async () => {
@@ -224,6 +232,28 @@ describe("vulnerability gate", () => {
       const sha = crypto.createHash("sha256").update("database bytes").digest("hex");
       assert.equal((result.inputs as VulnerabilityScanInputs).databaseDigest, `sha256:${sha}`);
       assert.equal((result.inputs as VulnerabilityScanInputs).findings, undefined);
+    });
+
+    it("hashes the database once per size and modification time", async () => {
+      const file = path.join(root, "v.db");
+      const digestOf = async () =>
+        ((await check(inputs({ database: "v.db" }))).inputs as VulnerabilityScanInputs).databaseDigest;
+      const sha = (text: string) => `sha256:${crypto.createHash("sha256").update(text).digest("hex")}`;
+      fs.writeFileSync(file, "first");
+      const when = new Date("2026-12-01T00:00:00Z");
+      fs.utimesSync(file, when, when);
+      assert.equal(await digestOf(), sha("first"));
+      // Same size and time: the remembered digest, not a new read.
+      fs.writeFileSync(file, "other");
+      fs.utimesSync(file, when, when);
+      assert.equal(await digestOf(), sha("first"));
+      // A new time (a new download, a copy) is read again.
+      fs.utimesSync(file, new Date("2026-12-02T00:00:00Z"), new Date("2026-12-02T00:00:00Z"));
+      assert.equal(await digestOf(), sha("other"));
+      assert.equal(
+        Object.keys(JSON.parse(fs.readFileSync(path.join(cache, "grype-db", "digests.json"), "utf8"))).length,
+        1,
+      );
     });
 
     it("reuses the recorded findings when neither the image nor the database changed, and gates on them", async () => {
