@@ -17,6 +17,8 @@ import {
   type VulnerabilityFindings,
   type VulnerabilityMatch,
 } from "../policies/images/vulnerabilities";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import { cacheDir } from "../scripts/lib/paths";
 import { projectPathProblem } from "./project-path";
 import { type RegistryAuth, registryClient } from "./registry-api";
 
@@ -97,17 +99,8 @@ export function sortMatches(matches: VulnerabilityMatch[]): VulnerabilityMatch[]
 // serialized with them, so Node's modules are required inside.
 /* eslint-disable @typescript-eslint/no-require-imports */
 
-/** The engine's marker for a value not known yet (preview of an image that is rebuilt). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
 function isKnown(value: unknown): boolean {
-  return !JSON.stringify(value ?? null).includes(UNKNOWN);
-}
-
-function unwrapSecret<T>(value: T): T {
-  const v = value as unknown as Record<string, unknown> | undefined;
-  return v !== undefined && v !== null && typeof v === "object" && SECRET_SIG in v ? (v.value as T) : value;
+  return !JSON.stringify(value ?? null).includes(rpc.unknownValue);
 }
 
 /** Where the database is, inside the project, or why it cannot be used (for `images.vulnerabilities.database`). */
@@ -121,11 +114,7 @@ function databaseFile(database: string): { file?: string; problem?: string } {
 /** Where Grype's imports of the databases and the databases' digests are kept. */
 function grypeCacheDir(): string {
   const npath = require("node:path") as typeof import("node:path");
-  const os = require("node:os") as typeof import("node:os");
-  return npath.join(
-    process.env.DISTROLESS_CACHE ?? npath.join(os.homedir(), ".cache", "distroless-platform"),
-    "grype-db",
-  );
+  return npath.join(cacheDir(), "grype-db");
 }
 
 /**
@@ -244,7 +233,11 @@ async function scan(
   }
   // Marks this import as used, so it is kept.
   nfs.utimesSync(cache, new Date(), new Date());
-  const registry = registryClient(inputs.repository, unwrapSecret(inputs.registryAuth), who);
+  const registry = registryClient(
+    inputs.repository,
+    rpc.unwrapRpcSecret(inputs.registryAuth) as RegistryAuth | undefined,
+    who,
+  );
   const tmp = nfs.mkdtempSync(npath.join(os.tmpdir(), "distroless-scan-"));
   try {
     const platforms = Object.keys(inputs.sbomDigests).sort();

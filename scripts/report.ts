@@ -26,7 +26,8 @@ import {
   type VulnerabilityScanInputs,
 } from "../components/vulnscan";
 import { imageContents } from "./lib/image-files";
-import { binDir, PROJECT_ROOT, progress } from "./lib/paths";
+import { PROJECT_ROOT, progress } from "./lib/paths";
+import { providerToolsEnv } from "./stack";
 import { barChart, markdownTable, measure, type Row, type SpdxDocument } from "./report/measure";
 
 const REGISTRY = "localhost:5000";
@@ -124,10 +125,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   process.chdir(PROJECT_ROOT);
   process.env.DISTROLESS_PROJECT_ROOT = PROJECT_ROOT;
-  for (const tool of ["buildctl", "grype"]) {
-    const bin = path.join(binDir(), tool);
-    if (fs.existsSync(bin)) process.env[`DISTROLESS_${tool.toUpperCase()}`] = bin;
-  }
+  Object.assign(process.env, providerToolsEnv());
   progress(t0, "report: the conventional bases (scripts/local/images.sh conventional)");
   const images = spawnSync("bash", ["scripts/local/images.sh", "conventional"], { stdio: "inherit" });
   if (images.status !== 0)

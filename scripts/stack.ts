@@ -70,10 +70,19 @@ export function engineEnv(
   if (base.PULUMI_CONFIG_PASSPHRASE === undefined && base.PULUMI_CONFIG_PASSPHRASE_FILE === undefined) {
     env.PULUMI_CONFIG_PASSPHRASE = "";
   }
-  if (fs.existsSync(path.join(bin, "buildctl"))) env.DISTROLESS_BUILDCTL = path.join(bin, "buildctl");
-  if (fs.existsSync(path.join(bin, "grype"))) env.DISTROLESS_GRYPE = path.join(bin, "grype");
+  Object.assign(env, providerToolsEnv(base));
   if (target.stack === "local" && base.KUBECONFIG === undefined) env.KUBECONFIG = localKubeconfig(base);
   return { ...env, ...(target.env ?? {}) };
+}
+
+/** Where the dynamic providers find the toolchain's buildctl and grype (else on PATH). */
+export function providerToolsEnv(base: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const tool of ["buildctl", "grype"]) {
+    const file = path.join(binDir(base), tool);
+    if (fs.existsSync(file)) env[`DISTROLESS_${tool.toUpperCase()}`] = file;
+  }
+  return env;
 }
 
 /** Keys the engine writes into a stack file; kept in the workspace copy between runs. */

@@ -1,7 +1,7 @@
 // What the size and CVE report measures of one image on one platform, from its files and its SBOM and the findings
 // of the vulnerability gate: pure functions of those, so the figures can be tested without a registry.
 import { fileBytes, type ImageContents } from "../lib/image-files";
-import { SEVERITIES, type VulnerabilityMatch } from "../../policies/images/vulnerabilities";
+import { severityCounts, type VulnerabilityMatch } from "../../policies/images/vulnerabilities";
 
 /** Where a shell would be. */
 const SHELLS = ["bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash", "bin/dash", "usr/bin/dash", "busybox/sh"];
@@ -40,9 +40,7 @@ export function measure(
   const purls = (sbom.packages ?? []).map(
     (p) => p.externalRefs?.find((r) => r.referenceType === "purl")?.referenceLocator ?? "",
   );
-  const cves: Record<string, number> = {};
-  for (const s of [...[...SEVERITIES].reverse(), "unknown"])
-    cves[s] = findings.filter((m) => m.severity === s).length;
+  const cves = Object.fromEntries(severityCounts(findings).map((c) => [c.severity, c.total]));
   return {
     compressedBytes: contents.compressedBytes,
     uncompressedBytes,

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { binDir, localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
 import type { StackTarget } from "../../scripts/stack";
+import { registryClient } from "../../components/registry-api";
 
 export interface Run {
   status: number;
@@ -49,26 +50,21 @@ export function clusterRunning(): boolean {
 
 /** A registry manifest (index or image) from the local registry, through its loopback forward. */
 export async function manifest(repository: string, reference: string): Promise<Record<string, unknown>> {
-  const port = process.env.DISTROLESS_REGISTRY_PORT ?? "5000";
-  const res = await fetch(`http://127.0.0.1:${port}/v2/${repository}/manifests/${reference}`, {
-    headers: {
-      Accept: [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-      ].join(", "),
-    },
-  });
-  if (!res.ok) throw new Error(`registry: ${repository}@${reference}: HTTP ${res.status}`);
-  return (await res.json()) as Record<string, unknown>;
+  return localRegistry(repository).manifest(reference);
 }
 
 /** A blob from the local registry, parsed as JSON (an attestation's in-toto statement). */
 export async function blob(repository: string, digest: string): Promise<unknown> {
-  const port = process.env.DISTROLESS_REGISTRY_PORT ?? "5000";
-  const res = await fetch(`http://127.0.0.1:${port}/v2/${repository}/blobs/${digest}`);
-  if (!res.ok) throw new Error(`registry: blob ${repository}@${digest}: HTTP ${res.status}`);
-  return await res.json();
+  return JSON.parse(await localRegistry(repository).blob(digest)) as unknown;
+}
+
+/** The builds' registry client, on a repository of the local registry. */
+function localRegistry(repository: string) {
+  return registryClient(
+    `127.0.0.1:${process.env.DISTROLESS_REGISTRY_PORT ?? "5000"}/${repository}`,
+    undefined,
+    "registry",
+  );
 }
 
 /** The SLSA provenance statement BuildKit attached to an index, one per platform. */
