@@ -5,10 +5,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { PLATFORMS } from "./policies/lib/platforms";
-import { DEFAULT_FAIL_ON, FAIL_ON_CHOICES } from "./policies/images/vulnerabilities";
-import { DIGEST_RE, isPinnedByDigest } from "./policies/lib/image-ref";
-import { LATEST_PSS_MINOR, OLDEST_PSS_MINOR, pinnedPssMinor } from "./policies/lib/pss-version";
+import {
+  DEFAULT_FAIL_ON,
+  DIGEST_RE,
+  FAIL_ON_CHOICES,
+  isPinnedByDigest,
+  LATEST_PSS_MINOR,
+  OLDEST_PSS_MINOR,
+  pinnedPssMinor,
+  PLATFORMS,
+} from "distroless-guardrails/model";
 import {
   baseImageFor,
   BASES,

@@ -1,6 +1,6 @@
 // Which distroless image a family/provider pair runs on. Pure, so the component, the stacks' config
 // validation and the tests share one table; every result passes the Dockerfile audit's base rules.
-import { isSha256Digest } from "../policies/lib/image-ref";
+import { isSha256Digest } from "distroless-guardrails/model";
 
 /** Image families, named after Google's distroless images. */
 export const FAMILIES = ["static", "base", "cc", "nodejs", "python", "java"] as const;

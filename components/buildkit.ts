@@ -9,8 +9,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BUILDKIT_IMAGE_KIND } from "../policies/images/image";
-import { isSha256Digest } from "../policies/lib/image-ref";
+import { BUILDKIT_IMAGE_KIND, isSha256Digest } from "distroless-guardrails/model";
 import { type RegistryAuth, registryClient } from "./registry-api";
 
 /** BuildKit's own default SBOM generator (syft behind BuildKit's scanner protocol), as `docker buildx --sbom` uses. */

@@ -12,7 +12,19 @@ import {
   DEFAULT_SBOM_GENERATOR,
   type BuildKitImageArgs,
 } from "./buildkit";
-import { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "../policies/lib/dockerfile";
+import {
+  auditDockerfile,
+  DEFAULT_FAIL_ON,
+  DISTROLESS_REGISTRIES,
+  FAIL_ON_CHOICES,
+  finalStageBase,
+  isSha256Digest,
+  PLATFORMS,
+  type Severity,
+  severityCounts,
+  type VulnerabilityFindings,
+  type VulnerabilityMatch,
+} from "distroless-guardrails/model";
 import {
   baseImageFor,
   BASES,
@@ -38,16 +50,6 @@ import {
   type PythonDependencies,
   type Runtime,
 } from "./dockerfiles";
-import { isSha256Digest } from "../policies/lib/image-ref";
-import { PLATFORMS } from "../policies/lib/platforms";
-import {
-  DEFAULT_FAIL_ON,
-  FAIL_ON_CHOICES,
-  type Severity,
-  severityCounts,
-  type VulnerabilityFindings,
-  type VulnerabilityMatch,
-} from "../policies/images/vulnerabilities";
 import type { RegistryAuth } from "./registry-api";
 import { VULNERABILITY_SCAN_KIND, VulnerabilityScan } from "./vulnscan";
 

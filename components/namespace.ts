@@ -17,7 +17,7 @@ import {
   show,
 } from "./podspec";
 import { NAMESPACE_NAME_LABEL } from "./workload";
-import { LATEST_PSS_VERSION, pinnedPssMinor, podSecurityLabels } from "../policies/lib/pss-version";
+import { LATEST_PSS_VERSION, pinnedPssMinor, podSecurityLabels } from "distroless-guardrails/model";
 
 export { assertNamespaceName };
 

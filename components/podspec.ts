@@ -2,16 +2,16 @@
 // synchronously and return plain Kubernetes objects, so components, the canary release, tests and policies
 // share one definition of "hardened". Only `image` may be a pulumi.Input (it usually comes from an image build).
 import * as pulumi from "@pulumi/pulumi";
-import { isPinnedByDigest } from "../policies/lib/image-ref";
 import {
   hardenedContainerSecurityContext,
   type HardenedContainerSecurityContext,
   hardenedPodSecurityContext,
   type HardenedPodSecurityContext,
   type HardenedSeccompProfile,
+  isPinnedByDigest,
   NONROOT_GID,
   NONROOT_UID,
-} from "../policies/lib/hardened";
+} from "distroless-guardrails/model";
 
 export { NONROOT_GID, NONROOT_UID };
 export const DEFAULT_RUNTIME_CLASS = "gvisor";

@@ -16,7 +16,7 @@ import {
   VULNERABILITY_SCAN_KIND,
   type VulnerabilityFindings,
   type VulnerabilityMatch,
-} from "../policies/images/vulnerabilities";
+} from "distroless-guardrails/model";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { cacheDir } from "../scripts/lib/paths";
 import { projectPathProblem } from "./project-path";

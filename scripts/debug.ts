@@ -8,9 +8,7 @@ import { parseArgs } from "node:util";
 import type * as k8s from "@kubernetes/client-node";
 import { ConfigError, type PlatformConfig } from "../config";
 import { buildContainerSecurityContext, LABEL_NAME, LABEL_TRACK } from "../components/podspec";
-import { ruleConfig } from "../policies/lib/rule";
-import { ephemeralContainerImages } from "../policies/rules/ephemeralContainerImages";
-import { isPinnedByDigest } from "../policies/lib/image-ref";
+import { ephemeralContainerImages, isPinnedByDigest, ruleConfig } from "distroless-guardrails/model";
 import { stackConfig, StackConfigError, stackFilePath } from "./lib/stack-config";
 import { kubeClientFor, policyConfigFor, type StackTarget } from "./stack";
 

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { auditDockerfile, finalStageBase } from "../policies/lib/dockerfile";
+import { auditDockerfile, finalStageBase } from "distroless-guardrails/model";
 import { baseImageFor, FAMILIES, PROVIDERS, validateMirror } from "../components/baseimage";
 import {
   generateDockerfile,

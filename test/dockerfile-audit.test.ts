@@ -1,12 +1,12 @@
 import * as assert from "assert";
+import { DOCKERFILE_RULES, expandVariables } from "../policies/lib/dockerfile";
 import {
   auditDockerfile,
   DISTROLESS_REGISTRIES,
-  DOCKERFILE_RULES,
-  expandVariables,
   finalStageBase,
-} from "../policies/lib/dockerfile";
-import { normalizeImageRef, parseImageRef } from "../policies/lib/image-ref";
+  normalizeImageRef,
+  parseImageRef,
+} from "distroless-guardrails/model";
 
 // A compliant multi-stage file; each case below changes one line and must trip exactly one rule.
 const GOOD = [

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { planDockerfile } from "../components/image";
 import { goDockerfile, nodeDockerfile } from "../components/dockerfiles";
-import { auditDockerfile } from "../policies/lib/dockerfile";
+import { auditDockerfile } from "distroless-guardrails/model";
 
 const MIRROR = "localhost:5000/distroless";
 const SKELETON = `${MIRROR}/minimal-debian13:nonroot`;

@@ -1,5 +1,7 @@
 // Concepts defined once and used everywhere: each test names the home and checks every user agrees with it.
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { loadConfig } from "../config";
 import { DEFAULT_POD_SECURITY_VERSION } from "../components/namespace";
 import { LATEST_PSS_MINOR, LATEST_PSS_VERSION } from "../policies/lib/pss-version";
@@ -123,5 +125,47 @@ describe("one home: the pod template of each kind (policies/lib/pods.ts)", () =>
       assert.deepEqual(extractPod(kind, written)?.spec, spec, kind);
       assert.deepEqual((written as { metadata: unknown }).metadata, { name: "n" }, kind);
     }
+  });
+});
+
+describe("one home: the shared model is imported by package name (distroless-guardrails/model)", () => {
+  // The program and its scripts reach the pack only through the package's entry points, never by a relative path
+  // into policies/, so the pack's layout stays its own and every concept comes from the one module.
+  const root = path.resolve(__dirname, "..");
+  const programFiles = (): string[] => {
+    const out = ["index.ts", "config.ts"];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (/\.(ts|js)$/.test(e.name)) out.push(rel);
+      }
+    };
+    walk("components");
+    walk("scripts");
+    return out;
+  };
+
+  it("from every program and script file, and resolves to the pack's own modules", () => {
+    const relative: string[] = [];
+    const byName = new Set<string>();
+    for (const file of programFiles()) {
+      const text = fs.readFileSync(path.join(root, file), "utf8");
+      for (const m of text.matchAll(/(?:from\s+|import\(|require\()"([^"]+)"/g)) {
+        if (/^(\.\.?\/)+policies\//.test(m[1])) relative.push(`${file} → ${m[1]}`);
+        if (m[1].startsWith("distroless-guardrails")) byName.add(m[1]);
+      }
+    }
+    assert.deepEqual(relative, []);
+    assert.deepEqual([...byName].sort(), ["distroless-guardrails/model"]);
+    assert.equal(require.resolve("distroless-guardrails/model"), path.join(root, "policies", "model.ts"));
+  });
+
+  it("is the same module instance the pack uses", async () => {
+    const model = await import("distroless-guardrails/model");
+    const imageRef = await import("../policies/lib/image-ref");
+    const hardened = await import("../policies/lib/hardened");
+    assert.equal(model.isPinnedByDigest, imageRef.isPinnedByDigest);
+    assert.equal(model.hardenedPodSecurityContext, hardened.hardenedPodSecurityContext);
   });
 });

@@ -13,7 +13,7 @@ import {
   vulnerabilityScanProvider,
   type VulnerabilityScanInputs,
 } from "../components/vulnscan";
-import { blockingMatches, gateFailure, type VulnerabilityMatch } from "../policies/images/vulnerabilities";
+import { blockingMatches, gateFailure, type VulnerabilityMatch } from "distroless-guardrails/model";
 
 const match = (over: Partial<VulnerabilityMatch>): VulnerabilityMatch => ({
   id: "CVE-2099-0001",

@@ -47,6 +47,7 @@ const sources = (): string[] => [
     ),
   path.join(ROOT, "index.ts"),
   path.join(ROOT, "cli.ts"),
+  path.join(ROOT, "model.ts"),
 ];
 
 describe("the pack's layers", () => {

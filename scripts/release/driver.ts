@@ -1,7 +1,7 @@
 // The release driver: walks a service's canary through the configured steps with the Pulumi engine, judges each
 // step from measurements, and rolls back by itself. No controller runs in the cluster; the release's record is
 // the stack file (stackfile.ts), its logic the state machine (state.ts), its verdicts analysis.ts.
-import { isPinnedByDigest } from "../../policies/lib/image-ref";
+import { isPinnedByDigest } from "distroless-guardrails/model";
 import { progress } from "../lib/paths";
 import { stackConfig, stackFilePath } from "../lib/stack-config";
 import { kubeClientFor, openStack, up, type StackTarget } from "../stack";

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { PLATFORMS } from "../../policies/lib/platforms";
+import { PLATFORMS } from "distroless-guardrails/model";
 import { localKubeconfig, PROJECT_ROOT } from "../lib/paths";
 import type { StackTarget } from "../stack";
 

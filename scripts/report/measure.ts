@@ -1,7 +1,7 @@
 // What the size and CVE report measures of one image on one platform, from its files and its SBOM and the findings
 // of the vulnerability gate: pure functions of those, so the figures can be tested without a registry.
 import { fileBytes, type ImageContents } from "../lib/image-files";
-import { severityCounts, type VulnerabilityMatch } from "../../policies/images/vulnerabilities";
+import { severityCounts, type VulnerabilityMatch } from "distroless-guardrails/model";
 
 /** Where a shell would be. */
 const SHELLS = ["bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash", "bin/dash", "usr/bin/dash", "busybox/sh"];

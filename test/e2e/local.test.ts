@@ -12,7 +12,7 @@ import { BUILDKIT_IMAGE_KIND, BuildKitImage } from "../../components/buildkit";
 import { buildContainerSecurityContext, buildPodSecurityContext } from "../../components/podspec";
 import { debug } from "../../scripts/debug";
 import { destroy, preview, up, type StackTarget } from "../../scripts/stack";
-import { main as checker } from "../../policies/cli";
+import { main as checker } from "distroless-guardrails/cli";
 import { PROJECT_ROOT, stackConfig } from "../helpers/run-program";
 import {
   basePackages,
