@@ -47,6 +47,7 @@ function run(
     return 2;
   }
   const options = parsed.options;
+  for (const note of options.notes ?? []) err(`note: ${note}`);
   if (options.help) {
     out(USAGE);
     return 0;

@@ -2,6 +2,7 @@
 // parseArgs reads argv. Every bad value is reported with the option, the value and what is allowed (exit 2).
 import { parseArgs as nodeParseArgs } from "node:util";
 import { MAX_PSS_MINOR } from "../pss/registry";
+import { currentPolicyName } from "../lib/rule";
 
 /** `hardened` = `restricted` + the pack's own rules (sections 2–4); the PSS profiles are upstream's. */
 export const PROFILES = ["baseline", "restricted", "hardened"] as const;
@@ -31,6 +32,8 @@ export interface CheckOptions {
    * (`privileged`) or Dockerfile rule ID (`exec-form`), as hadolint's `--ignore DL3008` does.
    */
   ignore?: string[];
+  /** Notes for the user about the options given (a renamed policy's old name), printed on standard error. */
+  notes?: string[];
 }
 
 export interface CliOptions extends CheckOptions {
@@ -124,7 +127,15 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
       "leave out findings of these policies, PSS checks or Dockerfile",
       "rules (e.g. readOnlyRootFilesystem, privileged, exec-form)",
     ],
-    apply: (o, v) => void (o.ignore = list(v)),
+    apply: (o, v) => {
+      o.ignore = list(v).map((id) => {
+        const current = currentPolicyName(id);
+        if (current !== id)
+          (o.notes ??= []).push(`--ignore ${id}: the policy is now named ${current}; use that name`);
+        return current;
+      });
+      return undefined;
+    },
   },
 };
 

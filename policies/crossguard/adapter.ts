@@ -529,6 +529,23 @@ export function objectRulePolicy(rule: ObjectRule): ResourceValidationPolicy {
   );
 }
 
+/**
+ * A renamed policy under its old name: off unless an organisation's config still names it, and then the same
+ * policy with that config; its description says where the config belongs now. The engine drops config for a
+ * name the pack does not have without a word, which would quietly put the policy back to its default.
+ */
+export function renamedPolicyAlias(
+  oldName: string,
+  policy: ResourceValidationPolicy,
+): ResourceValidationPolicy {
+  return {
+    ...policy,
+    name: oldName,
+    description: `Renamed ${policy.name}: this name keeps configs that still use it working; set them on ${policy.name}.`,
+    enforcementLevel: "disabled",
+  };
+}
+
 /** The stack objects a stack rule reads, from the stack's resources. */
 export function stackObjects(resources: PolicyResource[], kinds: readonly string[]): StackObject[] {
   const out: StackObject[] = [];

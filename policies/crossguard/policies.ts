@@ -9,8 +9,10 @@ import {
   objectRulePolicy,
   podRulePolicies,
   pssPolicies,
+  renamedPolicyAlias,
   stackRulePolicy,
 } from "./adapter";
+import { RENAMED_POLICIES } from "../lib/rule";
 
 /** Section 1: one policy per Pod Security Standards check, `pss-<checkId>`. */
 export const pssCheckPolicies: ResourceValidationPolicy[] = pssPolicies(PSS_CHECKS, PSS_REMEDIATIONS);
@@ -31,10 +33,20 @@ export const stackPolicies: StackValidationPolicy[] = STACK_RULES.map(stackRuleP
 /** Section 4: image resources (docker-build, docker). */
 export { imagePolicies };
 
+/** Renamed policies under their old names, off unless a config names them (see renamedPolicyAlias). */
+export const renamedPolicies: ResourceValidationPolicy[] = Object.entries(RENAMED_POLICIES).map(
+  ([oldName, current]) => {
+    const policy = hardenedPolicies.find((p) => p.name === current);
+    if (policy === undefined) throw new Error(`renamed policy ${oldName}: no policy ${current}`);
+    return renamedPolicyAlias(oldName, policy);
+  },
+);
+
 /** Every policy of the pack, in README order. */
 export const allPolicies: Policies = [
   ...pssCheckPolicies,
   ...hardenedPolicies,
   ...stackPolicies,
   ...imagePolicies,
+  ...renamedPolicies,
 ];

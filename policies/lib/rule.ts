@@ -78,6 +78,21 @@ export interface PodRuleContext {
   config: RuleConfig;
 }
 
+/**
+ * Policies renamed since they were published: old name → current name. Where a user names a policy (the
+ * checker's --ignore), the old name still works and a note names the new one; a renamed policy's CrossGuard
+ * config must use the new name.
+ */
+export const RENAMED_POLICIES: Readonly<Record<string, string>> = {
+  // Renamed so that the pod's rule and the ServiceAccount's default no longer read as the same words reordered.
+  serviceAccountAutomountToken: "serviceAccountNoTokenByDefault",
+};
+
+/** The current name of a policy, given its name or a name it had before. */
+export function currentPolicyName(name: string): string {
+  return Object.hasOwn(RENAMED_POLICIES, name) ? RENAMED_POLICIES[name] : name;
+}
+
 /** Fields shared by all non-PSS rules. */
 export interface RuleBase {
   /** Policy name, also the module name under rules/ (e.g. `readOnlyRootFilesystem`). */

@@ -15,7 +15,7 @@ import { runAsGroupAbove10000 } from "./runAsGroupAbove10000";
 import { runAsUserAbove10000 } from "./runAsUserAbove10000";
 import { runtimeClassGvisor } from "./runtimeClassGvisor";
 import { runtimeClassHandlerRunsc } from "./runtimeClassHandlerRunsc";
-import { serviceAccountAutomountToken } from "./serviceAccountAutomountToken";
+import { serviceAccountNoTokenByDefault } from "./serviceAccountNoTokenByDefault";
 import { workloadsInRestrictedNamespace } from "./workloadsInRestrictedNamespace";
 
 export { PSS_REMEDIATIONS } from "./pssRemediations";
@@ -38,7 +38,10 @@ export const POD_RULES: readonly PodRule[] = [
 ];
 
 /** Rules on single non-pod objects: ServiceAccount (section 2), Namespace (section 3). */
-export const OBJECT_RULES: readonly ObjectRule[] = [serviceAccountAutomountToken, namespacePodSecurityLabels];
+export const OBJECT_RULES: readonly ObjectRule[] = [
+  serviceAccountNoTokenByDefault,
+  namespacePodSecurityLabels,
+];
 
 /** Rules over the whole stack (or a set of manifests checked together). */
 export const STACK_RULES: readonly StackRule[] = [workloadsInRestrictedNamespace, runtimeClassHandlerRunsc];

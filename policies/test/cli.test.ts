@@ -875,6 +875,37 @@ describe("policy:check — --ignore", () => {
   });
 });
 
+describe("policy:check — --ignore with a renamed policy's old name", () => {
+  it("still leaves out the policy's findings and notes the new name on standard error", () => {
+    const dir = tempDir({
+      "sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: apps}\n",
+    });
+    const run = (...extra: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = main(
+        ["--profile", "hardened", "--format", "json", ...extra, dir],
+        (s) => out.push(s),
+        (s) => err.push(s),
+      );
+      const policies = (JSON.parse(out.join("\n")) as JsonEntry[]).map((e) => e.policy);
+      return { code, policies, err };
+    };
+    const plain = run();
+    assert.ok(plain.policies.includes("serviceAccountNoTokenByDefault"), plain.policies.join());
+    assert.deepEqual(plain.err, []);
+    const old = run("--ignore", "serviceAccountAutomountToken");
+    assert.deepEqual(
+      old.policies,
+      plain.policies.filter((p) => p !== "serviceAccountNoTokenByDefault"),
+    );
+    assert.deepEqual(old.err, [
+      "note: --ignore serviceAccountAutomountToken: the policy is now named serviceAccountNoTokenByDefault; use that name",
+    ]);
+    assert.deepEqual(run("--ignore", "serviceAccountNoTokenByDefault").policies, old.policies);
+  });
+});
+
 describe("policy:check — the compiled checker", () => {
   it("`distroless-check` (compiled by npm ci) prints exactly what the checker prints in-process", () => {
     const args = ["--format", "json", "--pss-version", "v1.37", path.join(FIXTURES_DIR, "restricted")];

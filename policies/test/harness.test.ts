@@ -77,7 +77,7 @@ describe("policy pack through the runtime harness", () => {
           ["noSecretLiteralsInEnv", "mandatory"],
           ["runtimeClassGvisor", "mandatory"],
           ["ephemeralContainerImages", "mandatory"],
-          ["serviceAccountAutomountToken", "advisory"],
+          ["serviceAccountNoTokenByDefault", "advisory"],
           ["namespacePodSecurityLabels", "mandatory"],
           ["helmReleaseContents", "advisory"],
           ["workloadsInRestrictedNamespace", "mandatory"],
@@ -505,7 +505,7 @@ describe("policy pack through the runtime harness", () => {
       assert.deepStrictEqual((await sa({})).diagnostics, []);
       assert.deepStrictEqual(triples(await sa({ automountServiceAccountToken: true })), [
         [
-          "serviceAccountAutomountToken",
+          "serviceAccountNoTokenByDefault",
           'ServiceAccount "web" must set automountServiceAccountToken=false',
           "advisory",
         ],
@@ -761,7 +761,8 @@ describe("policy pack through the runtime harness", () => {
           .filter((p) => (p as ResourceValidationPolicy).remediateResource)
           .map((p) => p.name)
           .sort(),
-        [...REMEDIABLE, "serviceAccountAutomountToken"].sort(),
+        // A renamed policy's old name remediates too, for configs that still set it to remediate.
+        [...REMEDIABLE, "serviceAccountNoTokenByDefault", "serviceAccountAutomountToken"].sort(),
       );
     });
 
@@ -861,8 +862,8 @@ describe("policy pack through the runtime harness", () => {
     });
 
     it("remediates a ServiceAccount", async () => {
-      const h = new PolicyHarness([byName("serviceAccountAutomountToken")], {
-        config: { serviceAccountAutomountToken: "remediate" },
+      const h = new PolicyHarness([byName("serviceAccountNoTokenByDefault")], {
+        config: { serviceAccountNoTokenByDefault: "remediate" },
       });
       const r = await h.run({
         type: "kubernetes:core/v1:ServiceAccount",
@@ -874,6 +875,39 @@ describe("policy pack through the runtime harness", () => {
         automountServiceAccountToken: false,
       });
       assert.deepStrictEqual(r.diagnostics, []);
+    });
+
+    it("keeps a renamed policy's old name working for configs that still use it, and off otherwise", async () => {
+      const sa = {
+        type: "kubernetes:core/v1:ServiceAccount",
+        name: "web",
+        props: { metadata: { name: "web" } },
+      };
+      const byDefault = await new PolicyHarness(allPolicies, PROD).run(sa);
+      assert.deepStrictEqual(
+        byDefault.diagnostics.map((d) => [d.policyName, d.enforcementLevel]),
+        [["serviceAccountNoTokenByDefault", "advisory"]],
+      );
+      const oldConfig = await new PolicyHarness(allPolicies, {
+        ...PROD,
+        config: { serviceAccountAutomountToken: "mandatory" },
+      }).run(sa);
+      assert.deepStrictEqual(
+        oldConfig.diagnostics.map((d) => [d.policyName, d.enforcementLevel, d.message]),
+        [
+          [
+            "serviceAccountNoTokenByDefault",
+            "advisory",
+            'ServiceAccounts must set automountServiceAccountToken=false.\nServiceAccount "web" must set automountServiceAccountToken=false',
+          ],
+          [
+            "serviceAccountAutomountToken",
+            "mandatory",
+            "Renamed serviceAccountNoTokenByDefault: this name keeps configs that still use it working; set them on serviceAccountNoTokenByDefault.\n" +
+              'ServiceAccount "web" must set automountServiceAccountToken=false',
+          ],
+        ],
+      );
     });
 
     it("withPodSpec replaces only the pod spec of each kind", () => {

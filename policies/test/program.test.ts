@@ -144,9 +144,11 @@ function showViolations(violations: readonly Violation[]): string {
   return violations.map((v) => `${v.kind}/${v.name}: ${v.policy}: ${v.message}`).join("\n");
 }
 
-const RESOURCE_POLICY_NAMES: string[] = allPolicies.filter((p) => !("validateStack" in p)).map((p) => p.name);
+const RESOURCE_POLICY_NAMES: string[] = allPolicies
+  .filter((p) => !("validateStack" in p) && p.enforcementLevel !== "disabled")
+  .map((p) => p.name);
 
-/** Resource policies that ran to a verdict on a resource: not disabled, not notApplicable, not skipped. */
+/** Resource policies that ran to a verdict on a resource: not disabled (no stack enables one), not notApplicable, not skipped. */
 function ranOn(result: AnalyzeResult): string[] {
   const skipped = new Set([
     ...result.notApplicable.map((n) => n.policyName),
@@ -191,7 +193,7 @@ function expectedPolicies(type: string, stack: string): string[] {
     case NAMESPACE:
       return ["namespacePodSecurityLabels"];
     case SERVICE_ACCOUNT:
-      return ["serviceAccountAutomountToken"];
+      return ["serviceAccountNoTokenByDefault"];
     case IMAGE:
       return ["dockerfileDistroless", "imagePlatforms", "imagePushRegistry"];
     case DYNAMIC:

@@ -3,6 +3,8 @@
 import * as assert from "assert";
 import type { Container, PodSpec } from "../lib/k8s";
 import {
+  currentPolicyName,
+  RENAMED_POLICIES,
   ruleConfig,
   type PodRule,
   type PodRuleContext,
@@ -27,7 +29,7 @@ import { runAsUserAbove10000 } from "../rules/runAsUserAbove10000";
 import { runtimeClassGvisor } from "../rules/runtimeClassGvisor";
 import { ephemeralContainerImages } from "../rules/ephemeralContainerImages";
 import { runtimeClassHandlerRunsc } from "../rules/runtimeClassHandlerRunsc";
-import { serviceAccountAutomountToken } from "../rules/serviceAccountAutomountToken";
+import { serviceAccountNoTokenByDefault } from "../rules/serviceAccountNoTokenByDefault";
 import { workloadsInRestrictedNamespace } from "../rules/workloadsInRestrictedNamespace";
 import { PSS_CHECKS_BY_ID } from "../pss/registry";
 import { hardenedPodSpec, podCarrier, restrictedNamespace, runtimeClass } from "./hardenedFixtures";
@@ -71,6 +73,18 @@ describe("rule modules", () => {
     assert.strictEqual(OBJECT_RULES.length, 2);
     assert.strictEqual(STACK_RULES.length, 2);
     assert.strictEqual(new Set(names).size, names.length);
+  });
+
+  it("maps each renamed policy's old name to a current policy that no current policy's old name shadows", () => {
+    const names = new Set([...POD_RULES, ...OBJECT_RULES, ...STACK_RULES].map((r) => r.name));
+    assert.ok(Object.keys(RENAMED_POLICIES).length > 0);
+    for (const [old, current] of Object.entries(RENAMED_POLICIES)) {
+      assert.ok(names.has(current), `${old} → ${current}, which is no policy`);
+      assert.ok(!names.has(old), `${old} is still a policy's name`);
+      assert.equal(currentPolicyName(old), current);
+      assert.equal(currentPolicyName(current), current);
+    }
+    assert.equal(currentPolicyName("readOnlyRootFilesystem"), "readOnlyRootFilesystem");
   });
 
   describe("readOnlyRootFilesystem", () => {
@@ -309,7 +323,7 @@ describe("rule modules", () => {
     });
     it("ServiceAccount rule: fails unset, passes false, remediates", () => {
       const c = (obj: Record<string, unknown>) =>
-        serviceAccountAutomountToken.check({
+        serviceAccountNoTokenByDefault.check({
           kind: "ServiceAccount",
           name: "web",
           obj,
@@ -319,7 +333,7 @@ describe("rule modules", () => {
         'ServiceAccount "web" must set automountServiceAccountToken=false',
       ]);
       assert.deepStrictEqual(c({ automountServiceAccountToken: false }), []);
-      assert.deepStrictEqual(serviceAccountAutomountToken.remediate!({ metadata: { name: "web" } }), {
+      assert.deepStrictEqual(serviceAccountNoTokenByDefault.remediate!({ metadata: { name: "web" } }), {
         metadata: { name: "web" },
         automountServiceAccountToken: false,
       });

@@ -3,8 +3,8 @@
 import type { ObjectRule } from "../lib/rule";
 import { objectLabel } from "./common";
 
-export const serviceAccountAutomountToken: ObjectRule = {
-  name: "serviceAccountAutomountToken",
+export const serviceAccountNoTokenByDefault: ObjectRule = {
+  name: "serviceAccountNoTokenByDefault",
   description: "ServiceAccounts must set automountServiceAccountToken=false.",
   section: "hardened",
   defaultEnforcement: "advisory",
