@@ -39,8 +39,10 @@ import {
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
   ENV_NAME,
+  isQuantity,
   parseQuantity,
-} from "./components/podspec";
+  show,
+} from "./components/validation";
 import { DEFAULT_MAX_SURGE, DEFAULT_PROGRESS_DEADLINE_SECONDS } from "./components/workload";
 
 /** Pulumi project name; config keys are `distroless-platform:<key>`. */
@@ -52,9 +54,10 @@ export const RESERVED_ENV = ["PORT", "APP_VERSION", "TRACK"] as const;
 /** Longest service name: child objects append suffixes such as "-canary" and "-pdb" to 63-char labels. */
 export const MAX_SERVICE_NAME = 40;
 
-// Config takes quantities without the exponent form ("1e3") that components accept: a subset of isQuantity,
-// so parseQuantity never throws on what passes.
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
+/** Config takes quantities without the exponent form ("1e3") that components accept ("1E", exa, stays). */
+function isConfigQuantity(quantity: string): boolean {
+  return isQuantity(quantity) && !/[eE]\d+$/.test(quantity);
+}
 const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/;
 const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 // An OCI tag: the version doubles as image tag and app.kubernetes.io/version label, so it must satisfy both.
@@ -81,7 +84,7 @@ export const STABLE_IMAGE_SOURCE =
 
 /** Numeric value of a Kubernetes quantity ("250m" → 0.25, "64Mi" → 67108864). */
 export function quantityValue(quantity: string): number {
-  return QUANTITY.test(quantity) ? parseQuantity(quantity) : Number.NaN;
+  return isConfigQuantity(quantity) ? parseQuantity(quantity) : Number.NaN;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ function pattern(regex: RegExp, allowed: string, maxLength = 253) {
 function quantity(allowed: string, min: number) {
   return z
     .string({ error: allowed })
-    .refine((q) => q.length <= 32 && QUANTITY.test(q) && quantityValue(q) >= min, { error: allowed });
+    .refine((q) => q.length <= 32 && isConfigQuantity(q) && quantityValue(q) >= min, { error: allowed });
 }
 
 const cpuQuantity = quantity('expected a CPU quantity greater than zero, such as "250m" or "2"', 1e-3);
@@ -537,14 +540,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** How a value is shown in a message: strings quoted, structures as compact JSON. */
-export function showValue(value: unknown): string {
-  if (value === undefined) return "(unset)";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-  return JSON.stringify(value);
-}
-
 function keyPath(base: string, segments: readonly PropertyKey[]): string {
   let out = base;
   for (const s of segments) {
@@ -556,7 +551,7 @@ function keyPath(base: string, segments: readonly PropertyKey[]): string {
 function problem(key: string, value: unknown, allowed: string): string {
   // Never echo what looks like a credential (registry.password, env.API_TOKEN, ...), even when malformed.
   const last = key.split(/[.[]/).pop() ?? key;
-  const shown = value !== undefined && SECRET_ENV_NAME.test(last) ? "(value hidden)" : showValue(value);
+  const shown = value !== undefined && SECRET_ENV_NAME.test(last) ? "(value hidden)" : show(value);
   return `${key}: ${shown} is not allowed; ${allowed}`;
 }
 
@@ -577,7 +572,7 @@ function parseInto<T extends z.ZodType>(
     } else if (issue.code === "invalid_key") {
       // A bad map key (an env name such as "A=B") is named as a key of its map, not as a value.
       const map = keyPath(base, issue.path.slice(0, -1));
-      problems.push(`${map}: key ${showValue(issue.input)} is not allowed; ${issue.message}`);
+      problems.push(`${map}: key ${show(issue.input)} is not allowed; ${issue.message}`);
     } else {
       problems.push(problem(at, issue.input, issue.message));
     }
@@ -965,7 +960,7 @@ export const requestsWithinLimits: ServiceRule = (svc, at) =>
       problem(
         `${at}.resources.requests.${res}`,
         svc.resources.requests[res],
-        `expected at most resources.limits.${res} (${showValue(svc.resources.limits[res])})`,
+        `expected at most resources.limits.${res} (${show(svc.resources.limits[res])})`,
       ),
     );
 

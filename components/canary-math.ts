@@ -9,6 +9,7 @@
 //     canary = trafficWeightToReplicas(spec.replicas, weight) = ceil(replicas*weight/100) and stable = spec.replicas.
 // Older Argo releases (e.g. CalculateReplicaCountsForCanary at 007a38d) used ceil for both tracks and surged by one;
 // the candidate search below replaced that and is what current releases run.
+import { show } from "./validation";
 
 /** The canary steps used when the stack does not configure its own. */
 export const DEFAULT_CANARY_STEPS: readonly number[] = Object.freeze([10, 20, 50, 100]);
@@ -24,12 +25,6 @@ export interface ReplicaSplit {
 }
 
 const STEPS_RULE = "use strictly increasing integers in 1..100 ending with 100, e.g. [10, 20, 50, 100]";
-
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
-  return String(value);
-}
 
 function isInt(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value);

@@ -26,25 +26,18 @@ import {
   validateCanarySteps,
   validateCanaryWeight,
 } from "./canary-math";
+import { isPlainInput, liftInputs, type Lifted, mapLifted, mapLifted2 } from "./inputs";
 import {
-  assertDns1035Label,
-  assertDns1123Subdomain,
   buildLabels,
   buildSelectorLabels,
   buildServiceSelector,
-  fail,
   HardenedPodOptions,
   instanceName,
-  isPlainInput,
   LABEL_VERSION,
-  liftInputs,
-  type Lifted,
-  mapLifted,
-  mapLifted2,
   PlainLabels,
-  show,
   validateHardenedPodOptions,
 } from "./podspec";
+import { assertDns1035Label, assertDns1123Subdomain, fail, show } from "./validation";
 import {
   buildDeploymentSpec,
   buildNetworkPolicySpec,

@@ -5,6 +5,8 @@ import * as dockerbuild from "@pulumi/docker-build";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { projectPathProblem } from "./project-path";
+import { isPlainInput } from "./inputs";
+import { show } from "./validation";
 import {
   BUILDKIT_IMAGE_KIND,
   BuildKitImage,
@@ -210,8 +212,7 @@ export interface DockerfilePlan {
   baseImage: string;
 }
 
-const quote = (v: unknown): string => JSON.stringify(v);
-const list = (values: readonly unknown[]): string => values.map(quote).join(", ");
+const list = (values: readonly unknown[]): string => values.map(show).join(", ");
 
 /**
  * Reads or generates the Dockerfile and audits it; throws one Error listing every finding. Pure except for
@@ -226,7 +227,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
   let generatedBase: string | undefined;
   if (p.dockerfile !== undefined && p.runtime !== undefined) {
     throw new Error(
-      `dockerfile and runtime: both set (${quote(p.dockerfile)}, ${quote(p.runtime)}); give either dockerfile (your own) or runtime (generated)`,
+      `dockerfile and runtime: both set (${show(p.dockerfile)}, ${show(p.runtime)}); give either dockerfile (your own) or runtime (generated)`,
     );
   }
   if (p.dockerfile !== undefined) {
@@ -235,33 +236,33 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
     ).filter((k) => p[k] !== undefined);
     if (generatorKeys.length > 0) {
       throw new Error(
-        `${generatorKeys.join(", ")}: only apply to a generated Dockerfile (runtime), but dockerfile ${quote(p.dockerfile)} is set; choose the base image in that Dockerfile's final FROM`,
+        `${generatorKeys.join(", ")}: only apply to a generated Dockerfile (runtime), but dockerfile ${show(p.dockerfile)} is set; choose the base image in that Dockerfile's final FROM`,
       );
     }
     // Relative to the program's directory (Pulumi's working directory), and never outside it.
     const problem = projectPathProblem(process.cwd(), p.dockerfile, "file");
     if (problem !== undefined)
-      throw new Error(`dockerfile: ${quote(p.dockerfile)} is not allowed; ${problem}`);
+      throw new Error(`dockerfile: ${show(p.dockerfile)} is not allowed; ${problem}`);
     text = fs.readFileSync(p.dockerfile, "utf8");
     file = p.dockerfile;
     dockerfile = { location: p.dockerfile };
   } else if (p.runtime !== undefined) {
     if (!(RUNTIMES as readonly string[]).includes(p.runtime)) {
-      throw new Error(`runtime: ${quote(p.runtime)} is not supported; allowed: ${list(RUNTIMES)}`);
+      throw new Error(`runtime: ${show(p.runtime)} is not supported; allowed: ${list(RUNTIMES)}`);
     }
     const runtime = p.runtime as Runtime;
     const family = p.family ?? RUNTIME_FAMILIES[runtime];
     if (!(FAMILIES as readonly string[]).includes(family)) {
-      throw new Error(`family: ${quote(family)} is not supported; allowed: ${list(FAMILIES)}`);
+      throw new Error(`family: ${show(family)} is not supported; allowed: ${list(FAMILIES)}`);
     }
     if (!(RUNTIME_ALLOWED_FAMILIES[runtime] as readonly string[]).includes(family)) {
       throw new Error(
-        `family: ${quote(family)} cannot run a ${runtime} build; allowed for runtime ${quote(runtime)}: ${list(RUNTIME_ALLOWED_FAMILIES[runtime])}`,
+        `family: ${show(family)} cannot run a ${runtime} build; allowed for runtime ${show(runtime)}: ${list(RUNTIME_ALLOWED_FAMILIES[runtime])}`,
       );
     }
     const provider = p.provider ?? "google";
     if (!(PROVIDERS as readonly string[]).includes(provider)) {
-      throw new Error(`provider: ${quote(provider)} is not supported; allowed: ${list(PROVIDERS)}`);
+      throw new Error(`provider: ${show(provider)} is not supported; allowed: ${list(PROVIDERS)}`);
     }
     // The runtime version picks Google's nodejs or java image; Chainguard's is picked by its digest, Go's is static,
     // and Google's python3 image holds its Debian release's Python, which the builder must then match.
@@ -271,7 +272,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
       const debianPython = DEBIAN_PYTHON[(p.debian ?? DEFAULT_DEBIAN) as keyof typeof DEBIAN_PYTHON];
       if (debianPython !== undefined && p.runtimeVersion !== debianPython) {
         throw new Error(
-          `runtimeVersion: ${quote(p.runtimeVersion)} is not the Python of Google's python3 image on Debian ${p.debian ?? DEFAULT_DEBIAN} (${debianPython}); the builder must use the base's Python, as bytecode and binary wheels are made for one minor (allowed: ${quote(debianPython)})`,
+          `runtimeVersion: ${show(p.runtimeVersion)} is not the Python of Google's python3 image on Debian ${p.debian ?? DEFAULT_DEBIAN} (${debianPython}); the builder must use the base's Python, as bytecode and binary wheels are made for one minor (allowed: ${show(debianPython)})`,
         );
       }
     }
@@ -302,7 +303,7 @@ export function planDockerfile(p: DockerfileInputs): DockerfilePlan {
   const findings = auditDockerfile(text, { file, allowedRegistries, buildArgs: p.buildArgs });
   if (findings.length > 0) {
     throw new Error(
-      `DistrolessImage ${quote(p.name)}: ${file} fails the distroless audit (${findings.length} finding${findings.length === 1 ? "" : "s"}):\n` +
+      `DistrolessImage ${show(p.name)}: ${file} fails the distroless audit (${findings.length} finding${findings.length === 1 ? "" : "s"}):\n` +
         findings.map((f) => `  - ${f.message}`).join("\n"),
     );
   }
@@ -317,19 +318,19 @@ function minimalPlan(
 ): { skeleton: string; options: MinimalOptions } | undefined {
   const base = p.base ?? "distroless";
   if (!(BASES as readonly string[]).includes(base)) {
-    throw new Error(`base: ${quote(base)} is not supported; allowed: ${list(BASES)}`);
+    throw new Error(`base: ${show(base)} is not supported; allowed: ${list(BASES)}`);
   }
   if (base !== "minimal") {
     if (p.minimal !== undefined) {
       throw new Error(
-        `minimal: ${quote(p.minimal)} only applies with base "minimal"; remove it or set base "minimal"`,
+        `minimal: ${show(p.minimal)} only applies with base "minimal"; remove it or set base "minimal"`,
       );
     }
     return undefined;
   }
   if (!(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
     throw new Error(
-      `base: "minimal" is not available for runtime ${quote(runtime)}; allowed for ${list(MINIMAL_RUNTIMES)} (use base "distroless")`,
+      `base: "minimal" is not available for runtime ${show(runtime)}; allowed for ${list(MINIMAL_RUNTIMES)} (use base "distroless")`,
     );
   }
   if (p.registryMirror === undefined) {
@@ -379,7 +380,7 @@ export function validateRepository(repository: string): void {
     repository !== repository.trim();
   if (bad) {
     throw new Error(
-      `repository: ${quote(repository)} is not a repository; expected host[:port]/path without tag or digest, e.g. "registry.example.com/team/app"`,
+      `repository: ${show(repository)} is not a repository; expected host[:port]/path without tag or digest, e.g. "registry.example.com/team/app"`,
     );
   }
 }
@@ -392,10 +393,10 @@ export function validatePlatforms(platforms: readonly string[]): void {
   platforms.forEach((p, i) => {
     if (!KNOWN_PLATFORMS.includes(p)) {
       throw new Error(
-        `platforms[${i}]: ${quote(p)} is not an os/arch platform buildx knows; expected e.g. ${list(DEFAULT_PLATFORMS)}`,
+        `platforms[${i}]: ${show(p)} is not an os/arch platform buildx knows; expected e.g. ${list(DEFAULT_PLATFORMS)}`,
       );
     }
-    if (platforms.indexOf(p) !== i) throw new Error(`platforms[${i}]: ${quote(p)} is listed twice`);
+    if (platforms.indexOf(p) !== i) throw new Error(`platforms[${i}]: ${show(p)} is listed twice`);
   });
 }
 
@@ -410,13 +411,9 @@ export function validateTag(tag: string, key: string): void {
     [...tag].every((c) => TAG_FIRST.includes(c) || c === "." || c === "-");
   if (!ok) {
     throw new Error(
-      `${key}: ${quote(tag)} is not a docker tag; expected letters, digits, "_", "." or "-" (max 128), not starting with "." or "-", and without the repository`,
+      `${key}: ${show(tag)} is not a docker tag; expected letters, digits, "_", "." or "-" (max 128), not starting with "." or "-", and without the repository`,
     );
   }
-}
-
-function isPlain(value: unknown): boolean {
-  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
 }
 
 /** Runs `check` now when `value` is plain (preview fails before anything is registered), else once known. */
@@ -425,9 +422,9 @@ function checked<T>(
   check: (v: pulumi.Unwrap<T>) => void,
 ): pulumi.Output<pulumi.Unwrap<T>> {
   const elements: unknown[] = Array.isArray(value) ? value : [];
-  if (isPlain(value) && elements.every(isPlain)) {
+  if (isPlainInput(value) && elements.every(isPlainInput)) {
     check(value as pulumi.Unwrap<T>);
-    return pulumi.output(value);
+    return pulumi.output(value as pulumi.Input<T>);
   }
   return pulumi.output(value).apply((v) => {
     check(v);
@@ -538,7 +535,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
     const plan = DistrolessImage.plan(name, args);
     if (args.attestations !== undefined && args.buildkitAddress === undefined) {
       throw new Error(
-        `attestations: ${quote(args.attestations)} needs buildkitAddress; @pulumi/docker-build cannot attach SBOM or provenance attestations`,
+        `attestations: ${show(args.attestations)} needs buildkitAddress; @pulumi/docker-build cannot attach SBOM or provenance attestations`,
       );
     }
     if (args.vulnerabilityGate !== undefined) DistrolessImage.validateGate(args);
@@ -554,17 +551,17 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
     if (gate === undefined) return;
     if (args.buildkitAddress === undefined || args.attestations?.sbomGenerator === "") {
       throw new Error(
-        `vulnerabilityGate: ${quote(gate)} needs buildkitAddress and an SBOM generator; the gate scans the SBOM BuildKit attaches to the image`,
+        `vulnerabilityGate: ${show(gate)} needs buildkitAddress and an SBOM generator; the gate scans the SBOM BuildKit attaches to the image`,
       );
     }
     if (gate.failOn !== undefined && !(FAIL_ON_CHOICES as readonly string[]).includes(gate.failOn)) {
       throw new Error(
-        `vulnerabilityGate.failOn: ${quote(gate.failOn)} is not a severity; allowed: ${list(FAIL_ON_CHOICES)}`,
+        `vulnerabilityGate.failOn: ${show(gate.failOn)} is not a severity; allowed: ${list(FAIL_ON_CHOICES)}`,
       );
     }
     if (path.isAbsolute(gate.database) || gate.database.split(/[\\/]/).includes("..")) {
       throw new Error(
-        `vulnerabilityGate.database: ${quote(gate.database)} is not allowed; expected a path inside the project, relative to its root`,
+        `vulnerabilityGate.database: ${show(gate.database)} is not allowed; expected a path inside the project, relative to its root`,
       );
     }
   }
@@ -711,7 +708,7 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       ref: pulumi.all([valid.repository, digest]).apply(([repo, digest]) => {
         if (!isSha256Digest(digest)) {
           throw new Error(
-            `DistrolessImage ${quote(name)}: the build returned digest ${quote(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
+            `DistrolessImage ${show(name)}: the build returned digest ${show(digest)}, not sha256:<64 hex>; the image must be pushed to be referenced by digest`,
           );
         }
         return `${repo}@${digest}`;
@@ -775,10 +772,10 @@ export class DistrolessImage extends pulumi.ComponentResource implements Distrol
       });
     const extraArgs = args.buildArgs ?? {};
     const plain =
-      Object.values(parts).every(isPlain) &&
-      isPlain(extraArgs) &&
-      Object.values(extraArgs).every(isPlain) &&
-      isPlain(args.version);
+      Object.values(parts).every(isPlainInput) &&
+      isPlainInput(extraArgs) &&
+      Object.values(extraArgs).every(isPlainInput) &&
+      isPlainInput(args.version);
     if (plain) {
       const result = build(
         parts as PlanParts,

@@ -2,20 +2,9 @@
 // with default-deny ingress, explicit allowances, a ResourceQuota and a LimitRange.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  assertNamespaceName,
-  assertQuantity,
-  fail,
-  isPlainInput,
-  liftInputs,
-  type Lifted,
-  MANAGED_BY,
-  LABEL_MANAGED_BY,
-  LABEL_PART_OF,
-  DEFAULT_PART_OF,
-  parseQuantity,
-  show,
-} from "./podspec";
+import { isPlainInput, liftInputs, type Lifted } from "./inputs";
+import { MANAGED_BY, LABEL_MANAGED_BY, LABEL_PART_OF, DEFAULT_PART_OF } from "./podspec";
+import { assertNamespaceName, assertQuantity, fail, parseQuantity, show } from "./validation";
 import { NAMESPACE_NAME_LABEL } from "./workload";
 import { LATEST_PSS_VERSION, pinnedPssMinor, podSecurityLabels } from "distroless-guardrails/model";
 

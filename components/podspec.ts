@@ -8,10 +8,23 @@ import {
   hardenedPodSecurityContext,
   type HardenedPodSecurityContext,
   type HardenedSeccompProfile,
-  isPinnedByDigest,
   NONROOT_GID,
   NONROOT_UID,
 } from "distroless-guardrails/model";
+import {
+  assertAbsolutePath,
+  assertDns1035Label,
+  assertDns1123Subdomain,
+  assertInt,
+  assertLabelValue,
+  assertPinnedImage,
+  assertQuantity,
+  DNS1035_LABEL,
+  ENV_NAME,
+  fail,
+  parseQuantity,
+  show,
+} from "./validation";
 
 export { NONROOT_GID, NONROOT_UID };
 export const DEFAULT_RUNTIME_CLASS = "gvisor";
@@ -265,165 +278,6 @@ const OPTION_KEYS: readonly (keyof HardenedPodOptions)[] = [
   "imagePullSecrets",
   "netBindService",
 ];
-
-// ---------------------------------------------------------------------------------------------------------------
-// Validation helpers (exported for reuse by other components and config validation).
-
-/** A DNS-1123 label (namespace names, RuntimeClass handlers), without its 63-character limit. */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1035 label (Service names: starts with a letter), without its 63-character limit. */
-export const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1123 subdomain, without its 253-character limit. */
-export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUANTITY = /^(\d+(\.\d+)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE]\d+)?$/;
-/** A container environment variable name. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const SUFFIX_FACTORS: Record<string, number> = {
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-export function isQuantity(value: string): boolean {
-  return QUANTITY.test(value);
-}
-
-/** Numeric value of a Kubernetes quantity ("250m" → 0.25, "64Mi" → 67108864); throws on a malformed one. */
-export function parseQuantity(value: string): number {
-  const m = QUANTITY.exec(value);
-  if (!m) throw new Error(`"${value}" is not a Kubernetes quantity`);
-  const base = Number(m[1]);
-  const suffix = m[3] ?? "";
-  if (suffix === "") return base;
-  if (/^[eE]/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
-  return base * SUFFIX_FACTORS[suffix];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Inputs: components accept pulumi.Input everywhere a value does not decide which children exist. A plain value is
-// checked before the component registers anything; an Output is checked inside apply, once it is known.
-
-/** A value that is plain now, or an Output of it. */
-export type Lifted<T> = T | pulumi.Output<T>;
-
-/** True unless `value` is an Output or a Promise, i.e. it can be checked before anything is registered. */
-export function isPlainInput<T>(value: pulumi.Input<T> | undefined): value is T | undefined {
-  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
-}
-
-/**
- * Calls `fn` with `values` now when every field is plain (its checks then fail preview before anything is
- * registered), else once every field is known (its checks then fail inside apply). `R` is the plain shape.
- * Nested Inputs of plain fields (e.g. `pod.image`) are passed through untouched on the plain path.
- */
-export function liftInputs<R, U>(
-  values: { readonly [K in keyof R]: unknown },
-  fn: (resolved: R) => U,
-): Lifted<U> {
-  if (Object.values(values).every((v) => isPlainInput(v))) return fn(values as R);
-  return pulumi.output(values).apply((resolved) => fn(resolved as R));
-}
-
-/** Maps a lifted value: plain in, plain out; Output in, Output out. */
-export function mapLifted<T, U>(value: Lifted<T>, fn: (t: T) => U): Lifted<U> {
-  return pulumi.Output.isInstance(value) ? value.apply(fn) : fn(value);
-}
-
-/** Combines two lifted values: plain when both are plain. */
-export function mapLifted2<A, B, U>(a: Lifted<A>, b: Lifted<B>, fn: (a: A, b: B) => U): Lifted<U> {
-  if (!pulumi.Output.isInstance(a) && !pulumi.Output.isInstance(b)) return fn(a, b);
-  return pulumi.all([a, b]).apply(([x, y]) => fn(x as A, y as B));
-}
-
-/** Throws the validation error; typed `never` so callers narrow after it. */
-export function fail(message: string): never {
-  throw new Error(message);
-}
-
-/** A value as error messages show it: strings quoted, anything else as String() prints it. */
-export function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
-}
-
-export function assertDns1035Label(key: string, value: unknown): void {
-  if (typeof value !== "string" || value.length > 63 || !DNS1035_LABEL.test(value)) {
-    fail(
-      `${key}: ${show(value)} is not a DNS-1035 label; use at most 63 lowercase letters, digits and "-", starting with a letter`,
-    );
-  }
-}
-
-/** Throws unless `value` is a namespace name (a DNS-1123 label: may start with a digit). */
-export function assertNamespaceName(key: string, value: unknown): void {
-  if (typeof value !== "string" || value.length > 63 || !DNS1123_LABEL.test(value)) {
-    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
-  }
-}
-
-export function assertDns1123Subdomain(key: string, value: unknown): void {
-  if (typeof value !== "string" || value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
-    fail(`${key}: ${show(value)} is not a DNS-1123 subdomain; use lowercase letters, digits, "-" and "."`);
-  }
-}
-
-export function assertLabelValue(key: string, value: unknown): void {
-  if (typeof value !== "string" || value === "" || value.length > 63 || !LABEL_VALUE.test(value)) {
-    fail(
-      `${key}: ${show(value)} is not a valid label value; use 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`,
-    );
-  }
-}
-
-export function assertQuantity(key: string, value: unknown): void {
-  if (typeof value !== "string" || !QUANTITY.test(value)) {
-    fail(`${key}: ${show(value)} is not a Kubernetes quantity; use e.g. "250m", "64Mi" or "1Gi"`);
-  }
-  if (parseQuantity(value) <= 0) fail(`${key}: ${show(value)} must be greater than zero`);
-}
-
-function assertInt(key: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(`${key}: ${show(value)} is not allowed; use an integer from ${min} to ${max}`);
-  }
-}
-
-/** Throws unless `image` is pinned by digest (or `allowUnpinned` is set); returns it for use in apply. */
-export function assertPinnedImage(image: string, allowUnpinned = false): string {
-  if (typeof image !== "string" || image.trim() === "" || /\s/.test(image)) {
-    fail(`image: ${show(image)} is not an image reference`);
-  }
-  if (!allowUnpinned && !isPinnedByDigest(image)) {
-    fail(
-      `image: ${show(image)} is not pinned by digest; use "<repository>@sha256:<64 hex digits>" or set allowUnpinnedImage: true`,
-    );
-  }
-  return image;
-}
-
-function assertAbsolutePath(key: string, path: unknown): void {
-  if (typeof path !== "string" || !path.startsWith("/")) {
-    fail(`${key}: ${show(path)} is not an absolute path; use a path starting with "/"`);
-  }
-  if (path === "/") fail(`${key}: "/" is the root filesystem, which stays read-only; use a subdirectory`);
-  const segments = path.slice(1).split("/");
-  if (path.endsWith("/") || segments.some((s) => s === "" || s === "." || s === "..")) {
-    fail(
-      `${key}: ${show(path)} is not a normalized path; drop empty, "." and ".." segments and the trailing "/"`,
-    );
-  }
-}
 
 function assertProbe(key: string, probe: unknown): void {
   if (typeof probe !== "object" || probe === null) fail(`${key}: ${show(probe)} is not a probe object`);

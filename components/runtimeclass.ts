@@ -3,19 +3,16 @@
 // "gvisor" itself), reads the existing object instead of failing with AlreadyExists.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isPlainInput, liftInputs, mapLifted, type Lifted } from "./inputs";
+import { DEFAULT_RUNTIME_CLASS } from "./podspec";
 import {
   assertDns1123Subdomain,
   assertQuantity,
-  DEFAULT_RUNTIME_CLASS,
   DNS1123_LABEL,
   fail,
-  isPlainInput,
-  liftInputs,
-  mapLifted,
-  type Lifted,
   parseQuantity,
   show,
-} from "./podspec";
+} from "./validation";
 
 export const DEFAULT_HANDLER = "runsc";
 /** gVisor's Sentry and Gofer cost per pod; counted by the scheduler and ResourceQuota on top of containers. */

@@ -2,27 +2,20 @@
 // The pure spec builders are exported so CanaryRelease, tests and policies produce identical objects.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { isPlainInput, liftInputs, mapLifted, type Lifted } from "./inputs";
 import {
-  assertDns1035Label,
-  assertDns1123Subdomain,
-  assertNamespaceName,
   buildHardenedPodTemplate,
   buildLabels,
   buildSelectorLabels,
   buildServiceSelector,
   DEFAULT_PORT_NAME,
-  fail,
   HardenedPodOptions,
   HardenedPodTemplate,
   instanceName,
-  isPlainInput,
-  liftInputs,
-  mapLifted,
-  type Lifted,
   PlainLabels,
-  show,
   validateHardenedPodOptions,
 } from "./podspec";
+import { assertDns1035Label, assertDns1123Subdomain, assertNamespaceName, fail, show } from "./validation";
 
 export const DEFAULT_REPLICAS = 2;
 export const DEFAULT_SERVICE_PORT = 80;

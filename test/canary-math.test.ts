@@ -247,7 +247,7 @@ describe("canary math", () => {
       );
       assert.equal(
         canaryWeightError(undefined),
-        "canary.weight: undefined is not allowed; use one of 0, 10, 20, 50, 100 (0 aborts back to stable, 100 promotes the canary)",
+        "canary.weight: (unset) is not allowed; use one of 0, 10, 20, 50, 100 (0 aborts back to stable, 100 promotes the canary)",
       );
     });
 

@@ -202,7 +202,7 @@ const CASES: readonly Case[] = [
     key: "images.platforms duplicate",
     raw: { images: { platforms: ["linux/amd64", "linux/arm64", "linux/amd64"] } },
     message:
-      'images.platforms: ["linux/amd64","linux/arm64","linux/amd64"] is not allowed; expected each platform once',
+      'images.platforms: ["linux/amd64", "linux/arm64", "linux/amd64"] is not allowed; expected each platform once',
   },
   {
     key: "images.platforms without linux/arm64",
@@ -260,14 +260,14 @@ const CASES: readonly Case[] = [
     key: "canary.steps not increasing",
     raw: { canary: { steps: [10, 5, 100] } },
     message:
-      "canary.steps: [10,5,100] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
+      "canary.steps: [10, 5, 100] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
       "e.g. [10, 20, 50, 100]",
   },
   {
     key: "canary.steps without 100",
     raw: { canary: { steps: [10, 50] } },
     message:
-      "canary.steps: [10,50] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
+      "canary.steps: [10, 50] is not allowed; expected strictly increasing integers in 1..100 ending with 100, " +
       "e.g. [10, 20, 50, 100]",
   },
   {

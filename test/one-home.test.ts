@@ -90,7 +90,7 @@ describe("one home: image references and digests (policies/lib/image-ref.ts)", (
   const digest = `sha256:${"ab".repeat(32)}`;
   it("decide what is pinned for the workload builder, the config and the pack alike", async () => {
     const { isPinnedByDigest } = await import("../policies/lib/image-ref");
-    const { assertPinnedImage } = await import("../components/podspec");
+    const { assertPinnedImage } = await import("../components/validation");
     const { imageDigestPinned } = await import("../policies/rules/imageDigestPinned");
     for (const [image, pinned] of [
       [`registry.example.com/app@${digest}`, true],

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
+import { isPlainInput, liftInputs, mapLifted, mapLifted2 } from "../components/inputs";
 import {
   buildContainerSecurityContext,
   buildHardenedPodSpec,
@@ -12,15 +13,11 @@ import {
   buildServiceSelector,
   HardenedPodOptions,
   HardenedPodSpec,
-  isPlainInput,
-  liftInputs,
-  mapLifted,
-  mapLifted2,
   NONROOT_UID,
-  parseQuantity,
   validateHardenedPodOptions,
   writableVolumeName,
 } from "../components/podspec";
+import { parseQuantity } from "../components/validation";
 import { failureOf, promiseOf, recordResources } from "./helpers/mocks";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);
