@@ -26,7 +26,7 @@ import {
   validateCanarySteps,
   validateCanaryWeight,
 } from "./canary-math";
-import { isPlainInput, liftInputs, type Lifted, mapLifted, mapLifted2 } from "./inputs";
+import { isPlainInput, liftValidated, type Lifted, mapLifted, mapLifted2 } from "./inputs";
 import {
   buildLabels,
   buildSelectorLabels,
@@ -37,8 +37,10 @@ import {
   PlainLabels,
   validateHardenedPodOptions,
 } from "./podspec";
-import { assertDns1035Label, assertDns1123Subdomain, fail, show } from "./validation";
+import { assertDns1035Label, assertDns1123Subdomain, assertNamespaceName, fail, show } from "./validation";
 import {
+  assertMaxUnavailable,
+  assertPort,
   buildDeploymentSpec,
   buildNetworkPolicySpec,
   buildPdbSpec,
@@ -49,6 +51,7 @@ import {
   EgressAllowance,
   NetworkPeer,
   ServiceSpec,
+  validateNetworkPolicyOptions,
 } from "./workload";
 
 export const STABLE_TRACK = "stable";
@@ -413,15 +416,6 @@ export function trackPodOptions(
 // ---------------------------------------------------------------------------------------------------------------
 // Validation of the plain arguments.
 
-const isPlain = isPlainInput;
-
-function assertNamespace(key: string, value: string): void {
-  // Namespace names are DNS-1123 labels (they may start with a digit).
-  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-    fail(`${key}: ${show(value)} is not a namespace name; use at most 63 lowercase letters, digits and "-"`);
-  }
-}
-
 /** Runs the hardened pod checks for one track; image and version errors name the track (`canary.image: …`). */
 function validateTrack(
   args: { readonly appName: string; readonly pod: CanaryPodOptions; readonly serviceAccountName?: string },
@@ -443,21 +437,21 @@ function validateTrack(
  */
 export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
   if (typeof args !== "object" || args === null) fail(`args: ${show(args)} is not an object`);
-  if (isPlain(args.steps) && isPlain(args.weight)) {
+  if (isPlainInput(args.steps) && isPlainInput(args.weight)) {
     const steps = validateCanarySteps(args.steps ?? DEFAULT_CANARY_STEPS);
     validateCanaryWeight(args.weight, steps);
-  } else if (isPlain(args.steps) && args.steps !== undefined) {
+  } else if (isPlainInput(args.steps) && args.steps !== undefined) {
     validateCanarySteps(args.steps);
   }
-  if (isPlain(args.replicas)) validateReplicas(args.replicas);
-  if (typeof args.namespace === "string") assertNamespace("namespace", args.namespace);
+  if (isPlainInput(args.replicas)) validateReplicas(args.replicas);
+  if (typeof args.namespace === "string") assertNamespaceName("namespace", args.namespace);
   else if (args.namespace === undefined || args.namespace === null)
     fail(`namespace: ${show(args.namespace)} is required`);
   assertDns1035Label("appName", args.appName);
   if (typeof args.stable !== "object" || args.stable === null)
     fail(`stable: ${show(args.stable)} is required`);
   if (args.pod === undefined || args.pod === null) fail(`pod: ${show(args.pod)} is required`);
-  const pod = isPlain(args.pod) ? args.pod : undefined;
+  const pod = isPlainInput(args.pod) ? args.pod : undefined;
   for (const reserved of TRACK_ENV_NAMES) {
     const value = pod?.env?.[reserved];
     if (value !== undefined) {
@@ -467,45 +461,44 @@ export function validateCanaryReleaseArgs(args: CanaryReleaseArgs): void {
     }
   }
   const saName = args.serviceAccountName;
-  if (saName !== undefined && isPlain(saName)) assertDns1123Subdomain("serviceAccountName", saName);
-  if (pod !== undefined && isPlain(saName)) {
+  if (saName !== undefined && isPlainInput(saName)) assertDns1123Subdomain("serviceAccountName", saName);
+  if (pod !== undefined && isPlainInput(saName)) {
     const podArgs = { appName: args.appName, pod, serviceAccountName: saName };
     const tracks: [string, CanaryTrackArgs | undefined][] = [
       [STABLE_TRACK, args.stable],
       [CANARY_TRACK, args.canary],
     ];
     for (const [track, spec] of tracks) {
-      if (spec !== undefined && isPlain(spec.version)) {
+      if (spec !== undefined && isPlainInput(spec.version)) {
         validateTrack(podArgs, track, { image: spec.image, version: spec.version });
       }
     }
   }
-  if (args.servicePort !== undefined && isPlain(args.servicePort))
-    buildServiceSpec({ appName: args.appName, port: args.servicePort });
+  if (args.servicePort !== undefined && isPlainInput(args.servicePort))
+    assertPort("servicePort", args.servicePort);
   const deadline = args.progressDeadlineSeconds;
   if (deadline !== undefined && !(Number.isInteger(deadline) && deadline >= 30 && deadline <= 3600)) {
     fail(`progressDeadlineSeconds: ${show(deadline)} is not allowed; use an integer from 30 to 3600`);
   }
   if (args.pdb !== undefined && typeof args.pdb !== "boolean")
     fail(`pdb: ${show(args.pdb)} must be true or false`);
-  if (args.pdbMaxUnavailable !== undefined && isPlain(args.pdbMaxUnavailable))
-    buildPdbSpec({ appName: args.appName, maxUnavailable: args.pdbMaxUnavailable });
+  if (args.pdbMaxUnavailable !== undefined && isPlainInput(args.pdbMaxUnavailable))
+    assertMaxUnavailable("pdbMaxUnavailable", args.pdbMaxUnavailable);
   const history = args.revisionHistoryLimit;
-  if (history !== undefined && isPlain(history) && !(Number.isInteger(history) && history >= 0)) {
+  if (history !== undefined && isPlainInput(history) && !(Number.isInteger(history) && history >= 0)) {
     fail(`revisionHistoryLimit: ${show(history)} is not allowed; use an integer >= 0`);
   }
   if (args.gateway !== undefined) {
     const gw = args.gateway;
     if (typeof gw.name === "string") assertDns1123Subdomain("gateway.name", gw.name);
     else if (gw.name === undefined || gw.name === null) fail(`gateway.name: ${show(gw.name)} is required`);
-    if (typeof gw.namespace === "string") assertNamespace("gateway.namespace", gw.namespace);
+    if (typeof gw.namespace === "string") assertNamespaceName("gateway.namespace", gw.namespace);
     else if (gw.namespace === undefined || gw.namespace === null) {
       fail(`gateway.namespace: ${show(gw.namespace)} is required`);
     }
   }
-  if (pod !== undefined && isPlain(args.ingressFrom) && isPlain(args.egressTo)) {
-    buildNetworkPolicySpec({
-      appName: args.appName,
+  if (pod !== undefined && isPlainInput(args.ingressFrom) && isPlainInput(args.egressTo)) {
+    validateNetworkPolicyOptions({
       containerPort: pod.containerPort,
       ingressFrom: args.ingressFrom,
       egressTo: args.egressTo,
@@ -615,7 +608,7 @@ export class CanaryRelease extends pulumi.ComponentResource implements CanaryRel
   constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything plain is validated before the component or any child is registered; Outputs once they resolve.
     validateCanaryReleaseArgs(args);
-    const resolved = liftInputs<ResolvedCanaryInputs, ResolvedCanaryInputs>(
+    const resolved = liftValidated<ResolvedCanaryInputs, ResolvedCanaryInputs>(
       {
         pod: args.pod,
         stableVersion: args.stable.version,
@@ -627,16 +620,14 @@ export class CanaryRelease extends pulumi.ComponentResource implements CanaryRel
         egressTo: args.egressTo,
         revisionHistoryLimit: args.revisionHistoryLimit,
       },
-      (r) => {
-        validateCanaryReleaseArgs(withResolved(args, r));
-        return r;
-      },
+      (r) => validateCanaryReleaseArgs(withResolved(args, r)),
+      (r) => r,
     );
     const hasCanary = args.canary !== undefined;
     const hasGateway = args.gateway !== undefined;
     const planFor = (replicas: number, weight: number, steps: number[] | undefined) =>
       planCanaryRelease({ replicas, weight, steps, hasCanary, hasGateway });
-    const planKnown = isPlain(args.replicas) && isPlain(args.weight) && isPlain(args.steps);
+    const planKnown = isPlainInput(args.replicas) && isPlainInput(args.weight) && isPlainInput(args.steps);
     const plan: Lifted<CanaryPlan> = planKnown
       ? planFor(args.replicas as number, args.weight as number, args.steps as number[] | undefined)
       : pulumi
@@ -972,7 +963,7 @@ function createNetworkPolicy(ctx: ReleaseContext): k8s.networking.v1.NetworkPoli
 /** A PodDisruptionBudget per track (HardenedWorkload's), unless `pdb` is false or a single pod runs. */
 function createPodDisruptionBudgets(ctx: ReleaseContext): k8s.policy.v1.PodDisruptionBudget[] {
   const { args } = ctx;
-  const pdbEnabled = args.pdb ?? (isPlain(args.replicas) ? (args.replicas as number) > 1 : true);
+  const pdbEnabled = args.pdb ?? (isPlainInput(args.replicas) ? (args.replicas as number) > 1 : true);
   const tracks = pdbEnabled
     ? args.canary !== undefined
       ? [STABLE_TRACK, CANARY_TRACK]

@@ -23,6 +23,22 @@ export function liftInputs<R, U>(
   return pulumi.output(values).apply((resolved) => fn(resolved as R));
 }
 
+/**
+ * The values validated once: the caller has checked every plain value before registering anything; when some
+ * value is an Output, `validateResolved` checks them all once they are known, before `fn` builds from them.
+ */
+export function liftValidated<R, U>(
+  values: { readonly [K in keyof R]: unknown },
+  validateResolved: (resolved: R) => void,
+  fn: (resolved: R) => U,
+): Lifted<U> {
+  if (Object.values(values).every((v) => isPlainInput(v))) return fn(values as R);
+  return pulumi.output(values).apply((resolved) => {
+    validateResolved(resolved as R);
+    return fn(resolved as R);
+  });
+}
+
 /** Maps a lifted value: plain in, plain out; Output in, Output out. */
 export function mapLifted<T, U>(value: Lifted<T>, fn: (t: T) => U): Lifted<U> {
   return pulumi.Output.isInstance(value) ? value.apply(fn) : fn(value);

@@ -2,7 +2,7 @@
 // The pure spec builders are exported so CanaryRelease, tests and policies produce identical objects.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isPlainInput, liftInputs, mapLifted, type Lifted } from "./inputs";
+import { isPlainInput, liftValidated, mapLifted, type Lifted } from "./inputs";
 import {
   buildHardenedPodTemplate,
   buildLabels,
@@ -15,7 +15,14 @@ import {
   PlainLabels,
   validateHardenedPodOptions,
 } from "./podspec";
-import { assertDns1035Label, assertDns1123Subdomain, assertNamespaceName, fail, show } from "./validation";
+import {
+  assertDns1035Label,
+  assertDns1123Subdomain,
+  assertInt,
+  assertNamespaceName,
+  fail,
+  show,
+} from "./validation";
 
 export const DEFAULT_REPLICAS = 2;
 export const DEFAULT_SERVICE_PORT = 80;
@@ -106,7 +113,6 @@ export interface DeploymentSpecOptions {
 
 /** Deployment spec: zero-downtime rolling update (maxUnavailable 0) around the hardened pod template. */
 export function buildDeploymentSpec(opts: DeploymentSpecOptions): DeploymentSpec {
-  assertReplicas("replicas", opts.replicas);
   return {
     replicas: opts.replicas,
     revisionHistoryLimit: opts.revisionHistoryLimit ?? DEFAULT_REVISION_HISTORY_LIMIT,
@@ -129,7 +135,6 @@ export interface ServiceSpecOptions {
 /** ClusterIP Service selecting every track of the app by name, targeting the named container port. */
 export function buildServiceSpec(opts: ServiceSpecOptions): ServiceSpec {
   const port = opts.port ?? DEFAULT_SERVICE_PORT;
-  assertPort("servicePort", port);
   const portName = opts.portName ?? DEFAULT_PORT_NAME;
   return {
     type: "ClusterIP",
@@ -153,7 +158,6 @@ export interface PdbSpecOptions {
  */
 export function buildPdbSpec(opts: PdbSpecOptions): PdbSpec {
   const maxUnavailable = opts.maxUnavailable ?? DEFAULT_PDB_MAX_UNAVAILABLE;
-  assertMaxUnavailable("pdbMaxUnavailable", maxUnavailable);
   return {
     maxUnavailable,
     selector: { matchLabels: buildSelectorLabels(opts.appName, opts.track) },
@@ -174,35 +178,62 @@ export interface NetworkPolicySpecOptions {
   readonly egressTo?: readonly EgressAllowance[];
 }
 
-function peerSpec(key: string, peer: NetworkPeer): NetworkPolicyPeerSpec {
-  if (peer.namespace === undefined && peer.podLabels === undefined) {
-    fail(`${key}: set namespace, podLabels or both (podLabels: {} means every pod of the own namespace)`);
-  }
+function peerSpec(peer: NetworkPeer): NetworkPolicyPeerSpec {
   const spec: NetworkPolicyPeerSpec = {};
   if (peer.namespace !== undefined) {
-    assertNamespaceName(`${key}.namespace`, peer.namespace);
     spec.namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: peer.namespace } };
   }
   if (peer.podLabels !== undefined) spec.podSelector = { matchLabels: { ...peer.podLabels } };
   return spec;
 }
 
+function validatePeer(key: string, peer: NetworkPeer): void {
+  if (peer.namespace === undefined && peer.podLabels === undefined) {
+    fail(`${key}: set namespace, podLabels or both (podLabels: {} means every pod of the own namespace)`);
+  }
+  if (peer.namespace !== undefined) assertNamespaceName(`${key}.namespace`, peer.namespace);
+}
+
+/** Checks the container port, the ingress peers and the egress allowances a NetworkPolicy is built from. */
+export function validateNetworkPolicyOptions(
+  opts: Pick<NetworkPolicySpecOptions, "containerPort" | "ingressFrom" | "egressTo">,
+): void {
+  assertPort("containerPort", opts.containerPort);
+  (opts.ingressFrom ?? []).forEach((p, i) => validatePeer(`ingressFrom[${i}]`, p));
+  (opts.egressTo ?? []).forEach((e, i) => {
+    const key = `egressTo[${i}]`;
+    if (!Array.isArray(e.ports) || e.ports.length === 0)
+      fail(`${key}.ports: set at least one destination port`);
+    e.ports.forEach((p, j) => assertPort(`${key}.ports[${j}]`, p));
+    const protocol = e.protocol ?? "TCP";
+    if (protocol !== "TCP" && protocol !== "UDP")
+      fail(`${key}.protocol: ${show(protocol)} is not allowed; use "TCP" or "UDP"`);
+    if (e.cidr !== undefined) {
+      if (e.namespace !== undefined || e.podLabels !== undefined) {
+        fail(
+          `${key}: cidr cannot be combined with namespace or podLabels; declare them as separate allowances`,
+        );
+      }
+      assertCidr(`${key}.cidr`, e.cidr);
+      (e.except ?? []).forEach((c, j) => assertCidr(`${key}.except[${j}]`, c));
+    } else {
+      if (e.except !== undefined) fail(`${key}.except: only applies together with cidr`);
+      validatePeer(key, e);
+    }
+  });
+}
+
 /**
  * NetworkPolicy for the app's pods: ingress only from the listed peers on the container port, egress only to DNS
- * and the listed allowances. Both directions are isolated so nothing else leaks through.
+ * and the listed allowances. Both directions are isolated so nothing else leaks through. Takes options
+ * validateNetworkPolicyOptions accepted.
  */
 export function buildNetworkPolicySpec(opts: NetworkPolicySpecOptions): NetworkPolicySpec {
-  assertPort("containerPort", opts.containerPort);
   const ingressFrom = opts.ingressFrom ?? [];
   const ingress: NetworkPolicyRuleSpec[] =
     ingressFrom.length === 0
       ? []
-      : [
-          {
-            from: ingressFrom.map((p, i) => peerSpec(`ingressFrom[${i}]`, p)),
-            ports: [{ protocol: "TCP", port: opts.containerPort }],
-          },
-        ];
+      : [{ from: ingressFrom.map(peerSpec), ports: [{ protocol: "TCP", port: opts.containerPort }] }];
   const egress: NetworkPolicyRuleSpec[] = [
     {
       to: [DNS_PEER],
@@ -212,32 +243,17 @@ export function buildNetworkPolicySpec(opts: NetworkPolicySpecOptions): NetworkP
       ],
     },
   ];
-  (opts.egressTo ?? []).forEach((e, i) => {
-    const key = `egressTo[${i}]`;
-    if (!Array.isArray(e.ports) || e.ports.length === 0)
-      fail(`${key}.ports: set at least one destination port`);
-    e.ports.forEach((p, j) => assertPort(`${key}.ports[${j}]`, p));
+  for (const e of opts.egressTo ?? []) {
     const protocol = e.protocol ?? "TCP";
-    if (protocol !== "TCP" && protocol !== "UDP")
-      fail(`${key}.protocol: ${show(protocol)} is not allowed; use "TCP" or "UDP"`);
-    let peer: NetworkPolicyPeerSpec;
-    if (e.cidr !== undefined) {
-      if (e.namespace !== undefined || e.podLabels !== undefined) {
-        fail(
-          `${key}: cidr cannot be combined with namespace or podLabels; declare them as separate allowances`,
-        );
-      }
-      assertCidr(`${key}.cidr`, e.cidr);
-      (e.except ?? []).forEach((c, j) => assertCidr(`${key}.except[${j}]`, c));
-      peer = {
-        ipBlock: e.except && e.except.length > 0 ? { cidr: e.cidr, except: [...e.except] } : { cidr: e.cidr },
-      };
-    } else {
-      if (e.except !== undefined) fail(`${key}.except: only applies together with cidr`);
-      peer = peerSpec(key, e);
-    }
+    const peer: NetworkPolicyPeerSpec =
+      e.cidr !== undefined
+        ? {
+            ipBlock:
+              e.except && e.except.length > 0 ? { cidr: e.cidr, except: [...e.except] } : { cidr: e.cidr },
+          }
+        : peerSpec(e);
     egress.push({ to: [peer], ports: e.ports.map((port) => ({ protocol, port })) });
-  });
+  }
   return {
     podSelector: { matchLabels: buildSelectorLabels(opts.appName, opts.track) },
     policyTypes: ["Ingress", "Egress"],
@@ -249,19 +265,13 @@ export function buildNetworkPolicySpec(opts: NetworkPolicySpecOptions): NetworkP
 // ---------------------------------------------------------------------------------------------------------------
 // Validation.
 
-function assertReplicas(key: string, value: unknown): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
-    fail(`${key}: ${show(value)} is not allowed; use an integer from 0 to 1000`);
-  }
-}
+const assertReplicas = (key: string, value: unknown): void => assertInt(key, value, 0, 1000);
 
-function assertPort(key: string, value: unknown): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 65535) {
-    fail(`${key}: ${show(value)} is not allowed; use an integer from 1 to 65535`);
-  }
-}
+/** Throws unless `value` is a TCP/UDP port number. */
+export const assertPort = (key: string, value: unknown): void => assertInt(key, value, 1, 65535);
 
-function assertMaxUnavailable(key: string, value: unknown): void {
+/** Throws unless `value` is a PDB's maxUnavailable: an integer >= 1 or a percentage. */
+export function assertMaxUnavailable(key: string, value: unknown): void {
   const okInt = typeof value === "number" && Number.isInteger(value) && value >= 1;
   const okPct = typeof value === "string" && /^([1-9]\d?|100)%$/.test(value);
   if (!okInt && !okPct)
@@ -365,11 +375,8 @@ export function validateHardenedWorkloadArgs(args: HardenedWorkloadArgs): void {
   if (history !== undefined && plain(history) && !(Number.isInteger(history) && history >= 0)) {
     fail(`revisionHistoryLimit: ${show(history)} is not allowed; use an integer >= 0`);
   }
-  // Building the network policy validates peers and allowances with the same messages the component would hit.
   if (plain(args.pod) && plain(args.ingressFrom) && plain(args.egressTo)) {
-    buildNetworkPolicySpec({
-      appName: args.pod.appName,
-      track: args.pod.track,
+    validateNetworkPolicyOptions({
       containerPort: args.pod.containerPort,
       ingressFrom: args.ingressFrom,
       egressTo: args.egressTo,
@@ -406,9 +413,8 @@ export interface WorkloadPlan {
   readonly networkPolicy: NetworkPolicySpec;
 }
 
-/** Builds every spec of a workload from resolved arguments; throws on a bad value like the validation does. */
+/** Builds every spec of a workload from resolved arguments validateHardenedWorkloadArgs accepted (total). */
 export function planHardenedWorkload(args: PlainHardenedWorkloadArgs): WorkloadPlan {
-  validateHardenedWorkloadArgs(args);
   const pod = args.pod;
   const replicas = args.replicas ?? DEFAULT_REPLICAS;
   const deploymentName = instanceName(pod.appName, pod.track);
@@ -511,7 +517,7 @@ export class HardenedWorkload extends pulumi.ComponentResource implements Harden
   /** The args checked once, and the plan every child is built from (now when plain, else once resolved). */
   private static validate(args: HardenedWorkloadArgs): Lifted<WorkloadPlan> {
     validateHardenedWorkloadArgs(args);
-    return liftInputs<Omit<PlainHardenedWorkloadArgs, "namespace">, WorkloadPlan>(
+    return liftValidated<Omit<PlainHardenedWorkloadArgs, "namespace">, WorkloadPlan>(
       {
         pod: args.pod,
         replicas: args.replicas,
@@ -524,6 +530,7 @@ export class HardenedWorkload extends pulumi.ComponentResource implements Harden
         egressTo: args.egressTo,
         revisionHistoryLimit: args.revisionHistoryLimit,
       },
+      (resolved) => validateHardenedWorkloadArgs({ ...resolved, namespace: args.namespace }),
       (resolved) => planHardenedWorkload({ ...resolved, namespace: args.namespace }),
     );
   }

@@ -12,6 +12,7 @@ import {
   HardenedWorkloadArgs,
   validateHardenedWorkloadArgs,
   wantsPdb,
+  validateNetworkPolicyOptions,
 } from "../components/workload";
 import { byType, failureOf, one, promiseOf, recordResources } from "./helpers/mocks";
 
@@ -85,6 +86,22 @@ describe("workload: pure builders", () => {
     assert.equal(wantsPdb(2), true);
     assert.equal(wantsPdb(1, true), true);
     assert.equal(wantsPdb(10, false), false);
+  });
+
+  it("builders are total: they build what they are given, and validation alone refuses", () => {
+    // One validation boundary: the component validates its args once, the builders do not check again.
+    assert.equal(buildServiceSpec({ appName: "web", port: 0 }).ports[0].port, 0);
+    assert.equal(buildPdbSpec({ appName: "web", maxUnavailable: 0 }).maxUnavailable, 0);
+    assert.equal(buildDeploymentSpec({ pod: pod(), replicas: -1 }).replicas, -1);
+    const egressTo = [{ cidr: "10.0.0.0", ports: [443] }];
+    const spec = buildNetworkPolicySpec({ appName: "web", containerPort: 8080, egressTo });
+    assert.deepEqual(spec.egress[1].to, [{ ipBlock: { cidr: "10.0.0.0" } }]);
+    assert.throws(() => validateNetworkPolicyOptions({ containerPort: 8080, egressTo }), {
+      message: 'egressTo[0].cidr: "10.0.0.0" is not a CIDR; use e.g. "10.0.0.0/8" or "fd00::/8"',
+    });
+    assert.throws(() => validateNetworkPolicyOptions({ containerPort: 0 }), {
+      message: "containerPort: 0 is not allowed; use an integer from 1 to 65535",
+    });
   });
 
   it("builds the NetworkPolicy: ingress from peers on the container port, egress DNS and allowances", () => {
