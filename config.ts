@@ -9,11 +9,18 @@ import {
   DEFAULT_FAIL_ON,
   DIGEST_RE,
   FAIL_ON_CHOICES,
+  GVISOR_HANDLER,
+  GVISOR_RUNTIME_CLASS,
+  IMAGE_REF_RE,
   isPinnedByDigest,
   LATEST_PSS_MINOR,
   OLDEST_PSS_MINOR,
+  PINNED_IMAGE_REF_RE,
   pinnedPssMinor,
   PLATFORMS,
+  REGISTRY_HOST_RE,
+  REGISTRY_IMAGE_REF_RE,
+  REPOSITORY_PATH_RE,
 } from "distroless-guardrails/model";
 import {
   baseImageFor,
@@ -58,21 +65,10 @@ export const MAX_SERVICE_NAME = 40;
 function isConfigQuantity(quantity: string): boolean {
   return isQuantity(quantity) && !/[eE]\d+$/.test(quantity);
 }
-const REGISTRY_HOST = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/;
-const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 // An OCI tag: the version doubles as image tag and app.kubernetes.io/version label, so it must satisfy both.
 const VERSION = /^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 const SECRET_ENV_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)/i;
 const APP_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_.\-/]+$/;
-/** `<registry>/<repository>[:tag][@sha256:<64 hex>]`, with a registry host (a dot, a port or localhost). */
-/** An image BuildKit resolves itself: Docker Hub short names allowed (its own default generator is one); "" for none. */
-const SBOM_GENERATOR =
-  /^$|^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-const IMAGE_REFERENCE =
-  /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]+)(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-// `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in.
-const PINNED_IMAGE =
-  /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}$/;
 // buildkitd addresses buildctl takes: a unix socket by absolute path, or host:port over TCP.
 const BUILDKIT_ADDRESS =
   /^(unix:\/\/\/[A-Za-z0-9_.\-/]+|tcp:\/\/[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:\d{1,5})$/;
@@ -161,11 +157,11 @@ function pssMinor(version: string): number | undefined {
 
 const registrySchema = strictObject({
   server: pattern(
-    REGISTRY_HOST,
+    REGISTRY_HOST_RE,
     'expected a registry host[:port] without scheme, e.g. "ghcr.io" or "localhost:5000"',
   ).default("localhost:5000"),
   repositoryPrefix: pattern(
-    REPOSITORY_PATH,
+    REPOSITORY_PATH_RE,
     'expected a lowercase repository path such as "acme/platform"',
   ).default("distroless-platform"),
   username: z
@@ -197,12 +193,12 @@ const runtimeClassSchema = strictObject({
       error: 'expected "create" (the program owns the RuntimeClass) or "adopt" (the cluster already has one)',
     })
     .default("create"),
-  name: pattern(DNS1123_SUBDOMAIN, "expected a DNS-1123 subdomain", 253).default("gvisor"),
+  name: pattern(DNS1123_SUBDOMAIN, "expected a DNS-1123 subdomain", 253).default(GVISOR_RUNTIME_CLASS),
   handler: z
-    .literal("runsc", {
-      error: 'expected "runsc" (gVisor\'s runtime handler; the sandbox cannot be swapped out)',
+    .literal(GVISOR_HANDLER, {
+      error: `expected "${GVISOR_HANDLER}" (gVisor's runtime handler; the sandbox cannot be swapped out)`,
     })
-    .default("runsc"),
+    .default(GVISOR_HANDLER),
   overhead: strictObject({
     cpu: cpuQuantity.default("250m"),
     memory: memoryQuantity.default("64Mi"),
@@ -273,7 +269,7 @@ const imagesSchema = strictObject({
   /** SBOM and provenance attached by BuildKit (images.buildkit); unset: an SBOM by Docker's generator and provenance. */
   attestations: strictObject({
     sbomGenerator: pattern(
-      SBOM_GENERATOR,
+      IMAGE_REF_RE,
       'expected the SBOM generator image BuildKit runs, e.g. "docker/buildkit-syft-scanner:stable-1" or a mirror of it, or "" for no SBOM',
       512,
     ).optional(),
@@ -390,7 +386,7 @@ const serviceSchema = strictObject({
   base: z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` }).optional(),
   version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
   stableImage: pattern(
-    PINNED_IMAGE,
+    PINNED_IMAGE_REF_RE,
     `expected an image pinned by digest, <registry>/<repository>@sha256:<64 hex> (${STABLE_IMAGE_SOURCE})`,
     512,
   ).optional(),
@@ -493,7 +489,7 @@ export const configSchema = strictObject({
   debug: strictObject({
     /** The image `npm run debug` attaches; default: the base's `debug-nonroot` variant from where bases come from. */
     image: pattern(
-      IMAGE_REFERENCE,
+      REGISTRY_IMAGE_REF_RE,
       'expected an image reference such as "gcr.io/distroless/base-debian13:debug-nonroot" or <repository>@sha256:<64 hex>',
       512,
     ).optional(),

@@ -1,6 +1,6 @@
 // Which distroless image a family/provider pair runs on. Pure, so the component, the stacks' config
 // validation and the tests share one table; every result passes the Dockerfile audit's base rules.
-import { isSha256Digest } from "distroless-guardrails/model";
+import { DISTROLESS_REGISTRY, isSha256Digest } from "distroless-guardrails/model";
 
 /** Image families, named after Google's distroless images. */
 export const FAMILIES = ["static", "base", "cc", "nodejs", "python", "java"] as const;
@@ -35,10 +35,7 @@ export const BUILDER_VERSIONED_FAMILIES: readonly Family[] = ["nodejs", "java"];
 export const DEBIAN_PYTHON: Readonly<Record<(typeof DEBIAN_VERSIONS)[number], string>> = { 13: "3.13" };
 
 /** Upstream registry prefix per provider; a mirror replaces exactly this prefix. */
-export const PROVIDER_REGISTRIES: Readonly<Record<Provider, string>> = {
-  google: "gcr.io/distroless",
-  chainguard: "cgr.dev/chainguard",
-};
+export const PROVIDER_REGISTRIES: Readonly<Record<Provider, string>> = DISTROLESS_REGISTRY;
 
 /**
  * Chainguard image per family. Chainguard has no Debian-style `base`; `glibc-dynamic` (glibc, libgcc,

@@ -2,7 +2,11 @@
 // is the distroless image with nothing but the app, so the output always passes the Dockerfile audit.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { NONROOT_GID, NONROOT_UID } from "distroless-guardrails/model";
 import { DEBIAN_PYTHON, DEFAULT_DEBIAN, DEFAULT_RUNTIME_VERSIONS, type Family } from "./baseimage";
+
+/** The `nonroot` user the final stage runs as and owns the app: distroless images' UID and GID. */
+const NONROOT = `${NONROOT_UID}:${NONROOT_GID}`;
 
 export const RUNTIMES = ["nodejs", "go", "python", "java"] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -185,8 +189,8 @@ export function nodeDockerfile(opts: NodeDockerfileOptions): string {
           "ARG VERSION=dev",
           "ENV NODE_ENV=production APP_VERSION=$VERSION",
           "WORKDIR /app",
-          "COPY --from=build --chown=65532:65532 /app /app",
-          "USER 65532:65532",
+          `COPY --from=build --chown=${NONROOT} /app /app`,
+          `USER ${NONROOT}`,
           // The distroless nodejs entrypoint is node itself, so CMD names only the script.
           `CMD [${JSON.stringify(main)}]`,
         ]
@@ -205,8 +209,8 @@ export function nodeDockerfile(opts: NodeDockerfileOptions): string {
           "COPY --from=closure /out/ /",
           ...minimalExtras(opts.minimal),
           "WORKDIR /app",
-          "COPY --from=build --chown=65532:65532 /app /app",
-          "USER 65532:65532",
+          `COPY --from=build --chown=${NONROOT} /app /app`,
+          `USER ${NONROOT}`,
           `ENTRYPOINT ["/nodejs/bin/node", ${JSON.stringify(main)}]`,
         ]),
     "",
@@ -239,7 +243,7 @@ export function goDockerfile(opts: GoDockerfileOptions): string {
     `FROM ${opts.baseImage}`,
     ...(opts.minimal !== undefined ? minimalExtras(opts.minimal) : []),
     "COPY --from=build /out/app /app",
-    "USER 65532:65532",
+    `USER ${NONROOT}`,
     'ENTRYPOINT ["/app"]',
     "",
   ].join("\n");
@@ -286,8 +290,8 @@ export function pythonDockerfile(opts: PythonDockerfileOptions): string {
     "ARG VERSION=dev",
     "ENV PYTHONPATH=/app/deps PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 APP_VERSION=$VERSION",
     "WORKDIR /app",
-    "COPY --from=build --chown=65532:65532 /app /app",
-    "USER 65532:65532",
+    `COPY --from=build --chown=${NONROOT} /app /app`,
+    `USER ${NONROOT}`,
     `ENTRYPOINT ["/usr/bin/python3", ${JSON.stringify(main)}]`,
     "",
   ].join("\n");
@@ -314,7 +318,7 @@ export function javaDockerfile(opts: JavaDockerfileOptions): string {
     "ARG VERSION=dev",
     "ENV APP_VERSION=$VERSION",
     "COPY --from=build /out/app.jar /app/app.jar",
-    "USER 65532:65532",
+    `USER ${NONROOT}`,
     'ENTRYPOINT ["/usr/bin/java", "-XX:-UsePerfData", "-XX:ErrorFile=/tmp/hs_err_pid%p.log", "-Djava.io.tmpdir=/tmp", "-jar", "/app/app.jar"]',
     "",
   ].join("\n");

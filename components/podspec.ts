@@ -10,6 +10,7 @@ import {
   type HardenedSeccompProfile,
   NONROOT_GID,
   NONROOT_UID,
+  GVISOR_RUNTIME_CLASS,
 } from "distroless-guardrails/model";
 import {
   assertAbsolutePath,
@@ -27,7 +28,7 @@ import {
 } from "./validation";
 
 export { NONROOT_GID, NONROOT_UID };
-export const DEFAULT_RUNTIME_CLASS = "gvisor";
+export const DEFAULT_RUNTIME_CLASS = GVISOR_RUNTIME_CLASS;
 export const DEFAULT_TMP_SIZE_LIMIT = "64Mi";
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 export const DEFAULT_LIVENESS_PATH = "/healthz";

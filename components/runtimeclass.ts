@@ -13,8 +13,9 @@ import {
   parseQuantity,
   show,
 } from "./validation";
+import { GVISOR_HANDLER } from "distroless-guardrails/model";
 
-export const DEFAULT_HANDLER = "runsc";
+export const DEFAULT_HANDLER = GVISOR_HANDLER;
 /** gVisor's Sentry and Gofer cost per pod; counted by the scheduler and ResourceQuota on top of containers. */
 export const DEFAULT_OVERHEAD: Readonly<RuntimeOverhead> = Object.freeze({ cpu: "250m", memory: "64Mi" });
 /** GKE Sandbox node label and taint. */

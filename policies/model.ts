@@ -6,7 +6,7 @@ export * from "./lib/pss-version";
 export * from "./lib/hardened";
 export * from "./lib/platforms";
 export * from "./images/vulnerabilities";
-export { auditDockerfile, DISTROLESS_REGISTRIES, finalStageBase } from "./lib/dockerfile";
+export { auditDockerfile, finalStageBase } from "./lib/dockerfile";
 export { BUILDKIT_IMAGE_KIND } from "./images/image";
 export { ruleConfig } from "./lib/rule";
 export { ephemeralContainerImages } from "./rules/ephemeralContainerImages";

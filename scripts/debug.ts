@@ -8,7 +8,12 @@ import { parseArgs } from "node:util";
 import type * as k8s from "@kubernetes/client-node";
 import { ConfigError, type PlatformConfig } from "../config";
 import { buildContainerSecurityContext, LABEL_NAME, LABEL_TRACK } from "../components/podspec";
-import { ephemeralContainerImages, isPinnedByDigest, ruleConfig } from "distroless-guardrails/model";
+import {
+  DISTROLESS_REGISTRY,
+  ephemeralContainerImages,
+  isPinnedByDigest,
+  ruleConfig,
+} from "distroless-guardrails/model";
 import { stackConfig, StackConfigError, stackFilePath } from "./lib/stack-config";
 import { kubeClientFor, policyConfigFor, type StackTarget } from "./stack";
 
@@ -41,7 +46,7 @@ export class DebugRefused extends Error {}
 export function debugImage(platform: PlatformConfig, override?: string): string {
   if (override !== undefined) return override;
   if (platform.debug.image !== undefined) return platform.debug.image;
-  const prefix = platform.registry.mirror ?? "gcr.io/distroless";
+  const prefix = platform.registry.mirror ?? DISTROLESS_REGISTRY.google;
   return `${prefix}/base-debian${platform.images.debian}:debug-nonroot`;
 }
 

@@ -29,10 +29,10 @@ import { imageContents } from "./lib/image-files";
 import { PROJECT_ROOT, progress } from "./lib/paths";
 import { providerToolsEnv } from "./stack";
 import { barChart, markdownTable, measure, type Row, type SpdxDocument } from "./report/measure";
+import { PLATFORMS } from "distroless-guardrails/model";
 
 const REGISTRY = "localhost:5000";
 const MIRROR = `${REGISTRY}/distroless`;
-const PLATFORMS = ["linux/amd64", "linux/arm64"];
 const BASES = ["conventional", "distroless", "minimal"] as const;
 
 interface App {
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
         address: values.buildkit,
         context: app.context,
         dockerfile: dockerfileFor(app, base),
-        platforms: PLATFORMS,
+        platforms: [...PLATFORMS],
         buildArgs: { VERSION: "report" },
         repository,
         tags: [`${repository}:latest`],

@@ -169,3 +169,61 @@ describe("one home: the shared model is imported by package name (distroless-gua
     assert.equal(model.hardenedPodSecurityContext, hardened.hardenedPodSecurityContext);
   });
 });
+
+describe("one home: gVisor's RuntimeClass name and handler (policies/lib/hardened.ts)", () => {
+  it("are the pod default, the RuntimeClass default, the config defaults and the pack's defaults", async () => {
+    const { GVISOR_HANDLER, GVISOR_RUNTIME_CLASS } = await import("../policies/lib/hardened");
+    const { DEFAULT_RUNTIME_CLASS } = await import("../components/podspec");
+    const { DEFAULT_HANDLER } = await import("../components/runtimeclass");
+    const { runtimeClass } = loadConfig({}).config;
+    assert.deepEqual(
+      [DEFAULT_RUNTIME_CLASS, runtimeClass.name],
+      [GVISOR_RUNTIME_CLASS, GVISOR_RUNTIME_CLASS],
+    );
+    assert.deepEqual([DEFAULT_HANDLER, runtimeClass.handler], [GVISOR_HANDLER, GVISOR_HANDLER]);
+    assert.deepEqual(DEFAULT_RULE_CONFIG.allowedRuntimeClasses, [GVISOR_RUNTIME_CLASS]);
+    assert.throws(() => loadConfig({ runtimeClass: { handler: "runc" } }), /runtimeClass\.handler: "runc"/);
+  });
+});
+
+describe("one home: the distroless registries (policies/lib/image-ref.ts)", () => {
+  it("are where bases come from, what the Dockerfile audit and the pack allow by default", async () => {
+    const { DISTROLESS_REGISTRY, DISTROLESS_REGISTRIES } = await import("../policies/lib/image-ref");
+    const { PROVIDER_REGISTRIES } = await import("../components/baseimage");
+    assert.equal(PROVIDER_REGISTRIES, DISTROLESS_REGISTRY);
+    assert.deepEqual(DEFAULT_RULE_CONFIG.allowedRegistries, [...DISTROLESS_REGISTRIES]);
+    const { auditDockerfile } = await import("../policies/lib/dockerfile");
+    for (const registry of DISTROLESS_REGISTRIES) {
+      const text = `FROM ${registry}/static@sha256:${"ab".repeat(32)}\nUSER 65532\nENTRYPOINT ["/app"]\n`;
+      assert.deepEqual(
+        auditDockerfile(text).filter((f) => f.rule === "distroless-base" || f.rule === "allowed-registry"),
+        [],
+        registry,
+      );
+    }
+  });
+});
+
+describe("one home: the image reference grammar (policies/lib/image-ref.ts)", () => {
+  it("is what config accepts for pinned, registry and BuildKit-resolved references", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const service = (stableImage: string) => ({
+      services: [
+        {
+          name: "web",
+          app: "apps/node-service",
+          runtime: "nodejs",
+          version: "1.0.0",
+          canary: { version: "1.1.0" },
+          stableImage,
+        },
+      ],
+    });
+    assert.doesNotThrow(() => loadConfig(service(`registry.example.com/app@${digest}`)));
+    assert.throws(() => loadConfig(service("registry.example.com/app:1.0")), /stableImage/);
+    assert.doesNotThrow(() =>
+      loadConfig({ debug: { image: "gcr.io/distroless/base-debian13:debug-nonroot" } }),
+    );
+    assert.throws(() => loadConfig({ debug: { image: "busybox" } }), /debug\.image/);
+  });
+});

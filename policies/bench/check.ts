@@ -9,6 +9,7 @@ import { checkPaths } from "../cli/check";
 import { PROFILES } from "../cli/options";
 import { evaluatePod } from "../pss/registry";
 import { deployment } from "./corpus";
+import { LATEST_PSS_VERSION, podSecurityLabels } from "../lib/pss-version";
 
 const objects = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -19,12 +20,7 @@ function writeCorpus(dir: string): void {
     kind: "Namespace",
     metadata: {
       name: "apps",
-      labels: Object.fromEntries(
-        ["enforce", "audit", "warn"].flatMap((m) => [
-          [`pod-security.kubernetes.io/${m}`, "restricted"],
-          [`pod-security.kubernetes.io/${m}-version`, "v1.37"],
-        ]),
-      ),
+      labels: podSecurityLabels("restricted", LATEST_PSS_VERSION),
     },
   };
   const docs: string[] = [stringify(namespace)];

@@ -12,10 +12,13 @@ import {
   Onbuild,
   type Instruction,
 } from "dockerfile-ast";
-import { normalizeImageRef, parseImageRef, repositoryUnder, type ImageRef } from "./image-ref";
-
-/** Registries whose images are distroless (no shell, no package manager). */
-export const DISTROLESS_REGISTRIES: readonly string[] = ["gcr.io/distroless", "cgr.dev/chainguard"];
+import {
+  DISTROLESS_REGISTRIES,
+  normalizeImageRef,
+  parseImageRef,
+  repositoryUnder,
+  type ImageRef,
+} from "./image-ref";
 
 /** Stable rule IDs, in the order findings are reported for one stage. */
 export const DOCKERFILE_RULES = [

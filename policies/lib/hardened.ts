@@ -1,6 +1,10 @@
 // The hardened security contexts every workload runs with: one home for the program's pod templates (the
 // components build on it), the pack's compliant baseline and the debug container. Plain data, no Pulumi.
 
+/** The RuntimeClass hardened pods select, and gVisor's CRI handler it must have (runc would sandbox nothing). */
+export const GVISOR_RUNTIME_CLASS = "gvisor";
+export const GVISOR_HANDLER = "runsc";
+
 /** UID, GID and fsGroup of the `nonroot` user baked into distroless and Chainguard images. */
 export const NONROOT_UID = 65532;
 export const NONROOT_GID = 65532;

@@ -9,8 +9,35 @@ export interface ImageRef {
   digest?: string;
 }
 
+// The reference grammar, in parts: a path component, a tag and a digest as registries write them.
+const COMPONENT = "[a-z0-9]+([._-][a-z0-9]+)*";
+const TAG = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+const DIGEST = "sha256:[0-9a-f]{64}";
+const HOST = "[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\\d{1,5})?";
+/** A host docker reads as a registry: localhost, a dotted name or one with a port. */
+const EXPLICIT_HOST = "(localhost|[a-z0-9-]+(\\.[a-z0-9-]+)+|[a-z0-9-]+(\\.[a-z0-9-]+)*:[0-9]+)(:[0-9]+)?";
+
 /** A digest as registries produce it: `sha256:` and 64 lowercase hex digits. */
-export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+export const DIGEST_RE = new RegExp(`^${DIGEST}$`);
+/** A registry host with an optional port, without scheme (`ghcr.io`, `localhost:5000`). */
+export const REGISTRY_HOST_RE = new RegExp(`^${HOST}$`);
+/** A repository path under a registry (`acme/platform`). */
+export const REPOSITORY_PATH_RE = new RegExp(`^${COMPONENT}(\\/${COMPONENT})*$`);
+/** Any reference BuildKit resolves itself, Docker Hub short names included; also "" (none). */
+export const IMAGE_REF_RE = new RegExp(
+  `^$|^([a-z0-9.-]+(:\\d+)?\\/)?${COMPONENT}(\\/${COMPONENT})*(:${TAG})?(@${DIGEST})?$`,
+);
+/** A reference that names its registry host, with an optional tag and digest. */
+export const REGISTRY_IMAGE_REF_RE = new RegExp(
+  `^${EXPLICIT_HOST}(\\/${COMPONENT})+(:${TAG})?(@${DIGEST})?$`,
+);
+/** `registry[:port]/repository@sha256:<64 hex>`: the form the program exports its images in. */
+export const PINNED_IMAGE_REF_RE = new RegExp(`^${HOST}(\\/${COMPONENT})+@${DIGEST}$`);
+
+/** Where distroless images come from, per provider: no shell, no package manager. A mirror replaces the prefix. */
+export const DISTROLESS_REGISTRY = { google: "gcr.io/distroless", chainguard: "cgr.dev/chainguard" } as const;
+/** Registries whose images are distroless. */
+export const DISTROLESS_REGISTRIES: readonly string[] = Object.values(DISTROLESS_REGISTRY);
 
 /** True for `sha256:` followed by 64 lowercase hex digits. */
 export function isSha256Digest(value: string): boolean {

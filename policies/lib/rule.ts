@@ -3,6 +3,8 @@
 // @pulumi/policy) and the plain-manifest checker (cli.ts feeds it parsed YAML).
 import { LATEST_PSS_VERSION } from "./pss-version";
 import type { ObjectMeta, PodSpec } from "./k8s";
+import { GVISOR_RUNTIME_CLASS } from "./hardened";
+import { DISTROLESS_REGISTRIES } from "./image-ref";
 
 /** How a violation is treated: `mandatory` blocks the deployment, `advisory` only warns. */
 export type Enforcement = "mandatory" | "advisory";
@@ -48,8 +50,8 @@ export interface RuleConfig {
 /** Defaults: the hardening contract of the platform (gVisor `gvisor`, the newest PSS version, digests in prod). */
 export const DEFAULT_RULE_CONFIG: RuleConfig = {
   environment: "prod",
-  allowedRegistries: ["gcr.io/distroless", "cgr.dev/chainguard"],
-  allowedRuntimeClasses: ["gvisor"],
+  allowedRegistries: [...DISTROLESS_REGISTRIES],
+  allowedRuntimeClasses: [GVISOR_RUNTIME_CLASS],
   requireDigest: { prod: "mandatory", staging: "advisory" },
   requireDigestDefault: "advisory",
   pssVersion: LATEST_PSS_VERSION,

@@ -3,8 +3,7 @@
 import { extractPod, isPodCarryingKind, POD_CARRYING_KINDS } from "../lib/pods";
 import type { StackRule, StackViolation } from "../lib/rule";
 import { objectLabel } from "./common";
-
-export const RUNSC = "runsc";
+import { GVISOR_HANDLER } from "../lib/hardened";
 
 export const runtimeClassHandlerRunsc: StackRule = {
   name: "runtimeClassHandlerRunsc",
@@ -30,7 +29,7 @@ export const runtimeClassHandlerRunsc: StackRule = {
       const label = objectLabel(object.kind, object.name);
       if (handlers.has(rc)) {
         const handler = handlers.get(rc);
-        if (handler !== RUNSC) {
+        if (handler !== GVISOR_HANDLER) {
           out.push({
             object,
             message: `${label} uses RuntimeClass ${JSON.stringify(rc)}, whose handler is ${JSON.stringify(handler ?? null)}; it must be "runsc"`,

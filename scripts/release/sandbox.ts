@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { PLATFORMS } from "distroless-guardrails/model";
+import { GVISOR_HANDLER, LATEST_PSS_VERSION, PLATFORMS } from "distroless-guardrails/model";
 import { localKubeconfig, PROJECT_ROOT } from "../lib/paths";
 import type { StackTarget } from "../stack";
 
@@ -36,7 +36,7 @@ export function gvisorRuntimeClass(name: string): Record<string, unknown> {
   return {
     mode: "create",
     name,
-    handler: "runsc",
+    handler: GVISOR_HANDLER,
     overhead: { cpu: "10m", memory: "64Mi" },
     nodeSelector: {},
     tolerations: [],
@@ -50,7 +50,7 @@ function stackFileText(name: string, runtimeClass: string, analysis: Record<stri
       "distroless-platform:requireDigest": true,
       "distroless-platform:namespace": {
         name,
-        pssVersion: "v1.37",
+        pssVersion: LATEST_PSS_VERSION,
         quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "8", limitsMemory: "8Gi", pods: 20 },
       },
       "distroless-platform:registry": {
