@@ -1,5 +1,6 @@
 // Concepts defined once and used everywhere: each test names the home and checks every user agrees with it.
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadConfig } from "../config";
@@ -225,5 +226,32 @@ describe("one home: the image reference grammar (policies/lib/image-ref.ts)", ()
       loadConfig({ debug: { image: "gcr.io/distroless/base-debian13:debug-nonroot" } }),
     );
     assert.throws(() => loadConfig({ debug: { image: "busybox" } }), /debug\.image/);
+  });
+});
+
+describe("no dead exports", () => {
+  it("every name production code exports is used beyond its own definition", () => {
+    const files = execFileSync("git", ["ls-files", "*.ts"], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((f) => f !== "" && !f.startsWith("policies/dist/"));
+    const root = path.resolve(__dirname, "..");
+    // Word counts over the whole tree, tests included: an export only tests use is "exported for testing".
+    const uses = new Map<string, number>();
+    const texts = new Map(files.map((f) => [f, fs.readFileSync(path.join(root, f), "utf8")]));
+    for (const text of texts.values()) {
+      for (const word of text.match(/[A-Za-z_$][\w$]*/g) ?? []) uses.set(word, (uses.get(word) ?? 0) + 1);
+    }
+    const definition =
+      /^export\s+(?:declare\s+)?(?:async\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+    const dead: string[] = [];
+    for (const [file, text] of texts) {
+      if (file.startsWith("test/") || file.includes("/test/")) continue;
+      for (const m of text.matchAll(definition))
+        if ((uses.get(m[1]) ?? 0) <= 1) dead.push(`${file}: ${m[1]}`);
+    }
+    assert.deepEqual(dead, []);
   });
 });

@@ -83,16 +83,6 @@ export class JsonWriter {
   }
 }
 
-/** One array: the violations, then the input errors (which the CLI also prints on stderr). */
-export function formatJson(summary: Pick<CheckSummary, "violations" | "errors">): string {
-  const pieces: string[] = [];
-  const writer = new JsonWriter((p) => pieces.push(p));
-  for (const v of summary.violations) writer.add(toJson(v));
-  for (const e of summary.errors) writer.add(errorToJson(e));
-  writer.end();
-  return pieces.join("\n");
-}
-
 /** `file:line:col: message`, the shape editors and CI annotators recognise. */
 export function formatError(e: InputError): string {
   if (e.file === "") return `error: ${e.message}`;
@@ -133,9 +123,4 @@ export function summaryLine(summary: CheckSummary, options: CheckOptions): strin
     `${parts.join(", ")}, profile ${options.profile} (PSS ${summary.pssVersion}): ` +
     `${plural(summary.violationCount, "violation")} (${mandatory} mandatory), ${plural(summary.errors.length, "error")}${skipped}`
   );
-}
-
-/** Text output: violations on stdout; errors are printed separately (stderr) by the CLI. */
-export function formatText(summary: CheckSummary, options: CheckOptions): string {
-  return [...summary.violations.map(formatViolation), summaryLine(summary, options)].join("\n");
 }
