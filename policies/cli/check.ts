@@ -143,28 +143,12 @@ function where(o: Located): Pick<Violation, "file" | "line" | "kind" | "name" | 
 /** Sections 2–3 on one object: the pod rules on its pod, the object rules on the object itself. */
 function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
   const out: Violation[] = [];
-  const pod = extractPod(o.kind, o.obj);
-  if (pod) {
-    for (const rule of POD_RULES) {
-      const enforcement = enforcementOf(rule, config);
-      if (enforcement === "disabled") continue;
-      const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, ...pod, config };
-      for (const message of rule.check(ctx)) {
-        out.push({
-          ...where(o),
-          policy: policyName(rule, enforcement),
-          message: cliMessage(message),
-          enforcement,
-        });
-      }
-    }
-  }
-  for (const rule of OBJECT_RULES) {
-    if (!rule.kinds.includes(o.kind)) continue;
+  const base = { kind: o.kind, name: o.name, namespace: o.namespace, config };
+  // One rule's findings on this object, at the rule's enforcement in this environment (none when disabled).
+  const apply = (rule: RuleBase, check: () => string[]): void => {
     const enforcement = enforcementOf(rule, config);
-    if (enforcement === "disabled") continue;
-    const ctx = { kind: o.kind, name: o.name, namespace: o.namespace, obj: o.obj, config };
-    for (const message of rule.check(ctx)) {
+    if (enforcement === "disabled") return;
+    for (const message of check()) {
       out.push({
         ...where(o),
         policy: policyName(rule, enforcement),
@@ -172,6 +156,11 @@ function hardenedViolations(o: Located, config: RuleConfig): Violation[] {
         enforcement,
       });
     }
+  };
+  const pod = extractPod(o.kind, o.obj);
+  if (pod) for (const rule of POD_RULES) apply(rule, () => rule.check({ ...base, ...pod }));
+  for (const rule of OBJECT_RULES) {
+    if (rule.kinds.includes(o.kind)) apply(rule, () => rule.check({ ...base, obj: o.obj }));
   }
   return out;
 }
