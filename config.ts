@@ -39,6 +39,7 @@ import {
   trafficRoutedReplicas,
 } from "./components/canary-math";
 import { MINIMAL_RUNTIMES, RUNTIME_FAMILIES, RUNTIMES, type Runtime } from "./components/dockerfiles";
+import { ENV_APP_VERSION, ENV_TRACK } from "./components/canary";
 import { DEFAULT_QUOTA } from "./components/namespace";
 import { projectPathProblem, type PathKind } from "./components/project-path";
 import {
@@ -56,8 +57,10 @@ import { DEFAULT_MAX_SURGE, DEFAULT_PROGRESS_DEADLINE_SECONDS } from "./componen
 export const PROJECT = "distroless-platform";
 /** Platforms an image may be built for; both by default so the same digest runs on amd64 and arm64 nodes. */
 export const SUPPORTED_PLATFORMS = PLATFORMS;
+/** The environment variable the program sets to the port a service listens on. */
+export const ENV_PORT = "PORT";
 /** Environment variables derived from the service's port, image version and track, never set by hand. */
-export const RESERVED_ENV = ["PORT", "APP_VERSION", "TRACK"] as const;
+export const RESERVED_ENV: readonly string[] = [ENV_PORT, ENV_APP_VERSION, ENV_TRACK];
 /** Longest service name: child objects append suffixes such as "-canary" and "-pdb" to 63-char labels. */
 export const MAX_SERVICE_NAME = 40;
 
@@ -1007,7 +1010,7 @@ export const hostnamesRouted: ServiceRule = (svc, at, i, { gateway, services }) 
 /** The platform sets PORT, APP_VERSION and TRACK; credentials come from Secrets; prod runs without debug settings. */
 export const envAllowed: ServiceRule = (svc, at, _i, { environment }) =>
   Object.entries(svc.env).flatMap(([name, value]) => {
-    if ((RESERVED_ENV as readonly string[]).includes(name)) {
+    if (RESERVED_ENV.includes(name)) {
       return [
         problem(
           `${at}.env.${name}`,

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   BASE_FAMILY,
   baseOf,
+  ENV_PORT,
   readStackConfig,
   runtimeVersionOf,
   STABLE_IMAGE_SOURCE,
@@ -258,7 +259,7 @@ async function main(): Promise<PlatformOutputs> {
             limits: { ...svc.resources.limits },
           },
           writablePaths: svc.writablePaths.map((w) => ({ ...w })),
-          env: { ...svc.env, PORT: String(svc.port) },
+          env: { ...svc.env, [ENV_PORT]: String(svc.port) },
           runtimeClassName: rc.name,
           allowUnpinnedImage: !config.requireDigest,
         },
