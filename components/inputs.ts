@@ -11,21 +11,10 @@ export function isPlainInput<T>(value: pulumi.Input<T> | undefined): value is T 
 }
 
 /**
- * Calls `fn` with `values` now when every field is plain (its checks then fail preview before anything is
- * registered), else once every field is known (its checks then fail inside apply). `R` is the plain shape.
- * Nested Inputs of plain fields (e.g. `pod.image`) are passed through untouched on the plain path.
- */
-export function liftInputs<R, U>(
-  values: { readonly [K in keyof R]: unknown },
-  fn: (resolved: R) => U,
-): Lifted<U> {
-  if (Object.values(values).every((v) => isPlainInput(v))) return fn(values as R);
-  return pulumi.output(values).apply((resolved) => fn(resolved as R));
-}
-
-/**
- * The values validated once: the caller has checked every plain value before registering anything; when some
- * value is an Output, `validateResolved` checks them all once they are known, before `fn` builds from them.
+ * The values validated once, then built from: when every field is plain, the caller has checked them before
+ * registering anything and `fn` runs now; when some field is an Output, `validateResolved` checks them all once
+ * they are known (failing inside apply), then `fn` runs. `R` is the plain shape. Nested Inputs of plain fields
+ * (e.g. `pod.image`) are passed through untouched on the plain path.
  */
 export function liftValidated<R, U>(
   values: { readonly [K in keyof R]: unknown },

@@ -2,7 +2,7 @@
 // with default-deny ingress, explicit allowances, a ResourceQuota and a LimitRange.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isPlainInput, liftInputs, type Lifted } from "./inputs";
+import { isPlainInput, liftValidated, type Lifted } from "./inputs";
 import { MANAGED_BY, LABEL_MANAGED_BY, LABEL_PART_OF, DEFAULT_PART_OF } from "./podspec";
 import { assertNamespaceName, assertQuantity, fail, parseQuantity, show } from "./validation";
 import { NAMESPACE_NAME_LABEL } from "./workload";
@@ -116,7 +116,6 @@ export function buildAllowSameNamespaceSpec(): PlainNetworkPolicySpec {
 
 /** Allows ingress to every pod from every pod of the listed namespaces (e.g. the ingress gateway's). */
 export function buildAllowFromNamespacesSpec(namespaces: readonly string[]): PlainNetworkPolicySpec {
-  namespaces.forEach((ns, i) => assertNamespaceName(`allowFromNamespaces[${i}]`, ns));
   return {
     podSelector: {},
     policyTypes: ["Ingress"],
@@ -131,13 +130,19 @@ export function buildAllowFromNamespacesSpec(namespaces: readonly string[]): Pla
   };
 }
 
-export function buildResourceQuotaSpec(opts: QuotaOptions = {}): PlainResourceQuotaSpec {
+/** Throws unless the quota, laid over the defaults, has whole pods >= 1 and positive quantities. */
+export function validateQuota(opts: QuotaOptions = {}): void {
   const q = { ...DEFAULT_QUOTA, ...opts };
   if (!Number.isInteger(q.pods) || q.pods < 1)
     fail(`quota.pods: ${show(q.pods)} is not allowed; use an integer >= 1`);
   for (const key of ["requestsCpu", "requestsMemory", "limitsCpu", "limitsMemory"] as const) {
     assertQuantity(`quota.${key}`, q[key]);
   }
+}
+
+/** The ResourceQuota of a quota validateQuota accepted. */
+export function buildResourceQuotaSpec(opts: QuotaOptions = {}): PlainResourceQuotaSpec {
+  const q = { ...DEFAULT_QUOTA, ...opts };
   return {
     hard: {
       pods: String(q.pods),
@@ -152,7 +157,8 @@ export function buildResourceQuotaSpec(opts: QuotaOptions = {}): PlainResourceQu
   };
 }
 
-export function buildLimitRangeSpec(opts: LimitRangeOptions = {}): PlainLimitRangeSpec {
+/** Throws unless the limits, laid over the defaults, are quantities with defaultRequest <= defaultLimit <= max. */
+export function validateLimitRange(opts: LimitRangeOptions = {}): void {
   const l = { ...DEFAULT_LIMIT_RANGE, ...opts };
   for (const tier of ["defaultRequest", "defaultLimit", "max"] as const) {
     for (const res of ["cpu", "memory"] as const) assertQuantity(`limitRange.${tier}.${res}`, l[tier][res]);
@@ -169,6 +175,11 @@ export function buildLimitRangeSpec(opts: LimitRangeOptions = {}): PlainLimitRan
       );
     }
   }
+}
+
+/** The LimitRange of limits validateLimitRange accepted. */
+export function buildLimitRangeSpec(opts: LimitRangeOptions = {}): PlainLimitRangeSpec {
+  const l = { ...DEFAULT_LIMIT_RANGE, ...opts };
   return {
     limits: [
       {
@@ -218,15 +229,15 @@ export function validateRestrictedNamespaceArgs(name: string, args: RestrictedNa
   if (isPlainInput(args.podSecurityVersion)) {
     assertPodSecurityVersion(args.podSecurityVersion ?? DEFAULT_POD_SECURITY_VERSION);
   }
-  buildAllowFromNamespacesSpec(args.allowFromNamespaces ?? []);
+  (args.allowFromNamespaces ?? []).forEach((ns, i) => assertNamespaceName(`allowFromNamespaces[${i}]`, ns));
   if (args.allowSameNamespace !== undefined && typeof args.allowSameNamespace !== "boolean") {
     fail(`allowSameNamespace: ${show(args.allowSameNamespace)} must be true or false`);
   }
   if (args.denyEgress !== undefined && typeof args.denyEgress !== "boolean") {
     fail(`denyEgress: ${show(args.denyEgress)} must be true or false`);
   }
-  if (isPlainInput(args.quota)) buildResourceQuotaSpec(args.quota);
-  if (isPlainInput(args.limitRange)) buildLimitRangeSpec(args.limitRange);
+  if (isPlainInput(args.quota)) validateQuota(args.quota);
+  if (isPlainInput(args.limitRange)) validateLimitRange(args.limitRange);
 }
 
 /** What a RestrictedNamespace gives its users: the one contract its fields and registered outputs come from. */
@@ -306,19 +317,24 @@ export class RestrictedNamespace extends pulumi.ComponentResource implements Res
   private static validate(name: string, args: RestrictedNamespaceArgs): ValidNamespaceArgs {
     validateRestrictedNamespaceArgs(name, args);
     return {
-      nsName: liftInputs<{ name?: string }, string>({ name: args.namespaceName }, (r) => {
-        assertNamespaceName("namespaceName", r.name ?? name);
-        return r.name ?? name;
-      }),
-      version: liftInputs<{ version?: string }, string>({ version: args.podSecurityVersion }, (r) => {
-        assertPodSecurityVersion(r.version ?? DEFAULT_POD_SECURITY_VERSION);
-        return r.version ?? DEFAULT_POD_SECURITY_VERSION;
-      }),
-      quota: liftInputs<{ quota?: QuotaOptions }, PlainResourceQuotaSpec>({ quota: args.quota }, (r) =>
-        buildResourceQuotaSpec(r.quota),
+      nsName: liftValidated<{ name?: string }, string>(
+        { name: args.namespaceName },
+        (r) => assertNamespaceName("namespaceName", r.name ?? name),
+        (r) => r.name ?? name,
       ),
-      limits: liftInputs<{ limits?: LimitRangeOptions }, PlainLimitRangeSpec>(
+      version: liftValidated<{ version?: string }, string>(
+        { version: args.podSecurityVersion },
+        (r) => assertPodSecurityVersion(r.version ?? DEFAULT_POD_SECURITY_VERSION),
+        (r) => r.version ?? DEFAULT_POD_SECURITY_VERSION,
+      ),
+      quota: liftValidated<{ quota?: QuotaOptions }, PlainResourceQuotaSpec>(
+        { quota: args.quota },
+        (r) => validateQuota(r.quota),
+        (r) => buildResourceQuotaSpec(r.quota),
+      ),
+      limits: liftValidated<{ limits?: LimitRangeOptions }, PlainLimitRangeSpec>(
         { limits: args.limitRange },
+        (r) => validateLimitRange(r.limits),
         (r) => buildLimitRangeSpec(r.limits),
       ),
     };

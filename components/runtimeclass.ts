@@ -3,7 +3,7 @@
 // "gvisor" itself), reads the existing object instead of failing with AlreadyExists.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isPlainInput, liftInputs, mapLifted, type Lifted } from "./inputs";
+import { isPlainInput, liftValidated, mapLifted, type Lifted } from "./inputs";
 import { DEFAULT_RUNTIME_CLASS } from "./podspec";
 import {
   assertDns1123Subdomain,
@@ -246,7 +246,7 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource implements Gvis
   declare public readonly existing: GvisorRuntimeClassOutputs["existing"];
 
   constructor(name: string, args: GvisorRuntimeClassArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    // Plain values are checked before anything is registered; Outputs inside liftInputs once they resolve.
+    // Plain values are checked before anything is registered; Outputs once they resolve.
     const resolved = GvisorRuntimeClass.validate(args);
     super("distroless:runtime:GvisorRuntimeClass", name, {}, opts);
     const rc =
@@ -265,7 +265,7 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource implements Gvis
   /** The args checked once: plain values now, Outputs once they resolve. */
   private static validate(args: GvisorRuntimeClassArgs): Lifted<PlainGvisorRuntimeClassArgs> {
     validateGvisorRuntimeClassArgs(args);
-    return liftInputs<PlainGvisorRuntimeClassArgs, PlainGvisorRuntimeClassArgs>(
+    return liftValidated<PlainGvisorRuntimeClassArgs, PlainGvisorRuntimeClassArgs>(
       {
         runtimeClassName: args.runtimeClassName,
         handler: args.handler,
@@ -274,10 +274,8 @@ export class GvisorRuntimeClass extends pulumi.ComponentResource implements Gvis
         tolerations: args.tolerations,
         existing: args.existing,
       },
-      (r) => {
-        validateGvisorRuntimeClassArgs(r);
-        return r;
-      },
+      (r) => validateGvisorRuntimeClassArgs(r),
+      (r) => r,
     );
   }
 

@@ -9,6 +9,7 @@ import {
   buildResourceQuotaSpec,
   RestrictedNamespace,
   RestrictedNamespaceArgs,
+  validateRestrictedNamespaceArgs,
 } from "../components/namespace";
 import { failureOf, named, promiseOf, recordResources } from "./helpers/mocks";
 
@@ -141,6 +142,7 @@ describe("namespace: validation (nothing registered)", () => {
   ];
   for (const [title, args, message] of cases) {
     it(`rejects ${title}`, async () => {
+      assert.throws(() => validateRestrictedNamespaceArgs("apps", args), { message });
       assert.throws(() => new RestrictedNamespace("apps", args), { message });
       await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(records, []);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { isPlainInput, liftInputs, mapLifted, mapLifted2 } from "../components/inputs";
+import { isPlainInput, liftValidated, mapLifted, mapLifted2 } from "../components/inputs";
 import {
   buildContainerSecurityContext,
   buildHardenedPodSpec,
@@ -739,41 +739,46 @@ describe("podspec: Input helpers", () => {
     assert.equal(isPlainInput(Promise.resolve("web")), false);
   });
 
-  it("runs liftInputs now when every field is plain, so its checks throw before anything is registered", () => {
+  it("builds now when every field is plain, without validating again (the caller checked them)", () => {
     const nested = pulumi.output("ref");
     const seen: unknown[] = [];
-    const result = liftInputs<{ a: number; pod: { image: unknown } }, number>(
+    let validated = 0;
+    const result = liftValidated<{ a: number; pod: { image: unknown } }, number>(
       { a: 2, pod: { image: nested } },
+      () => (validated += 1),
       (r) => {
         seen.push(r.pod.image);
         return r.a * 10;
       },
     );
     assert.equal(result, 20);
+    assert.equal(validated, 0);
     // Nested Inputs of plain fields are passed through, not resolved.
     assert.equal(seen[0], nested);
-    assert.throws(
-      () =>
-        liftInputs<{ a: number }, number>({ a: -1 }, () => {
-          throw new Error("a: -1 is not allowed");
-        }),
-      { message: "a: -1 is not allowed" },
-    );
   });
 
-  it("runs liftInputs once known when a field is an Output, and fails the Output on a bad value", async () => {
-    const ok = liftInputs<{ a: number; b: string }, string>(
+  it("validates once known when a field is an Output, and fails the Output on a bad value", async () => {
+    let validated = 0;
+    const ok = liftValidated<{ a: number; b: string }, string>(
       { a: pulumi.output(2), b: "x" },
+      () => (validated += 1),
       (r) => `${r.b}${r.a}`,
     );
     assert.ok(pulumi.Output.isInstance(ok));
     assert.equal(await promiseOf(ok as pulumi.Output<string>), "x2");
-    const bad = liftInputs<{ a: number }, number>({ a: Promise.resolve(-1) }, (r) => {
-      throw new Error(`a: ${r.a} is not allowed`);
-    });
+    assert.equal(validated, 1);
+    const built: number[] = [];
+    const bad = liftValidated<{ a: number }, number>(
+      { a: Promise.resolve(-1) },
+      (r) => {
+        if (r.a < 0) throw new Error(`a: ${r.a} is not allowed`);
+      },
+      (r) => built.push(r.a),
+    );
     const err = await failureOf(bad as pulumi.Output<number>);
     assert.ok(err instanceof Error);
     assert.equal(err.message, "a: -1 is not allowed");
+    assert.deepEqual(built, []);
   });
 
   it("maps lifted values: plain stays plain, an Output stays an Output", async () => {
