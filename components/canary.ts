@@ -607,6 +607,31 @@ export class CanaryRelease extends pulumi.ComponentResource implements CanaryRel
 
   constructor(name: string, args: CanaryReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything plain is validated before the component or any child is registered; Outputs once they resolve.
+    const { resolved, plan, planKnown } = CanaryRelease.validate(args);
+    super("distroless:canary:CanaryRelease", name, {}, opts);
+    const ctx = releaseContext(this, name, args, resolved, plan, planKnown);
+    const serviceAccount = createServiceAccount(ctx);
+    const services = createServices(ctx);
+    const tracks = createTracksAndRoute(ctx, serviceAccount, services);
+    const networkPolicy = createNetworkPolicy(ctx);
+    const podDisruptionBudgets = createPodDisruptionBudgets(ctx);
+    const outputs = releaseOutputs(ctx, {
+      serviceAccount,
+      services,
+      tracks,
+      networkPolicy,
+      podDisruptionBudgets,
+    });
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+
+  /** The args checked once, the resolved inputs and the step's plan (now when plain, else once resolved). */
+  private static validate(args: CanaryReleaseArgs): {
+    resolved: Lifted<ResolvedCanaryInputs>;
+    plan: Lifted<CanaryPlan>;
+    planKnown: boolean;
+  } {
     validateCanaryReleaseArgs(args);
     const resolved = liftValidated<ResolvedCanaryInputs, ResolvedCanaryInputs>(
       {
@@ -633,47 +658,52 @@ export class CanaryRelease extends pulumi.ComponentResource implements CanaryRel
       : pulumi
           .all([args.replicas, args.weight, args.steps])
           .apply(([replicas, weight, steps]) => planFor(replicas, weight, steps));
-    super("distroless:canary:CanaryRelease", name, {}, opts);
-
-    const ctx = releaseContext(this, name, args, resolved, plan, planKnown);
-    const serviceAccount = createServiceAccount(ctx);
-    const services = createServices(ctx);
-    const tracks = createTracksAndRoute(ctx, serviceAccount, services);
-    const networkPolicy = createNetworkPolicy(ctx);
-    const podDisruptionBudgets = createPodDisruptionBudgets(ctx);
-
-    const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
-    const stableTrack = mapLifted2(plan, resolved, ctx.stableTrackOf);
-    const outputs: CanaryReleaseOutputs = {
-      serviceAccount,
-      stableDeployment: tracks.stable,
-      canaryDeployment: tracks.canary,
-      service: services.service,
-      canaryService: services.canaryService,
-      route: tracks.route,
-      networkPolicy,
-      podDisruptionBudgets,
-      weight: out(mapLifted(plan, (p) => p.weight)),
-      effectiveWeight: out(mapLifted(plan, (p) => p.effectiveWeight)),
-      phase: out(mapLifted(plan, (p) => p.phase)),
-      stableReplicas: out(mapLifted(plan, (p) => p.stableReplicas)),
-      canaryReplicas: out(mapLifted(plan, (p) => p.canaryReplicas)),
-      serviceName: services.service.metadata.name,
-      canaryServiceName: services.canaryService
-        ? services.canaryService.metadata.name
-        : pulumi.output(undefined),
-      stableImage: pulumi.output(stableTrack).apply((s) => s.image),
-      stableVersion: pulumi.output(stableTrack).apply((s) => s.version),
-      canaryImage: args.canary !== undefined ? pulumi.output(args.canary.image) : pulumi.output(undefined),
-      canaryVersion: out(mapLifted(resolved, (r) => r.canaryVersion)),
-      routeName: tracks.route ? tracks.route.metadata.name : pulumi.output(undefined),
-      previousStep: out(mapLifted(plan, (p) => p.previousStep)),
-      nextStep: out(mapLifted(plan, (p) => p.nextStep)),
-      warning: out(ctx.warning),
-    };
-    Object.assign(this, outputs);
-    this.registerOutputs(outputs);
+    return { resolved, plan, planKnown };
   }
+}
+
+/** The children a release created, as releaseOutputs reads them. */
+interface ReleaseChildren {
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly services: ReleaseServices;
+  readonly tracks: ReturnType<typeof createTracksAndRoute>;
+  readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  readonly podDisruptionBudgets: k8s.policy.v1.PodDisruptionBudget[];
+}
+
+/** The contract's one object: the children and what the plan and the resolved inputs say about the step. */
+function releaseOutputs(ctx: ReleaseContext, children: ReleaseChildren): CanaryReleaseOutputs {
+  const { plan, resolved, args } = ctx;
+  const { services, tracks } = children;
+  const out = <T>(value: Lifted<T>): pulumi.Output<T> => pulumi.output(value) as pulumi.Output<T>;
+  const stableTrack = mapLifted2(plan, resolved, ctx.stableTrackOf);
+  return {
+    serviceAccount: children.serviceAccount,
+    stableDeployment: tracks.stable,
+    canaryDeployment: tracks.canary,
+    service: services.service,
+    canaryService: services.canaryService,
+    route: tracks.route,
+    networkPolicy: children.networkPolicy,
+    podDisruptionBudgets: children.podDisruptionBudgets,
+    weight: out(mapLifted(plan, (p) => p.weight)),
+    effectiveWeight: out(mapLifted(plan, (p) => p.effectiveWeight)),
+    phase: out(mapLifted(plan, (p) => p.phase)),
+    stableReplicas: out(mapLifted(plan, (p) => p.stableReplicas)),
+    canaryReplicas: out(mapLifted(plan, (p) => p.canaryReplicas)),
+    serviceName: services.service.metadata.name,
+    canaryServiceName: services.canaryService
+      ? services.canaryService.metadata.name
+      : pulumi.output(undefined),
+    stableImage: pulumi.output(stableTrack).apply((s) => s.image),
+    stableVersion: pulumi.output(stableTrack).apply((s) => s.version),
+    canaryImage: args.canary !== undefined ? pulumi.output(args.canary.image) : pulumi.output(undefined),
+    canaryVersion: out(mapLifted(resolved, (r) => r.canaryVersion)),
+    routeName: tracks.route ? tracks.route.metadata.name : pulumi.output(undefined),
+    previousStep: out(mapLifted(plan, (p) => p.previousStep)),
+    nextStep: out(mapLifted(plan, (p) => p.nextStep)),
+    warning: out(ctx.warning),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
