@@ -10,6 +10,7 @@ import { PROFILES } from "../cli/options";
 import { evaluatePod } from "../pss/registry";
 import { deployment } from "./corpus";
 import { LATEST_PSS_VERSION, podSecurityLabels } from "../lib/pss-version";
+import { GVISOR_RUNTIME_CLASS } from "../lib/hardened";
 
 const objects = Number(process.argv[2] ?? 2000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -51,7 +52,7 @@ function main(): void {
         const summary = checkPaths([dir], {
           profile,
           pssVersion: "latest",
-          externalRuntimeClasses: ["gvisor"],
+          externalRuntimeClasses: [GVISOR_RUNTIME_CLASS],
         });
         times.push(Number(process.hrtime.bigint() - start) / 1e6);
         violations = summary.violations.length;

@@ -1,4 +1,5 @@
 // The synthetic workload both benchmarks check: one home, so their corpora agree.
+import { GVISOR_RUNTIME_CLASS, NONROOT_GID, NONROOT_UID } from "../lib/hardened";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
@@ -15,12 +16,12 @@ export function deployment(i: number): Record<string, unknown> {
       template: {
         metadata: { labels: { app: `svc-${i}` } },
         spec: {
-          runtimeClassName: "gvisor",
+          runtimeClassName: GVISOR_RUNTIME_CLASS,
           automountServiceAccountToken: false,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: 65532,
-            runAsGroup: 65532,
+            runAsUser: NONROOT_UID,
+            runAsGroup: NONROOT_GID,
             seccompProfile: { type: "RuntimeDefault" },
           },
           containers: [

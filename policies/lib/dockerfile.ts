@@ -12,13 +12,18 @@ import {
   Onbuild,
   type Instruction,
 } from "dockerfile-ast";
+import { NONROOT_GID, NONROOT_UID } from "./hardened";
 import {
   DISTROLESS_REGISTRIES,
+  DISTROLESS_REGISTRY,
   normalizeImageRef,
   parseImageRef,
   repositoryUnder,
   type ImageRef,
 } from "./image-ref";
+
+/** The numeric user the messages suggest: distroless images' nonroot. */
+const NONROOT_USER = `${NONROOT_UID}:${NONROOT_GID}`;
 
 /** Stable rule IDs, in the order findings are reported for one stage. */
 export const DOCKERFILE_RULES = [
@@ -356,7 +361,7 @@ const isNumeric = (s: string): boolean => s.length > 0 && [...s].every((c) => c 
 const NONROOT_NAME = "nonroot";
 
 function checkUser(value: string, file: string, line: number, nonrootBase: boolean): string | undefined {
-  const fix = "use a numeric non-root user, e.g. USER 65532:65532";
+  const fix = `use a numeric non-root user, e.g. USER ${NONROOT_USER}`;
   const [user, group] = value.split(":");
   if (user === "root" || (isNumeric(user) && Number(user) === 0)) {
     return `${file}:${line}: USER "${value}" runs the container as root; ${fix}`;
@@ -380,7 +385,8 @@ function checkUser(value: string, file: string, line: number, nonrootBase: boole
  */
 function isNonrootVariant(ref: ImageRef): boolean {
   return (
-    (ref.tag ?? "").split("-").includes("nonroot") || repositoryUnder(ref.repository, "cgr.dev/chainguard")
+    (ref.tag ?? "").split("-").includes("nonroot") ||
+    repositoryUnder(ref.repository, DISTROLESS_REGISTRY.chainguard)
   );
 }
 
@@ -531,7 +537,7 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
         hasUser = true;
         const problem =
           unresolved.length > 0
-            ? `${file}:${line}: USER "${raw}" uses ${unresolved.map((n) => `\${${n}}`).join(", ")}, which has no value; use a numeric non-root user, e.g. USER 65532:65532`
+            ? `${file}:${line}: USER "${raw}" uses ${unresolved.map((n) => `\${${n}}`).join(", ")}, which has no value; use a numeric non-root user, e.g. USER ${NONROOT_USER}`
             : checkUser(value, file, line, nonrootBase);
         // Only the last USER is the one the container runs as (a RUN between two is reported on its own).
         effectiveUser = problem !== undefined ? { rule: "non-root-user", line, message: problem } : undefined;
@@ -548,7 +554,7 @@ export function auditDockerfile(text: string, opts: AuditOptions = {}): Dockerfi
     findings.push({
       rule: "non-root-user",
       line,
-      message: `${file}:${line}: final stage sets no USER and base "${chain.image}" is not a nonroot variant, so it runs as root; add USER 65532:65532 or use the ":nonroot" tag`,
+      message: `${file}:${line}: final stage sets no USER and base "${chain.image}" is not a nonroot variant, so it runs as root; add USER ${NONROOT_USER} or use the ":nonroot" tag`,
     });
   }
   return findings;
