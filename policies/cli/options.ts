@@ -32,14 +32,14 @@ export interface CheckOptions {
    * (`privileged`) or Dockerfile rule ID (`exec-form`), as hadolint's `--ignore DL3008` does.
    */
   ignore?: string[];
-  /** Notes for the user about the options given (a renamed policy's old name), printed on standard error. */
-  notes?: string[];
 }
 
 export interface CliOptions extends CheckOptions {
   format: Format;
   paths: string[];
   help: boolean;
+  /** Notes for the user about the options given (a renamed policy's old name), printed on standard error. */
+  notes?: string[];
 }
 
 /** One option of the checker: its flag, the value it takes, its help text and how its value is applied. */

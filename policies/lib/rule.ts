@@ -81,9 +81,8 @@ export interface PodRuleContext {
 }
 
 /**
- * Policies renamed since they were published: old name → current name. Where a user names a policy (the
- * checker's --ignore), the old name still works and a note names the new one; a renamed policy's CrossGuard
- * config must use the new name.
+ * Policies renamed since they were published: old name → current name. The checker's --ignore takes an old name
+ * and notes the new one; the pack keeps each old name as a policy that runs only when a config still names it.
  */
 export const RENAMED_POLICIES: Readonly<Record<string, string>> = {
   // Renamed so that the pod's rule and the ServiceAccount's default no longer read as the same words reordered.
