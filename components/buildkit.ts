@@ -9,18 +9,15 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BUILDKIT_IMAGE_KIND, isSha256Digest } from "distroless-guardrails/model";
+import { isSha256Digest } from "distroless-guardrails/model";
 import { type RegistryAuth, registryClient } from "./registry-api";
 
 /** BuildKit's own default SBOM generator (syft behind BuildKit's scanner protocol), as `docker buildx --sbom` uses. */
 export const DEFAULT_SBOM_GENERATOR = "docker/buildkit-syft-scanner:stable-1";
 
-// The `kind` input marks this resource so the policy pack recognises a dynamic resource as an image build.
-export { BUILDKIT_IMAGE_KIND };
-
 /** The inputs of a BuildKit build, all plain by the time the provider sees them. */
 export interface BuildKitImageInputs {
-  /** Always {@link BUILDKIT_IMAGE_KIND}. */
+  /** Always the model's `BUILDKIT_IMAGE_KIND`: it marks the dynamic resource as an image build for the pack. */
   kind: string;
   /** buildkitd address as buildctl takes it: `unix:///run/buildkit/buildkitd.sock`, `tcp://127.0.0.1:1234`. */
   address: string;

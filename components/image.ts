@@ -7,15 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { projectPathProblem } from "./project-path";
 import { isPlainInput } from "./inputs";
 import { show } from "./validation";
-import {
-  BUILDKIT_IMAGE_KIND,
-  BuildKitImage,
-  contentHash,
-  DEFAULT_SBOM_GENERATOR,
-  type BuildKitImageArgs,
-} from "./buildkit";
+import { BuildKitImage, contentHash, DEFAULT_SBOM_GENERATOR, type BuildKitImageArgs } from "./buildkit";
 import {
   auditDockerfile,
+  BUILDKIT_IMAGE_KIND,
   DEFAULT_FAIL_ON,
   DISTROLESS_REGISTRIES,
   FAIL_ON_CHOICES,
@@ -26,6 +21,7 @@ import {
   severityCounts,
   type VulnerabilityFindings,
   type VulnerabilityMatch,
+  VULNERABILITY_SCAN_KIND,
 } from "distroless-guardrails/model";
 import {
   baseImageFor,
@@ -53,7 +49,7 @@ import {
   type Runtime,
 } from "./dockerfiles";
 import type { RegistryAuth } from "./registry-api";
-import { VULNERABILITY_SCAN_KIND, VulnerabilityScan } from "./vulnscan";
+import { VulnerabilityScan } from "./vulnscan";
 
 /** Platforms built when none are given. */
 export const DEFAULT_PLATFORMS: readonly string[] = PLATFORMS;

@@ -8,8 +8,6 @@ import { assertNamespaceName, assertQuantity, fail, parseQuantity, show } from "
 import { NAMESPACE_NAME_LABEL } from "./workload";
 import { LATEST_PSS_VERSION, pinnedPssMinor, podSecurityLabels } from "distroless-guardrails/model";
 
-export { assertNamespaceName };
-
 /** The newest Pod Security Standards version; pinned so a cluster upgrade cannot tighten it silently. */
 export const DEFAULT_POD_SECURITY_VERSION = LATEST_PSS_VERSION;
 export const POD_SECURITY_LEVEL = "restricted";

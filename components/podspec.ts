@@ -8,8 +8,6 @@ import {
   hardenedPodSecurityContext,
   type HardenedPodSecurityContext,
   type HardenedSeccompProfile,
-  NONROOT_GID,
-  NONROOT_UID,
   GVISOR_RUNTIME_CLASS,
 } from "distroless-guardrails/model";
 import {
@@ -27,7 +25,6 @@ import {
   show,
 } from "./validation";
 
-export { NONROOT_GID, NONROOT_UID };
 export const DEFAULT_RUNTIME_CLASS = GVISOR_RUNTIME_CLASS;
 export const DEFAULT_TMP_SIZE_LIMIT = "64Mi";
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;

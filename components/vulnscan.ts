@@ -13,7 +13,6 @@ import {
   normalSeverity,
   type Severity,
   severityRank,
-  VULNERABILITY_SCAN_KIND,
   type VulnerabilityFindings,
   type VulnerabilityMatch,
 } from "distroless-guardrails/model";
@@ -22,11 +21,9 @@ import { cacheDir } from "../scripts/lib/paths";
 import { projectPathProblem } from "./project-path";
 import { type RegistryAuth, registryClient } from "./registry-api";
 
-export { VULNERABILITY_SCAN_KIND };
-
 /** The inputs of a scan as the provider sees them; `databaseDigest` and `findings` are filled in by check. */
 export interface VulnerabilityScanInputs {
-  /** Always {@link VULNERABILITY_SCAN_KIND}. */
+  /** Always the model's `VULNERABILITY_SCAN_KIND`: it marks the dynamic resource as a scan for the pack. */
   kind: string;
   /** The image scanned, `<repository>@sha256:…`. */
   image: string;

@@ -13,23 +13,18 @@ import { parseArgs } from "node:util";
 import { baseImageFor, minimalBaseFor } from "../components/baseimage";
 import {
   buildKitProvider,
-  BUILDKIT_IMAGE_KIND,
   DEFAULT_SBOM_GENERATOR,
   type BuildKitImageInputs,
   type BuildKitImageOutputs,
 } from "../components/buildkit";
 import { DEFAULT_GO_VERSION, DEFAULT_NODE_VERSION, generateDockerfile } from "../components/dockerfiles";
 import { registryClient } from "../components/registry-api";
-import {
-  VULNERABILITY_SCAN_KIND,
-  vulnerabilityScanProvider,
-  type VulnerabilityScanInputs,
-} from "../components/vulnscan";
+import { vulnerabilityScanProvider, type VulnerabilityScanInputs } from "../components/vulnscan";
 import { imageContents } from "./lib/image-files";
 import { PROJECT_ROOT, progress } from "./lib/paths";
 import { providerToolsEnv } from "./stack";
 import { barChart, markdownTable, measure, type Row, type SpdxDocument } from "./report/measure";
-import { PLATFORMS } from "distroless-guardrails/model";
+import { BUILDKIT_IMAGE_KIND, PLATFORMS, VULNERABILITY_SCAN_KIND } from "distroless-guardrails/model";
 
 const REGISTRY = "localhost:5000";
 const MIRROR = `${REGISTRY}/distroless`;

@@ -7,8 +7,7 @@ import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { DistrolessImage, type DistrolessImageArgs } from "../components/image";
 import { goDockerfile, javaDockerfile, nodeDockerfile, pythonDockerfile } from "../components/dockerfiles";
 import { isKnown, one, promiseOf, Registered, setMocks } from "./helpers/mocks";
-import { BUILDKIT_IMAGE_KIND } from "../components/buildkit";
-import { VULNERABILITY_SCAN_KIND } from "../components/vulnscan";
+import { BUILDKIT_IMAGE_KIND, VULNERABILITY_SCAN_KIND } from "distroless-guardrails/model";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const REPO = "registry.example.com/team/node-service";

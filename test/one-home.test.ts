@@ -48,7 +48,6 @@ describe("one home: the hardened security contexts (policies/lib/hardened.ts)", 
       podspec.buildContainerSecurityContext(true),
       hardened.hardenedContainerSecurityContext(true),
     );
-    assert.equal(podspec.NONROOT_UID, hardened.NONROOT_UID);
     assert.deepEqual(compliantPodSpec(ruleConfig()).securityContext, hardened.hardenedPodSecurityContext());
     const patched = patchedPodSpec({ containers: [{ name: "web" }] }, ruleConfig());
     assert.deepEqual(patched.containers?.[0]?.securityContext, hardened.hardenedContainerSecurityContext());

@@ -13,11 +13,11 @@ import {
   buildServiceSelector,
   HardenedPodOptions,
   HardenedPodSpec,
-  NONROOT_UID,
   validateHardenedPodOptions,
   writableVolumeName,
 } from "../components/podspec";
 import { parseQuantity } from "../components/validation";
+import { NONROOT_UID } from "distroless-guardrails/model";
 import { failureOf, promiseOf, recordResources } from "./helpers/mocks";
 
 const DIGEST = "sha256:" + "0123456789abcdef".repeat(4);

@@ -11,8 +11,8 @@ import {
   runProgram,
   type ProgramRun,
 } from "./helpers/run-program";
-import { VULNERABILITY_SCAN_KIND } from "../components/vulnscan";
-import { BUILDKIT_IMAGE_KIND, type BuildKitImageInputs } from "../components/buildkit";
+import { BUILDKIT_IMAGE_KIND, VULNERABILITY_SCAN_KIND } from "distroless-guardrails/model";
+import { type BuildKitImageInputs } from "../components/buildkit";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const IMAGE = "docker-build:index:Image";

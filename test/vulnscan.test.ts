@@ -9,11 +9,15 @@ import * as path from "node:path";
 import { countsOf, findingsSummary } from "../components/image";
 import {
   matchesFromGrype,
-  VULNERABILITY_SCAN_KIND,
   vulnerabilityScanProvider,
   type VulnerabilityScanInputs,
 } from "../components/vulnscan";
-import { blockingMatches, gateFailure, type VulnerabilityMatch } from "distroless-guardrails/model";
+import {
+  blockingMatches,
+  gateFailure,
+  VULNERABILITY_SCAN_KIND,
+  type VulnerabilityMatch,
+} from "distroless-guardrails/model";
 
 const match = (over: Partial<VulnerabilityMatch>): VulnerabilityMatch => ({
   id: "CVE-2099-0001",

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
-import { BUILDKIT_IMAGE_KIND } from "../../components/buildkit";
+import { BUILDKIT_IMAGE_KIND } from "distroless-guardrails/model";
 
 /** Project root (where Pulumi.yaml lives). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
