@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { NONROOT_GID, NONROOT_UID } from "distroless-guardrails/model";
 import { DEBIAN_PYTHON, DEFAULT_DEBIAN, DEFAULT_RUNTIME_VERSIONS, type Family } from "./baseimage";
+import { show } from "./validation";
 
 /** The `nonroot` user the final stage runs as and owns the app: distroless images' UID and GID. */
 const NONROOT = `${NONROOT_UID}:${NONROOT_GID}`;
@@ -33,6 +34,15 @@ export const RUNTIME_FAMILIES = {
 
 /** Runtimes a `minimal` image can be made for: a static binary, or node and the libraries it loads. */
 export const MINIMAL_RUNTIMES = ["nodejs", "go"] as const satisfies readonly Runtime[];
+
+/** Throws unless a `minimal` image can be made for `runtime`. */
+export function assertMinimalRuntime(runtime: string): void {
+  if (!(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new Error(
+      `base: "minimal" is not available for runtime ${show(runtime)}; allowed for ${MINIMAL_RUNTIMES.map(show).join(", ")} (use base "distroless")`,
+    );
+  }
+}
 
 /**
  * A `minimal` image (images.base: minimal): `baseImage` is then the minimal skeleton (users, /tmp, /home/nonroot),
@@ -335,11 +345,7 @@ export function generateDockerfile(
   pythonDependencies: PythonDependencies = "none",
   minimal?: MinimalOptions,
 ): string {
-  if (minimal !== undefined && !(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
-    throw new Error(
-      `base: "minimal" is not available for runtime ${JSON.stringify(runtime)}; allowed for ${MINIMAL_RUNTIMES.map((r) => JSON.stringify(r)).join(", ")} (use base "distroless")`,
-    );
-  }
+  if (minimal !== undefined) assertMinimalRuntime(runtime);
   switch (runtime) {
     case "nodejs":
       return nodeDockerfile({

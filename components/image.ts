@@ -40,7 +40,7 @@ import {
 import {
   DEFAULT_NODE_VERSION,
   generateDockerfile,
-  MINIMAL_RUNTIMES,
+  assertMinimalRuntime,
   PYTHON_DEPENDENCY_FILES,
   RUNTIME_FAMILIES,
   RUNTIMES,
@@ -324,11 +324,7 @@ function minimalPlan(
     }
     return undefined;
   }
-  if (!(MINIMAL_RUNTIMES as readonly string[]).includes(runtime)) {
-    throw new Error(
-      `base: "minimal" is not available for runtime ${show(runtime)}; allowed for ${list(MINIMAL_RUNTIMES)} (use base "distroless")`,
-    );
-  }
+  assertMinimalRuntime(runtime);
   if (p.registryMirror === undefined) {
     throw new Error(
       'base: "minimal" needs registryMirror: its skeleton image (minimal-debian13:nonroot) is published by no provider; fill a mirror with `npm run bases -- --push <registry>/<path>` and set it',

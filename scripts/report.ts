@@ -22,12 +22,15 @@ import { registryClient } from "../components/registry-api";
 import { vulnerabilityScanProvider, type VulnerabilityScanInputs } from "../components/vulnscan";
 import { imageContents } from "./lib/image-files";
 import { PROJECT_ROOT, progress } from "./lib/paths";
+import { stackConfig, stackFilePath } from "./lib/stack-config";
 import { providerToolsEnv } from "./stack";
 import { barChart, markdownTable, measure, type Row, type SpdxDocument } from "./report/measure";
 import { BUILDKIT_IMAGE_KIND, PLATFORMS, VULNERABILITY_SCAN_KIND } from "distroless-guardrails/model";
 
-const REGISTRY = "localhost:5000";
-const MIRROR = `${REGISTRY}/distroless`;
+// The local environment's registry, mirror and BuildKit, as the local stack names them.
+const LOCAL = stackConfig(stackFilePath("local"));
+const REGISTRY = LOCAL.registry.server;
+const MIRROR = LOCAL.registry.mirror ?? `${REGISTRY}/distroless`;
 const BASES = ["conventional", "distroless", "minimal"] as const;
 
 interface App {
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
     options: {
       database: { type: "string", default: ".grype/local.db" },
       out: { type: "string", default: "docs/report" },
-      buildkit: { type: "string", default: "tcp://127.0.0.1:1234" },
+      buildkit: { type: "string", default: LOCAL.images.buildkit?.address },
       help: { type: "boolean", default: false },
     },
   });
@@ -115,6 +118,12 @@ async function main(): Promise<void> {
   if (path.isAbsolute(values.out) || values.out.split(/[\\/]/).includes("..")) {
     throw new Error(
       `--out: ${JSON.stringify(values.out)} is not allowed; expected a folder inside the project, relative to its root`,
+    );
+  }
+  const buildkit = values.buildkit;
+  if (buildkit === undefined) {
+    throw new Error(
+      "--buildkit: Pulumi.local.yaml names no BuildKit daemon; give its address, e.g. tcp://127.0.0.1:1234",
     );
   }
   const t0 = Date.now();
@@ -134,7 +143,7 @@ async function main(): Promise<void> {
       progress(t0, `report: building ${app.name} on ${base} (${PLATFORMS.join(", ")})`);
       const inputs: BuildKitImageInputs = {
         kind: BUILDKIT_IMAGE_KIND,
-        address: values.buildkit,
+        address: buildkit,
         context: app.context,
         dockerfile: dockerfileFor(app, base),
         platforms: [...PLATFORMS],

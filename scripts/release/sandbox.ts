@@ -6,8 +6,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { GVISOR_HANDLER, LATEST_PSS_VERSION, PLATFORMS } from "distroless-guardrails/model";
+import {
+  GVISOR_HANDLER,
+  GVISOR_RUNTIME_CLASS,
+  LATEST_PSS_VERSION,
+  PLATFORMS,
+} from "distroless-guardrails/model";
 import { localKubeconfig, PROJECT_ROOT } from "../lib/paths";
+import { stackConfig, stackFilePath } from "../lib/stack-config";
 import type { StackTarget } from "../stack";
 
 export const SANDBOX_SERVICE = "go-service";
@@ -44,6 +50,8 @@ export function gvisorRuntimeClass(name: string): Record<string, unknown> {
 }
 
 function stackFileText(name: string, runtimeClass: string, analysis: Record<string, unknown>): string {
+  // The local environment's registry, mirror and BuildKit, as the local stack names them.
+  const local = stackConfig(stackFilePath("local"));
   return stringify({
     config: {
       "distroless-platform:environment": "local",
@@ -54,16 +62,16 @@ function stackFileText(name: string, runtimeClass: string, analysis: Record<stri
         quota: { requestsCpu: "2", requestsMemory: "4Gi", limitsCpu: "8", limitsMemory: "8Gi", pods: 20 },
       },
       "distroless-platform:registry": {
-        server: "localhost:5000",
+        server: local.registry.server,
         repositoryPrefix: name,
-        mirror: "localhost:5000/distroless",
+        mirror: local.registry.mirror,
       },
       "distroless-platform:runtimeClass": gvisorRuntimeClass(runtimeClass),
       "distroless-platform:images": {
         provider: "google",
         debian: 13,
         platforms: [...PLATFORMS],
-        buildkit: { address: "tcp://127.0.0.1:1234" },
+        buildkit: local.images.buildkit,
       },
       "distroless-platform:canary": { steps: [10, 20, 50, 100], analysis },
       "distroless-platform:services": [
@@ -103,7 +111,7 @@ export function createSandbox(opts: SandboxOptions): Sandbox {
       projectRoot: dir,
       program,
       env: { PULUMI_BACKEND_URL: `file://${backend}`, KUBECONFIG: localKubeconfig() },
-      policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: ["gvisor", runtimeClass] } },
+      policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: [GVISOR_RUNTIME_CLASS, runtimeClass] } },
       ...extra,
     }),
     dispose: () => fs.rmSync(dir, { recursive: true, force: true }),

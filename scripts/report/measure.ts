@@ -1,7 +1,7 @@
 // What the size and CVE report measures of one image on one platform, from its files and its SBOM and the findings
 // of the vulnerability gate: pure functions of those, so the figures can be tested without a registry.
 import { fileBytes, type ImageContents } from "../lib/image-files";
-import { severityCounts, type VulnerabilityMatch } from "distroless-guardrails/model";
+import { SEVERITIES, severityCounts, type VulnerabilityMatch } from "distroless-guardrails/model";
 
 /** Where a shell would be. */
 const SHELLS = ["bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash", "bin/dash", "usr/bin/dash", "busybox/sh"];
@@ -84,7 +84,7 @@ export function markdownTable(rows: readonly Row[]): string {
       String(f.debPackages),
       String(f.packages),
       f.shell ? "yes" : "no",
-      ["critical", "high", "medium", "low", "negligible", "unknown"].map((s) => f.cves[s] ?? 0).join("/"),
+      [...[...SEVERITIES].reverse(), "unknown"].map((s) => f.cves[s] ?? 0).join("/"),
       "",
     ]
       .join(" | ")

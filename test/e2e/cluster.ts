@@ -8,6 +8,8 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { binDir, localKubeconfig, PROJECT_ROOT } from "../../scripts/lib/paths";
 import type { StackTarget } from "../../scripts/stack";
 import { registryClient } from "../../components/registry-api";
+import { gvisorRuntimeClass } from "../../scripts/release/sandbox";
+import { LATEST_PSS_VERSION } from "distroless-guardrails/model";
 
 export interface Run {
   status: number;
@@ -157,5 +159,17 @@ export class EngineSession {
   }
 }
 
-/** A RuntimeClass of the test's own for the `runtimeClass` config key (the release sandbox's). */
-export { gvisorRuntimeClass as e2eRuntimeClass } from "../../scripts/release/sandbox";
+/**
+ * The config keys that keep a suite to itself: a namespace of its own (restricted at the newest Pod Security
+ * version, with `quota`) and a RuntimeClass of its own (the release sandbox's shape).
+ */
+export function e2eIsolation(
+  namespace: string,
+  runtimeClass: string,
+  quota: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    namespace: { name: namespace, pssVersion: LATEST_PSS_VERSION, quota },
+    runtimeClass: gvisorRuntimeClass(runtimeClass),
+  };
+}

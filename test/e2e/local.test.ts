@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 import * as kube from "@pulumi/kubernetes";
-import { BUILDKIT_IMAGE_KIND } from "distroless-guardrails/model";
+import { BUILDKIT_IMAGE_KIND, GVISOR_RUNTIME_CLASS } from "distroless-guardrails/model";
 import { BuildKitImage } from "../../components/buildkit";
 import { buildContainerSecurityContext, buildPodSecurityContext } from "../../components/podspec";
 import { debug } from "../../scripts/debug";
@@ -19,7 +19,7 @@ import {
   basePackages,
   blob,
   clusterRunning,
-  e2eRuntimeClass,
+  e2eIsolation,
   EngineSession,
   inCluster,
   kubectl,
@@ -34,17 +34,18 @@ const RUNTIME_CLASS = "gvisor-e2e";
 const REPO = "distroless-platform";
 
 /** The local stack, moved to a namespace and RuntimeClass of its own and sized for a 2-core node. */
-const BASE_CONFIG: Record<string, unknown> = {
-  namespace: {
-    name: NAMESPACE,
-    pssVersion: "v1.37",
-    quota: { requestsCpu: "2", requestsMemory: "6Gi", limitsCpu: "8", limitsMemory: "12Gi", pods: 30 },
-  },
-  runtimeClass: e2eRuntimeClass(RUNTIME_CLASS),
-};
+const BASE_CONFIG: Record<string, unknown> = e2eIsolation(NAMESPACE, RUNTIME_CLASS, {
+  requestsCpu: "2",
+  requestsMemory: "6Gi",
+  limitsCpu: "8",
+  limitsMemory: "12Gi",
+  pods: 30,
+});
 
 /** The pack admits the e2e RuntimeClass besides gvisor. */
-const POLICY_CONFIG = { runtimeClassGvisor: { allowedRuntimeClasses: ["gvisor", RUNTIME_CLASS] } };
+const POLICY_CONFIG = {
+  runtimeClassGvisor: { allowedRuntimeClasses: [GVISOR_RUNTIME_CLASS, RUNTIME_CLASS] },
+};
 
 const NODE = {
   name: "node-service",

@@ -8,7 +8,7 @@ import { imageContents } from "../../scripts/lib/image-files";
 import { stackConfig } from "../helpers/run-program";
 import {
   clusterRunning,
-  e2eRuntimeClass,
+  e2eIsolation,
   EngineSession,
   inCluster,
   kubectl,
@@ -60,12 +60,13 @@ describe("e2e: minimal images on the real engine and cluster", function () {
     return session.target("local", {
       policyConfig: { runtimeClassGvisor: { allowedRuntimeClasses: [RUNTIME_CLASS] } },
       config: {
-        namespace: {
-          name: NAMESPACE,
-          pssVersion: "v1.37",
-          quota: { requestsCpu: "1", requestsMemory: "2Gi", limitsCpu: "4", limitsMemory: "4Gi", pods: 10 },
-        },
-        runtimeClass: e2eRuntimeClass(RUNTIME_CLASS),
+        ...e2eIsolation(NAMESPACE, RUNTIME_CLASS, {
+          requestsCpu: "1",
+          requestsMemory: "2Gi",
+          limitsCpu: "4",
+          limitsMemory: "4Gi",
+          pods: 10,
+        }),
         images: { ...images, base: "minimal", minimal: { caCertificates: true, timeZones: false } },
         services: SERVICES,
       },
