@@ -234,6 +234,9 @@ const SERVICE_FAMILIES = [...new Set(Object.values(RUNTIME_FAMILIES))] as [
   ...(typeof RUNTIME_FAMILIES)[Runtime][],
 ];
 
+/** `images.base` and a service's own `base`. */
+const baseSchema = z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` });
+
 const imagesSchema = strictObject({
   provider: z
     .enum(["google", "chainguard"], {
@@ -279,7 +282,7 @@ const imagesSchema = strictObject({
     provenance: z.boolean({ error: "expected true or false" }).optional(),
   }).optional(),
   /** Each service's base unless it names its own: Google-equivalent `distroless` images, or `minimal` ones. */
-  base: z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` }).default(DEFAULT_BASE),
+  base: baseSchema.default(DEFAULT_BASE),
   /** What a `minimal` image adds besides the runtime and the libraries it loads. */
   minimal: strictObject({
     caCertificates: z.boolean({ error: "expected true or false" }).default(false),
@@ -386,7 +389,7 @@ const serviceSchema = strictObject({
   ).optional(),
   runtime: z.enum(RUNTIMES, { error: `expected ${RUNTIMES.map((r) => `"${r}"`).join(", ")}` }),
   /** This service's base, instead of images.base. */
-  base: z.enum(BASES, { error: `expected ${BASES.map((b) => `"${b}"`).join(" or ")}` }).optional(),
+  base: baseSchema.optional(),
   version: pattern(VERSION, 'expected a version usable as image tag and label, e.g. "1.4.2"', 63),
   stableImage: pattern(
     PINNED_IMAGE_REF_RE,
